@@ -1,0 +1,114 @@
+/**
+ * The one error type of mlflow-edge: MLflow's `{error_code, message}` with an HTTP status.
+ *
+ * Every failure that can reach a client, from a malformed MLmodel to a request the signature
+ * refuses, is an {@linkcode MlflowError}. Its `errorCode` strings and the statuses they map to
+ * are MLflow's own (`mlflow/protos/databricks.proto` via `mlflow/exceptions.py`).
+ *
+ * @module
+ */
+
+/** The error codes MLflow's scoring server and tracking server answer with. */
+export type ErrorCode =
+  | "BAD_REQUEST"
+  | "INVALID_PARAMETER_VALUE"
+  | "RESOURCE_ALREADY_EXISTS"
+  | "CUSTOMER_UNAUTHORIZED"
+  | "UNAUTHENTICATED"
+  | "PERMISSION_DENIED"
+  | "ENDPOINT_NOT_FOUND"
+  | "NOT_FOUND"
+  | "RESOURCE_DOES_NOT_EXIST"
+  | "ABORTED"
+  | "ALREADY_EXISTS"
+  | "RESOURCE_CONFLICT"
+  | "REQUEST_LIMIT_EXCEEDED"
+  | "RESOURCE_EXHAUSTED"
+  | "CANCELLED"
+  | "INTERNAL_ERROR"
+  | "INVALID_STATE"
+  | "DATA_LOSS"
+  | "NOT_IMPLEMENTED"
+  | "TEMPORARILY_UNAVAILABLE"
+  | "DEADLINE_EXCEEDED";
+
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  BAD_REQUEST: 400,
+  INVALID_PARAMETER_VALUE: 400,
+  RESOURCE_ALREADY_EXISTS: 400,
+  CUSTOMER_UNAUTHORIZED: 401,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  ENDPOINT_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  RESOURCE_DOES_NOT_EXIST: 404,
+  ABORTED: 409,
+  ALREADY_EXISTS: 409,
+  RESOURCE_CONFLICT: 409,
+  REQUEST_LIMIT_EXCEEDED: 429,
+  RESOURCE_EXHAUSTED: 429,
+  CANCELLED: 499,
+  INTERNAL_ERROR: 500,
+  INVALID_STATE: 500,
+  DATA_LOSS: 500,
+  NOT_IMPLEMENTED: 501,
+  TEMPORARILY_UNAVAILABLE: 503,
+  DEADLINE_EXCEEDED: 504,
+};
+
+/**
+ * The HTTP status MLflow answers for an error code (500 for a code it does not know).
+ *
+ * @example
+ * ```ts
+ * import { statusForErrorCode } from "./errors.ts";
+ * statusForErrorCode("INVALID_PARAMETER_VALUE"); // 400
+ * ```
+ */
+export function statusForErrorCode(code: string): number {
+  return STATUS_BY_CODE[code as ErrorCode] ?? 500;
+}
+
+/** The JSON body MLflow sends for an error. */
+export interface MlflowErrorBody {
+  error_code: string;
+  message: string;
+}
+
+/**
+ * An error with MLflow's error code, an HTTP status and a message meant for the client.
+ *
+ * The status defaults to the one MLflow maps the code to; pass one explicitly for the few
+ * answers MLflow gives outside that table (413 body too large, 415 content type, 504 timeout).
+ *
+ * @example
+ * ```ts
+ * import { MlflowError } from "./errors.ts";
+ * const err = new MlflowError("Model is missing inputs ['b'].", "INVALID_PARAMETER_VALUE");
+ * err.status; // 400
+ * JSON.stringify(err.toJSON()); // {"error_code":"INVALID_PARAMETER_VALUE","message":"Model is missing inputs ['b']."}
+ * ```
+ */
+export class MlflowError extends Error {
+  /** MLflow's error code string, e.g. `BAD_REQUEST`. */
+  readonly errorCode: string;
+  /** The HTTP status to answer with. */
+  readonly status: number;
+
+  constructor(
+    message: string,
+    errorCode: ErrorCode | string = "INTERNAL_ERROR",
+    status?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "MlflowError";
+    this.errorCode = errorCode;
+    this.status = status ?? statusForErrorCode(errorCode);
+  }
+
+  /** MLflow's error body, `{"error_code", "message"}`. */
+  toJSON(): MlflowErrorBody {
+    return { error_code: this.errorCode, message: this.message };
+  }
+}
