@@ -1,0 +1,17 @@
+import assert from "node:assert/strict";
+
+const denoJson = JSON.parse(
+  await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+) as { imports: Record<string, string>; version: string; exports: Record<string, string> };
+
+Deno.test("every dependency is an npm: specifier pinned to an exact version", () => {
+  for (const [name, spec] of Object.entries(denoJson.imports)) {
+    assert.match(spec, /^npm:\/?(@[^/@]+\/)?[^/@]+@\d+\.\d+\.\d+\/?$/, `${name} -> ${spec}`);
+  }
+});
+
+Deno.test("the package exports its library surface from mod.ts", async () => {
+  assert.equal(denoJson.exports["."], "./mod.ts");
+  const mod = await import("../mod.ts");
+  assert.equal(typeof mod.MlflowError, "function");
+});
