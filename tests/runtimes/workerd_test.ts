@@ -1,0 +1,56 @@
+/**
+ * The Cloudflare Worker in workerd (miniflare's local runtime), bundles seeded into local R2.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { buildWorker } from "../../examples/cloudflare-workers/build.ts";
+import { startWorker } from "./_workerd.ts";
+import { assertClose, bundlePath, goldenCases, REPLAYED_BUNDLES } from "./_golden.ts";
+
+const SEED = { iris: bundlePath("iris_mlp_onnx"), mnist: bundlePath("mnist_cnn_onnx") };
+const R2_PREFIX: Record<string, string> = { iris_mlp_onnx: "iris", mnist_cnn_onnx: "mnist" };
+
+Deno.test("onnxruntime-web runs in workerd from the imported wasm module with models read from R2", async (t) => {
+  const outDir = await Deno.makeTempDir({ prefix: "worker_direct_" });
+  const build = await buildWorker({
+    entry: new URL("./_ort_direct_worker.ts", import.meta.url).pathname,
+    outDir,
+  });
+  const worker = await startWorker(build, { seed: SEED });
+  try {
+    for (const bundle of REPLAYED_BUNDLES) {
+      for (const c of goldenCases(bundle)) {
+        if (c.native_inputs === null || c.mlflow_response.status !== 200) continue;
+        if (bundle === "mnist_cnn_onnx" && c.name === "inputs_float_values") continue;
+        await t.step(`${bundle} ${c.name} matches MLflow's answer`, async () => {
+          const feeds = Object.fromEntries(
+            Object.entries(c.native_inputs!).map((
+              [name, v],
+            ) => [name, { dtype: v.dtype, shape: v.shape, data: [v.data].flat(Infinity) }]),
+          );
+          const res = await worker.fetch(`/run/${R2_PREFIX[bundle]}`, {
+            method: "POST",
+            body: JSON.stringify(feeds),
+          });
+          const text = await res.text();
+          assert.equal(res.status, 200, text);
+          const outputs = JSON.parse(text) as Record<string, { dims: number[]; data: number[] }>;
+          const [name, out] = Object.entries(outputs)[0];
+          const body = c.mlflow_response.body as { predictions: unknown };
+          if (Array.isArray(body.predictions)) {
+            // Column signature: MLflow flattens every output into one record per element.
+            assertClose(out.data.map((p) => ({ [name]: p })), body.predictions, c.name);
+          } else {
+            const expected = (body.predictions as Record<string, number[][]>)[name];
+            assert.deepEqual(out.dims, [expected.length, expected[0].length]);
+            assertClose(out.data, expected.flat(), c.name);
+          }
+        });
+      }
+    }
+  } finally {
+    await worker.dispose();
+    await Deno.remove(outDir, { recursive: true });
+  }
+});
