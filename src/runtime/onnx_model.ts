@@ -1,0 +1,196 @@
+/**
+ * An ONNX model from an MLflow bundle's files: flavor check, session creation with the
+ * bundle's external data, feeds, run, and MLflow-shaped outputs.
+ *
+ * @module
+ */
+import { MlflowError } from "../errors.ts";
+import { buildFeeds, modelEvaluationError } from "./feeds.ts";
+import { onnxFlavorConfig } from "./flavor.ts";
+import { type Predictions, shapePredictions } from "./outputs.ts";
+import type {
+  ExternalDataFile,
+  GraphValueInfo,
+  ModelInput,
+  OnnxBackend,
+  OnnxSession,
+} from "./types.ts";
+import { webBackend } from "./web_backend.ts";
+
+/** Options of {@linkcode OnnxModel.create}. */
+export interface OnnxModelOptions {
+  /** Default: the onnxruntime-web backend. */
+  backend?: OnnxBackend;
+  /** Where warnings go (non-tensor outputs left out); default `console.warn`. */
+  warn?: (message: string) => void;
+  /** Name of the MLmodel file for messages. */
+  source?: string;
+}
+
+let defaultBackend: OnnxBackend | undefined;
+
+/**
+ * A runnable ONNX model.
+ *
+ * @example
+ * ```ts
+ * import { parse } from "yaml";
+ * import { OnnxModel } from "./onnx_model.ts";
+ * const dir = "examples/iris/";
+ * const files = new Map<string, Uint8Array>();
+ * for (const e of Deno.readDirSync(dir)) files.set(e.name, Deno.readFileSync(dir + e.name));
+ * const flavors = parse(new TextDecoder().decode(files.get("MLmodel"))).flavors;
+ * const model = await OnnxModel.create(files, flavors);
+ * const p = await model.run({
+ *   kind: "columns",
+ *   rows: 1,
+ *   tensors: [],
+ *   columns: ["a", "b", "c", "d"].map((name, i) => ({
+ *     name,
+ *     dtype: "float64" as const,
+ *     values: new Float64Array([[5.1, 3.5, 1.4, 0.2][i]]),
+ *   })),
+ * });
+ * p.length; // 3 records of "probabilities"
+ * ```
+ */
+export class OnnxModel {
+  /** The graph inputs. */
+  readonly inputs: readonly GraphValueInfo[];
+  /** The tensor outputs that are fetched (non-tensor outputs are left out). */
+  readonly outputNames: readonly string[];
+  /** The backend that runs the session (`web` or `native`). */
+  readonly backendName: string;
+  #session: OnnxSession;
+
+  private constructor(session: OnnxSession, outputNames: string[], backendName: string) {
+    this.#session = session;
+    this.inputs = session.inputs;
+    this.outputNames = outputNames;
+    this.backendName = backendName;
+  }
+
+  /**
+   * Creates the model from a bundle's files (keys relative to the bundle root) and its MLmodel
+   * `flavors`. Throws `MlflowError` for an unservable flavor, a missing model file or a graph
+   * onnxruntime cannot load.
+   */
+  static async create(
+    files: ReadonlyMap<string, Uint8Array>,
+    flavors: Record<string, Record<string, unknown> | null | undefined>,
+    options: OnnxModelOptions = {},
+  ): Promise<OnnxModel> {
+    const source = options.source ?? "MLmodel";
+    const config = onnxFlavorConfig(flavors, source);
+    const bytes = files.get(config.modelFile);
+    if (!bytes) {
+      throw new MlflowError(
+        `The model file "${config.modelFile}" named by the onnx flavor in ${source} is not in ` +
+          `the model directory.`,
+        "RESOURCE_DOES_NOT_EXIST",
+      );
+    }
+    const backend = options.backend ?? (defaultBackend ??= webBackend());
+    let session: OnnxSession;
+    try {
+      session = await backend.createSession(
+        bytes,
+        externalDataFiles(files, config.modelFile, bytes),
+        config.sessionOptions,
+      );
+    } catch (err) {
+      throw new MlflowError(
+        `onnxruntime (${backend.name}) could not load "${config.modelFile}": ${ortMessage(err)}`,
+        "INVALID_PARAMETER_VALUE",
+        undefined,
+        { cause: err },
+      );
+    }
+    if (session.inputs.length === 0) {
+      await session.release();
+      throw new MlflowError(
+        `The ONNX graph in "${config.modelFile}" has no inputs.`,
+        "INVALID_PARAMETER_VALUE",
+      );
+    }
+    const warn = options.warn ?? ((m: string) => console.warn(m));
+    const outputNames: string[] = [];
+    for (const o of session.outputs) {
+      if (o.isTensor) outputNames.push(o.name);
+      else {
+        warn(
+          `Output "${o.name}" of "${config.modelFile}" is not a tensor (e.g. an sklearn ZipMap); ` +
+            "it is left out of the predictions.",
+        );
+      }
+    }
+    return new OnnxModel(session, outputNames, backend.name);
+  }
+
+  /**
+   * Runs the model on enforced input; resolves to the outputs in MLflow's layout. Throws
+   * `MlflowError` 400 BAD_REQUEST when the graph rejects the data (MLflow's message).
+   */
+  async run(input: ModelInput): Promise<Predictions> {
+    // Feeds are built (and copied out of any shared buffer) before the first await.
+    const feeds = buildFeeds(input, this.inputs);
+    let result;
+    try {
+      result = await this.#session.run(feeds, this.outputNames);
+    } catch (err) {
+      throw modelEvaluationError(ortMessage(err));
+    }
+    return shapePredictions(
+      input.kind,
+      this.outputNames.map((name) => ({ name, ...result[name] })),
+    );
+  }
+
+  /** Frees the session. */
+  release(): Promise<void> {
+    return this.#session.release();
+  }
+}
+
+/** onnxruntime's message without the wasm binding's call prefix. */
+function ortMessage(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.replace(/^failed to call Ort\w+\(\)\. ERROR_CODE: \d+, ERROR_MESSAGE: /, "").trim();
+}
+
+/**
+ * The bundle files that `model.onnx` refers to as external data: every other file whose path,
+ * relative to the model file's directory, occurs inside the model bytes (ONNX stores the
+ * `location` of external tensors as plain text in the protobuf).
+ */
+function externalDataFiles(
+  files: ReadonlyMap<string, Uint8Array>,
+  modelFile: string,
+  bytes: Uint8Array,
+): ExternalDataFile[] {
+  const slash = modelFile.lastIndexOf("/");
+  const dir = slash >= 0 ? modelFile.slice(0, slash + 1) : "";
+  const enc = new TextEncoder();
+  const out: ExternalDataFile[] = [];
+  for (const [path, data] of files) {
+    if (path === modelFile || !path.startsWith(dir)) continue;
+    const rel = path.slice(dir.length);
+    if (rel === "MLmodel" || rel.endsWith(".json") || rel.endsWith(".yaml")) continue;
+    if (includes(bytes, enc.encode(rel))) out.push({ path: rel, data });
+  }
+  return out;
+}
+
+function includes(hay: Uint8Array, needle: Uint8Array): boolean {
+  if (needle.length === 0) return false;
+  const first = needle[0];
+  outer: for (
+    let i = hay.indexOf(first);
+    i >= 0 && i <= hay.length - needle.length;
+    i = hay.indexOf(first, i + 1)
+  ) {
+    for (let j = 1; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,204 @@
+/**
+ * The types shared by the ONNX backends, the feed mapping and the output shaping.
+ *
+ * The runtime does not depend on the enforcement module: {@linkcode ModelInput} is the part of
+ * enforce's `ValidatedInput` the runtime reads, so a `ValidatedInput` is a `ModelInput`.
+ *
+ * @module
+ */
+
+/** numpy's dtype names, as the enforcement core reports them per column or tensor. */
+export type NumpyDtype =
+  | "bool"
+  | "int8"
+  | "int16"
+  | "int32"
+  | "int64"
+  | "uint8"
+  | "uint16"
+  | "uint32"
+  | "uint64"
+  | "float16"
+  | "float32"
+  | "float64"
+  | "str"
+  | "bytes"
+  | "datetime64[ns]"
+  | "object";
+
+/** The typed storage of one column or tensor (see enforce's `ColumnValues`). */
+export type ColumnValues =
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Int8Array
+  | Int16Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array
+  | (string | null)[]
+  | (Uint8Array | null)[]
+  | unknown[];
+
+/** One column of the DataFrame the model receives. */
+export interface InputColumn {
+  name: string;
+  dtype: NumpyDtype;
+  values: ColumnValues;
+}
+
+/** One tensor the model receives; `name` is null for the unnamed tensor of a tensor signature. */
+export interface InputTensor {
+  name: string | null;
+  dtype: NumpyDtype;
+  shape: number[];
+  values: ColumnValues;
+}
+
+/**
+ * What the model receives after signature enforcement: a DataFrame (`columns`) or tensors.
+ *
+ * @example
+ * ```ts
+ * import type { ModelInput } from "./types.ts";
+ * const input: ModelInput = {
+ *   kind: "columns",
+ *   columns: [{ name: "x", dtype: "float64", values: new Float64Array([1, 2]) }],
+ *   tensors: [],
+ *   rows: 2,
+ * };
+ * ```
+ */
+export interface ModelInput {
+  kind: "columns" | "tensors";
+  columns: InputColumn[];
+  tensors: InputTensor[];
+  rows: number;
+}
+
+/** onnxruntime's tensor element type names (the JavaScript API's `Tensor.Type`). */
+export type TensorType =
+  | "float32"
+  | "float64"
+  | "float16"
+  | "int8"
+  | "int16"
+  | "int32"
+  | "int64"
+  | "uint8"
+  | "uint16"
+  | "uint32"
+  | "uint64"
+  | "bool"
+  | "string";
+
+/** The data of a tensor handed to or returned by a session, backend-neutral. */
+export type TensorValues =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array
+  | string[];
+
+/**
+ * A tensor as the runtime passes it to and receives it from a backend.
+ *
+ * @example
+ * ```ts
+ * import type { TensorData } from "./types.ts";
+ * const t: TensorData = { type: "float32", dims: [1, 4], data: new Float32Array(4) };
+ * ```
+ */
+export interface TensorData {
+  type: TensorType;
+  dims: readonly number[];
+  data: TensorValues;
+}
+
+/** A graph input or output as the session reports it. */
+export interface GraphValueInfo {
+  name: string;
+  /** False for sequences and maps (e.g. an sklearn ZipMap output). */
+  isTensor: boolean;
+  /** Element type, for tensors. */
+  type?: string;
+  /** Declared shape, symbolic dimensions as strings, for tensors. */
+  shape?: ReadonlyArray<number | string>;
+}
+
+/**
+ * Session options from the `onnx` flavor's `onnx_session_options` (spec §1.4).
+ *
+ * @example
+ * ```ts
+ * import type { OnnxSessionOptions } from "./types.ts";
+ * const options: OnnxSessionOptions = { graphOptimizationLevel: 99, executionMode: "sequential" };
+ * ```
+ */
+export interface OnnxSessionOptions {
+  intraOpNumThreads?: number;
+  interOpNumThreads?: number;
+  executionMode?: "sequential" | "parallel";
+  graphOptimizationLevel?: 0 | 1 | 2 | 99;
+  extra?: Record<string, string>;
+}
+
+/** One external-data file of a model: its path as `model.onnx` refers to it, and its bytes. */
+export interface ExternalDataFile {
+  path: string;
+  data: Uint8Array;
+}
+
+/**
+ * A created ONNX session, independent of the backend that runs it.
+ *
+ * @example
+ * ```ts
+ * import type { OnnxSession } from "./types.ts";
+ * async function probabilities(session: OnnxSession) {
+ *   const out = await session.run(
+ *     { input: { type: "float32", dims: [1, 4], data: new Float32Array([5.1, 3.5, 1.4, 0.2]) } },
+ *     ["probabilities"],
+ *   );
+ *   return out.probabilities.data;
+ * }
+ * ```
+ */
+export interface OnnxSession {
+  readonly inputs: readonly GraphValueInfo[];
+  readonly outputs: readonly GraphValueInfo[];
+  /** Runs the graph; resolves to the fetched outputs by name. */
+  run(
+    feeds: Record<string, TensorData>,
+    fetches: readonly string[],
+  ): Promise<Record<string, TensorData>>;
+  /** Frees the session's native or wasm memory. */
+  release(): Promise<void>;
+}
+
+/**
+ * Something that creates ONNX sessions from a model's bytes: onnxruntime-web or onnxruntime-node.
+ *
+ * @example
+ * ```ts
+ * import { webBackend } from "./web_backend.ts";
+ * const backend = webBackend();
+ * console.log(backend.name); // "web"
+ * ```
+ */
+export interface OnnxBackend {
+  readonly name: string;
+  createSession(
+    model: Uint8Array,
+    externalData: ExternalDataFile[],
+    options: OnnxSessionOptions,
+  ): Promise<OnnxSession>;
+}

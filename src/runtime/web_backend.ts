@@ -1,0 +1,44 @@
+/**
+ * The default backend: onnxruntime-web (ONNX Runtime compiled to WebAssembly).
+ *
+ * It runs wherever WebAssembly does: Deno, Bun, Node and (with the Workers shim) workerd. In Deno
+ * it runs single-threaded: ort-web's threaded mode hung in long runs there.
+ *
+ * @module
+ */
+import * as ort from "onnxruntime-web";
+import { createOrtSession } from "./_ort_session.ts";
+import type { OnnxBackend } from "./types.ts";
+
+/** Options of {@linkcode webBackend}. */
+export interface WebBackendOptions {
+  /** wasm threads; default 1 (multi-threaded ort-web is unreliable in Deno). */
+  numThreads?: number;
+}
+
+/**
+ * The onnxruntime-web backend. Sessions are created from bytes, with external data given as
+ * `{path, data}` pairs, so no file system is needed.
+ *
+ * @example
+ * ```ts
+ * import { webBackend } from "./web_backend.ts";
+ * const backend = webBackend();
+ * const bytes = await Deno.readFile("examples/iris/model.onnx");
+ * const weights = await Deno.readFile("examples/iris/7a352ddc-e9a0-11f1-9901-02fc00000001");
+ * const session = await backend.createSession(bytes, [
+ *   { path: "7a352ddc-e9a0-11f1-9901-02fc00000001", data: weights },
+ * ], {});
+ * console.log(session.inputs[0].name); // "input"
+ * ```
+ */
+export function webBackend(options: WebBackendOptions = {}): OnnxBackend {
+  return {
+    name: "web",
+    createSession(model, externalData, sessionOptions) {
+      // A process-wide setting, read when the wasm module initialises (the first session).
+      ort.env.wasm.numThreads = options.numThreads ?? 1;
+      return createOrtSession(ort, model, externalData, sessionOptions);
+    },
+  };
+}
