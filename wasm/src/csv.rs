@@ -13,7 +13,7 @@
 //! pandas' "Expected N fields" message, like any later over-long row.
 //! Type inference is not done here: cells stay text, with a flag for quoted cells.
 
-use crate::json::{Limits, ParseError};
+use crate::json::{check_record, Limits, ParseError};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -154,7 +154,10 @@ impl<'a, 'l> Tokenizer<'a, 'l> {
     fn check_len(&self, len: usize, at: usize) -> Result<(), ParseError> {
         if len > self.limits.max_string_bytes {
             return Err(ParseError::new(
-                format!("CSV cell longer than {} bytes", self.limits.max_string_bytes),
+                format!(
+                    "CSV cell longer than {} bytes",
+                    self.limits.max_string_bytes
+                ),
                 at,
             ));
         }
@@ -243,7 +246,11 @@ impl<'a, 'l> Tokenizer<'a, 'l> {
             }
             if i == b.len() {
                 return Err(ParseError::new(
-                    format!("{}EOF inside string starting at row {}", C_ERROR, self.line - 1),
+                    format!(
+                        "{}EOF inside string starting at row {}",
+                        C_ERROR,
+                        self.line - 1
+                    ),
                     open,
                 ));
             }
@@ -280,6 +287,34 @@ impl<'a, 'l> Tokenizer<'a, 'l> {
     }
 }
 
+/// Parses `len` bytes at `ptr` as CSV under the given limits (diagnostics ABI of
+/// [`crate::json`]): the record's `a` is the number of rows, `b` the number of columns.
+///
+/// # Safety
+/// `ptr..ptr+len` must be readable memory (any pointer when `len` is 0).
+#[no_mangle]
+pub unsafe extern "C" fn csv_parse_check(
+    ptr: *const u8,
+    len: usize,
+    max_elements: u32,
+    max_string_bytes: u32,
+) -> *mut u8 {
+    let bytes = if len == 0 {
+        &[][..]
+    } else {
+        std::slice::from_raw_parts(ptr, len)
+    };
+    let limits = Limits {
+        max_depth: 1,
+        max_elements: max_elements as usize,
+        max_string_bytes: max_string_bytes as usize,
+    };
+    match parse_csv(bytes, &limits) {
+        Ok(csv) => check_record(true, 0, csv.rows.len(), csv.header.len(), ""),
+        Err(e) => check_record(false, e.offset, 0, 0, &e.message),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,7 +343,12 @@ mod tests {
 
     #[test]
     fn splits_a_simple_body_with_or_without_a_trailing_newline() {
-        for body in ["a,b\n1,2\n3,4\n", "a,b\n1,2\n3,4", "a,b\r\n1,2\r\n3,4\r\n", "a,b\r1,2\r3,4"] {
+        for body in [
+            "a,b\n1,2\n3,4\n",
+            "a,b\n1,2\n3,4",
+            "a,b\r\n1,2\r\n3,4\r\n",
+            "a,b\r1,2\r3,4",
+        ] {
             let csv = ok(body);
             assert_eq!(header(&csv), ["a", "b"], "{:?}", body);
             assert_eq!(texts(&csv), [["1", "2"], ["3", "4"]], "{:?}", body);
@@ -325,7 +365,10 @@ mod tests {
     #[test]
     fn handles_rfc4180_quoting() {
         let csv = ok("a,b\n\"x, y\",\"he said \"\"hi\"\"\"\n\"multi\nline\",\"\"\n");
-        assert_eq!(texts(&csv), [["x, y", "he said \"hi\""], ["multi\nline", ""]]);
+        assert_eq!(
+            texts(&csv),
+            [["x, y", "he said \"hi\""], ["multi\nline", ""]]
+        );
         assert!(csv.rows[0][0].quoted && csv.rows[1][1].quoted);
         assert!(matches!(csv.rows[0][0].text, Cow::Borrowed("x, y")));
         // A quote inside an unquoted cell is literal; text after a closing quote is appended.
@@ -356,23 +399,38 @@ mod tests {
     #[test]
     fn refuses_long_rows_like_pandas() {
         let e = fail("a,b\n1,2\n1,2,3\n");
-        assert_eq!(e.message, "Error tokenizing data. C error: Expected 2 fields in line 3, saw 3");
+        assert_eq!(
+            e.message,
+            "Error tokenizing data. C error: Expected 2 fields in line 3, saw 3"
+        );
         assert_eq!(e.offset, 8);
         // Blank lines count towards the line number; quoted line breaks do not.
         let e = fail("a,b\n\n\"1\n\",2\n1,2,3,4\n");
-        assert_eq!(e.message, "Error tokenizing data. C error: Expected 2 fields in line 4, saw 4");
+        assert_eq!(
+            e.message,
+            "Error tokenizing data. C error: Expected 2 fields in line 4, saw 4"
+        );
         // The first data row too (pandas would silently make it the index).
         let e = fail("a,b\n1,2,3\n");
-        assert_eq!(e.message, "Error tokenizing data. C error: Expected 2 fields in line 2, saw 3");
+        assert_eq!(
+            e.message,
+            "Error tokenizing data. C error: Expected 2 fields in line 2, saw 3"
+        );
     }
 
     #[test]
     fn refuses_an_unclosed_quote_like_pandas() {
         let e = fail("a,b,c\ncat,foo,bar\ndog,foo,\"baz");
-        assert_eq!(e.message, "Error tokenizing data. C error: EOF inside string starting at row 2");
+        assert_eq!(
+            e.message,
+            "Error tokenizing data. C error: EOF inside string starting at row 2"
+        );
         assert_eq!(e.offset, 26);
         let e = fail("a,b,c\n1,2,\"3");
-        assert_eq!(e.message, "Error tokenizing data. C error: EOF inside string starting at row 1");
+        assert_eq!(
+            e.message,
+            "Error tokenizing data. C error: EOF inside string starting at row 1"
+        );
         fail("\"a");
         fail("a\n\"x\"\"");
     }
@@ -380,7 +438,12 @@ mod tests {
     #[test]
     fn refuses_an_empty_body() {
         for body in ["", "\n", "\r\n\r\n", "  \n\t\n", "\u{feff}"] {
-            assert_eq!(fail(body).message, "No columns to parse from file", "{:?}", body);
+            assert_eq!(
+                fail(body).message,
+                "No columns to parse from file",
+                "{:?}",
+                body
+            );
         }
     }
 
@@ -393,7 +456,10 @@ mod tests {
 
     #[test]
     fn renames_empty_and_repeated_header_names_as_pandas_does() {
-        assert_eq!(header(&ok(",a,\n1,2,3\n")), ["Unnamed: 0", "a", "Unnamed: 2"]);
+        assert_eq!(
+            header(&ok(",a,\n1,2,3\n")),
+            ["Unnamed: 0", "a", "Unnamed: 2"]
+        );
         assert_eq!(header(&ok("a,a,a\n")), ["a", "a.1", "a.2"]);
         assert_eq!(header(&ok("a,a,a.1\n")), ["a", "a.1", "a.1.1"]);
         assert_eq!(header(&ok("a.1,a,a\n")), ["a.1", "a", "a.1.1"]);

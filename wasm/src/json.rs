@@ -589,7 +589,10 @@ impl<'a> Parser<'a> {
             Ok(value)
         } else {
             self.err(
-                format!("Expected a JSON value, found {}", describe(self.src, self.pos)),
+                format!(
+                    "Expected a JSON value, found {}",
+                    describe(self.src, self.pos)
+                ),
                 self.pos,
             )
         }
@@ -624,7 +627,10 @@ impl<'a> Parser<'a> {
             }
             _ => {
                 return self.err(
-                    format!("Invalid number: expected a digit, found {}", describe(self.src, i)),
+                    format!(
+                        "Invalid number: expected a digit, found {}",
+                        describe(self.src, i)
+                    ),
                     i,
                 )
             }
@@ -771,7 +777,10 @@ impl<'a> Parser<'a> {
                 }
                 _ => {
                     return self.err(
-                        format!("Invalid escape {} in a string", describe_escape(self.src, i - 1)),
+                        format!(
+                            "Invalid escape {} in a string",
+                            describe_escape(self.src, i - 1)
+                        ),
                         i - 2,
                     )
                 }
@@ -823,6 +832,86 @@ fn describe_escape(src: &str, at: usize) -> String {
     match src.get(at..).and_then(|s| s.chars().next()) {
         Some(c) if (c as u32) >= 0x20 && c != '\u{7f}' => format!("\"\\{}\"", c),
         _ => format!("\"\\\" followed by {}", describe(src, at)),
+    }
+}
+
+/// Counts the values in a tree (containers and scalars), as the element limit does.
+pub fn count_values(value: &Value<'_>) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(count_values).sum::<usize>(),
+        Value::Object(members) => 1 + members.iter().map(|(_, v)| count_values(v)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+// Parse-only diagnostics ABI, used by the TypeScript fuzz, memory and bench suites to drive the
+// parsers through the shipped module. A result record is a boxed byte slice:
+// [ok u32][offset u32][a u32][b u32][message length u32][message UTF-8], little-endian;
+// free it with `parse_check_free`.
+
+/// Boxes a parse-check result record (see the diagnostics ABI above).
+pub(crate) fn check_record(ok: bool, offset: usize, a: usize, b: usize, message: &str) -> *mut u8 {
+    let mut rec = Vec::with_capacity(20 + message.len());
+    for word in [ok as usize, offset, a, b, message.len()] {
+        rec.extend_from_slice(&(word as u32).to_le_bytes());
+    }
+    rec.extend_from_slice(message.as_bytes());
+    Box::into_raw(rec.into_boxed_slice()) as *mut u8
+}
+
+/// Frees a record returned by `json_parse_check` or `csv_parse_check`.
+///
+/// # Safety
+/// `record` must come from one of those functions and be freed once.
+#[no_mangle]
+pub unsafe extern "C" fn parse_check_free(record: *mut u8) {
+    if record.is_null() {
+        return;
+    }
+    let mut len = [0u8; 4];
+    std::ptr::copy_nonoverlapping(record.add(16), len.as_mut_ptr(), 4);
+    let total = 20 + u32::from_le_bytes(len) as usize;
+    drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+        record, total,
+    )));
+}
+
+/// Parses `len` bytes at `ptr` as JSON under the given limits. The record's `a` is the number
+/// of values, `b` the top-level type (0 null, 1 boolean, 2 number, 3 string, 4 array, 5 object).
+///
+/// # Safety
+/// `ptr..ptr+len` must be readable memory (any pointer when `len` is 0).
+#[no_mangle]
+pub unsafe extern "C" fn json_parse_check(
+    ptr: *const u8,
+    len: usize,
+    max_depth: u32,
+    max_elements: u32,
+    max_string_bytes: u32,
+) -> *mut u8 {
+    let bytes = if len == 0 {
+        &[][..]
+    } else {
+        std::slice::from_raw_parts(ptr, len)
+    };
+    let limits = Limits {
+        max_depth: max_depth as usize,
+        max_elements: max_elements as usize,
+        max_string_bytes: max_string_bytes as usize,
+    };
+    match parse(bytes, &limits) {
+        Ok(v) => {
+            let kind = match v {
+                Value::Null => 0,
+                Value::Bool(_) => 1,
+                Value::Number(_) => 2,
+                Value::String(_) => 3,
+                Value::Array(_) => 4,
+                Value::Object(_) => 5,
+            };
+            check_record(true, 0, count_values(&v), kind, "")
+        }
+        Err(e) => check_record(false, e.offset, 0, 0, &e.message),
     }
 }
 
@@ -927,12 +1016,33 @@ mod tests {
     #[test]
     fn converts_numbers_to_correctly_rounded_f64() {
         for t in [
-            "0", "-0", "1", "0.1", "0.3", "-2.5", "1e10", "1E-7", "123456789012345678901234567890",
-            "2.2250738585072011e-308", "4.9e-324", "1.7976931348623157e308", "0.30000000000000004",
-            "9007199254740993", "1.00000000000000011102230246251565404236316680908203125",
-            "3.14159265358979323846", "5e-1", "1e22", "1e23", "123.456e-7",
+            "0",
+            "-0",
+            "1",
+            "0.1",
+            "0.3",
+            "-2.5",
+            "1e10",
+            "1E-7",
+            "123456789012345678901234567890",
+            "2.2250738585072011e-308",
+            "4.9e-324",
+            "1.7976931348623157e308",
+            "0.30000000000000004",
+            "9007199254740993",
+            "1.00000000000000011102230246251565404236316680908203125",
+            "3.14159265358979323846",
+            "5e-1",
+            "1e22",
+            "1e23",
+            "123.456e-7",
         ] {
-            assert_eq!(num(t).as_f64().to_bits(), t.parse::<f64>().unwrap().to_bits(), "{}", t);
+            assert_eq!(
+                num(t).as_f64().to_bits(),
+                t.parse::<f64>().unwrap().to_bits(),
+                "{}",
+                t
+            );
         }
         assert_eq!(num("1e400").as_f64(), f64::INFINITY);
         assert_eq!(num("-1e400").as_f64(), f64::NEG_INFINITY);
@@ -990,7 +1100,13 @@ mod tests {
 
     #[test]
     fn rejects_lone_surrogate_escapes() {
-        for t in [r#""\ud800""#, r#""\ud800x""#, r#""\udc00""#, r#""\ud800\u0041""#, r#""\ud800\n""#] {
+        for t in [
+            r#""\ud800""#,
+            r#""\ud800x""#,
+            r#""\udc00""#,
+            r#""\ud800\u0041""#,
+            r#""\ud800\n""#,
+        ] {
             let e = fail(t);
             assert!(e.message.contains("Lone surrogate"), "{}: {}", t, e);
             assert_eq!(e.offset, 1, "{}", t);
@@ -1041,7 +1157,12 @@ mod tests {
     fn rejects_trailing_garbage_and_truncation() {
         let e = fail("{} x");
         assert_eq!(e.offset, 3);
-        assert!(e.message.starts_with("Unexpected data after the JSON value"), "{}", e);
+        assert!(
+            e.message
+                .starts_with("Unexpected data after the JSON value"),
+            "{}",
+            e
+        );
         fail("1 2");
         fail("[1] ]");
         fail("");
@@ -1090,7 +1211,11 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.offset, HARD_MAX_DEPTH);
-        let nested = format!("{}{}", "[".repeat(HARD_MAX_DEPTH), "]".repeat(HARD_MAX_DEPTH));
+        let nested = format!(
+            "{}{}",
+            "[".repeat(HARD_MAX_DEPTH),
+            "]".repeat(HARD_MAX_DEPTH)
+        );
         assert!(parse(
             nested.as_bytes(),
             &Limits {
@@ -1147,7 +1272,10 @@ mod tests {
             Value::Array(items) => items.iter().map(Value::type_name).collect(),
             _ => panic!(),
         };
-        assert_eq!(names, ["null", "boolean", "number", "string", "array", "object"]);
+        assert_eq!(
+            names,
+            ["null", "boolean", "number", "string", "array", "object"]
+        );
     }
 
     /// A tiny deterministic PRNG (xorshift64*) so fuzz runs are reproducible.
@@ -1176,8 +1304,20 @@ mod tests {
             b"[\"caf\xc3\xa9\", 12345678901234567890, 0.1e-2]",
         ];
         let tokens: [&[u8]; 14] = [
-            b"{", b"}", b"[", b"]", b",", b":", b"\"", b"\\", b"\\u", b"NaN", b"-", b"\xff",
-            b"\xed\xa0\x80", b"\\ud800",
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b",",
+            b":",
+            b"\"",
+            b"\\",
+            b"\\u",
+            b"NaN",
+            b"-",
+            b"\xff",
+            b"\xed\xa0\x80",
+            b"\\ud800",
         ];
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let limits = Limits {
@@ -1245,5 +1385,39 @@ mod tests {
         }
         out.push('"');
         out
+    }
+
+    fn read_record(rec: *mut u8) -> (bool, u32, u32, u32, String) {
+        let word = |i: usize| unsafe {
+            let mut w = [0u8; 4];
+            std::ptr::copy_nonoverlapping(rec.add(i * 4), w.as_mut_ptr(), 4);
+            u32::from_le_bytes(w)
+        };
+        let len = word(4) as usize;
+        let msg = unsafe { std::slice::from_raw_parts(rec.add(20), len) };
+        let out = (
+            word(0) == 1,
+            word(1),
+            word(2),
+            word(3),
+            String::from_utf8(msg.to_vec()).unwrap(),
+        );
+        unsafe { parse_check_free(rec) };
+        out
+    }
+
+    #[test]
+    fn the_parse_check_entry_reports_counts_and_errors() {
+        let body = br#"{"a": [1, 2, {"b": null}]}"#;
+        let rec = unsafe { json_parse_check(body.as_ptr(), body.len(), 8, 100, 100) };
+        assert_eq!(read_record(rec), (true, 0, 6, 5, String::new()));
+        let body = b"[1, 2,]";
+        let rec = unsafe { json_parse_check(body.as_ptr(), body.len(), 8, 100, 100) };
+        let (ok, offset, _, _, msg) = read_record(rec);
+        assert!(!ok);
+        assert_eq!(offset, 6);
+        assert_eq!(msg, "Expected a JSON value, found ']'");
+        let rec = unsafe { json_parse_check(std::ptr::null(), 0, 8, 100, 100) };
+        assert!(!read_record(rec).0);
     }
 }
