@@ -1,0 +1,201 @@
+// The download pipeline every store's requests go through: per-attempt timeout, retries with
+// exponential backoff on 5xx and network errors, bounded body reads with truncation checks.
+import { MlflowError } from "../errors.ts";
+import { describeCause, httpStatusError, isRetryable, retryableError } from "./_errors.ts";
+import type { ObjectBody } from "./types.ts";
+
+export interface Pipeline {
+  fetch: typeof fetch;
+  timeoutMs: number;
+  retries: number;
+  retryDelayMs: number;
+  /** Aborted when the bundle download as a whole fails. */
+  signal: AbortSignal;
+}
+
+/** Run `fn` with a fresh per-attempt timeout signal, retrying retryable failures. */
+export async function withRetries<T>(
+  p: Pipeline,
+  what: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 0;; attempt++) {
+    const timeout = AbortSignal.timeout(p.timeoutMs);
+    const signal = AbortSignal.any([p.signal, timeout]);
+    try {
+      return await fn(signal);
+    } catch (err) {
+      if (p.signal.aborted) throw p.signal.reason ?? err;
+      if (timeout.aborted) {
+        throw new MlflowError(
+          `${what} did not complete within ${p.timeoutMs} ms.`,
+          "DEADLINE_EXCEEDED",
+          undefined,
+          { cause: err },
+        );
+      }
+      const retryable = isRetryable(err) || !(err instanceof MlflowError);
+      if (!retryable) throw err;
+      if (attempt >= p.retries) {
+        const attempts = `${attempt + 1} attempt${attempt === 0 ? "" : "s"}`;
+        if (err instanceof MlflowError) {
+          throw new MlflowError(
+            `${err.message.replace(/\.$/, "")} (gave up after ${attempts}).`,
+            err.errorCode,
+            err.status,
+          );
+        }
+        throw new MlflowError(
+          `${what} failed: ${describeCause(err)} (gave up after ${attempts}).`,
+          "TEMPORARILY_UNAVAILABLE",
+        );
+      }
+      await sleep(backoff(p.retryDelayMs, attempt), p.signal);
+    }
+  }
+}
+
+function backoff(base: number, attempt: number): number {
+  const ceiling = Math.min(base * 2 ** attempt, 10_000);
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const id = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(id);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** One HTTP request; non-2xx answers become MlflowError (5xx and 429 retryable). */
+export async function httpRequest(
+  p: Pipeline,
+  url: string | URL | Request,
+  init: RequestInit & { signal: AbortSignal },
+  what: string,
+  accept: number[] = [],
+): Promise<Response> {
+  let res: Response;
+  try {
+    res = await p.fetch(url, init);
+  } catch (err) {
+    if (init.signal.aborted) throw err;
+    throw retryableError(`${what} failed: ${describeCause(err)}.`, "TEMPORARILY_UNAVAILABLE", err);
+  }
+  if (res.ok || accept.includes(res.status)) return res;
+  const detail = await errorDetail(res);
+  throw httpStatusError(res.status, what, detail);
+}
+
+/** A short, credential-free summary of an error body: MLflow's error_code/message or S3's Code. */
+async function errorDetail(res: Response): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = (await res.text()).slice(0, 4096);
+  } catch {
+    return undefined;
+  }
+  try {
+    const body = JSON.parse(text);
+    if (body && typeof body === "object" && typeof body.error_code === "string") {
+      const msg = typeof body.message === "string" ? ` ${body.message.slice(0, 300)}` : "";
+      return `${body.error_code}${msg}`;
+    }
+  } catch {
+    // not JSON
+  }
+  const code = /<Code>([^<]{1,100})<\/Code>/.exec(text)?.[1];
+  return code;
+}
+
+/**
+ * Read an object body completely: checks the length against the expected size (truncation),
+ * and calls `take(n)` for every chunk, which throws when the bundle's size cap is passed.
+ */
+export async function readBody(
+  body: ObjectBody,
+  what: string,
+  take: (n: number) => void,
+  signal: AbortSignal,
+): Promise<Uint8Array> {
+  const expected = body.size;
+  if (!body.stream) {
+    if (!body.bytes) return new Uint8Array();
+    const bytes = await body.bytes();
+    take(bytes.length);
+    checkLength(bytes.length, expected, what);
+    return bytes;
+  }
+  const reader = body.stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  try {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        if (signal.aborted) throw err;
+        throw retryableError(
+          `${what} was cut off after ${received}${
+            expected === undefined ? "" : ` of ${expected}`
+          } bytes (${describeCause(err)}).`,
+          "DATA_LOSS",
+          err,
+        );
+      }
+      if (chunk.done) break;
+      take(chunk.value.length);
+      received += chunk.value.length;
+      chunks.push(chunk.value);
+    }
+  } finally {
+    reader.releaseLock();
+    if (signal.aborted) body.stream.cancel().catch(() => {});
+  }
+  checkLength(received, expected, what);
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(received);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+function checkLength(received: number, expected: number | undefined, what: string): void {
+  if (expected !== undefined && received !== expected) {
+    throw retryableError(
+      `${what} was cut off: received ${received} of ${expected} bytes.`,
+      "DATA_LOSS",
+    );
+  }
+}
+
+/** The expected body length of a response, unless a content coding changes it. */
+export function responseLength(res: Response): number | undefined {
+  const encoding = res.headers.get("content-encoding");
+  if (encoding && encoding !== "identity") return undefined;
+  const text = res.headers.get("content-length");
+  if (text === null || !/^\d+$/.test(text)) return undefined;
+  return Number(text);
+}
+
+/** An ObjectBody from a successful response. */
+export function responseBody(res: Response): ObjectBody {
+  return {
+    size: responseLength(res),
+    etag: res.headers.get("etag") ?? undefined,
+    stream: res.body ?? undefined,
+    bytes: res.body ? undefined : async () => new Uint8Array(await res.arrayBuffer()),
+  };
+}

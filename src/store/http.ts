@@ -1,0 +1,150 @@
+/**
+ * The `http(s)://` store. A web server has no standard directory listing, so the bundle is
+ * discovered from its own contents: `MLmodel`, then the files it names (each flavor's `data`,
+ * the input-example files), then the external-data files recorded inside the ONNX model. An
+ * explicit file list replaces the discovery.
+ *
+ * @module
+ */
+import { parse as parseYaml } from "yaml";
+import { MlflowError } from "../errors.ts";
+import { q } from "./_errors.ts";
+import { onnxExternalDataLocations } from "./onnx_external_data.ts";
+import { assertSafeKey, encodeKey } from "./_path.ts";
+import { httpRequest, type Pipeline, responseBody } from "./_pipeline.ts";
+import type { BundleStore, ListContext, ObjectMeta } from "./types.ts";
+
+/** Options of {@linkcode httpStore}. */
+export interface HttpStoreOptions {
+  /** Fetch exactly these files (relative keys) instead of discovering them from MLmodel. */
+  files?: string[];
+  /** Extra request headers (e.g. the tracking server's Authorization for its own host). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * A store over a bundle directory published at an http(s) URL.
+ *
+ * User info in the URL (`https://user:pass@host/...`) is sent as Basic auth and never shown.
+ * A query string on the directory URL (a signed token) is appended to every file URL.
+ *
+ * @example
+ * ```ts
+ * import { httpStore } from "./http.ts";
+ * const pipeline = { fetch, timeoutMs: 10_000, retries: 2, retryDelayMs: 200, signal: new AbortController().signal };
+ * const store = httpStore("https://models.example.com/iris/", pipeline);
+ * store.uri; // "https://models.example.com/iris/"
+ * ```
+ */
+export function httpStore(uri: string, p: Pipeline, options: HttpStoreOptions = {}): BundleStore {
+  const url = new URL(uri);
+  const headers: Record<string, string> = { ...options.headers };
+  if (url.username || url.password) {
+    const user = decodeURIComponent(url.username);
+    const pass = decodeURIComponent(url.password);
+    headers.authorization = `Basic ${btoa(`${user}:${pass}`)}`;
+    url.username = "";
+    url.password = "";
+  }
+  const search = url.search;
+  url.search = "";
+  url.hash = "";
+  if (!url.pathname.endsWith("/")) url.pathname += "/";
+  const shown = url.href;
+
+  const fileUrl = (key: string) => new URL(encodeKey(key) + search, url).href;
+
+  return {
+    uri: shown,
+    cacheId: shown,
+    async list(ctx: ListContext): Promise<ObjectMeta[]> {
+      if (options.files) {
+        return options.files.map((k) => ({ key: assertSafeKey(k, shown, "The file list") }));
+      }
+      return await discover(shown, ctx);
+    },
+    async get(key, init) {
+      const h: Record<string, string> = { ...headers };
+      if (init.ifNoneMatch) h["if-none-match"] = init.ifNoneMatch;
+      const res = await httpRequest(
+        p,
+        fileUrl(key),
+        { headers: h, signal: init.signal },
+        `Object "${key}" of ${q(shown)}`,
+        [304],
+      );
+      if (res.status === 304) {
+        await res.body?.cancel();
+        return { notModified: true };
+      }
+      return responseBody(res);
+    },
+  };
+}
+
+/** The keys of a bundle named by its MLmodel and ONNX files, read through `ctx`. */
+async function discover(uri: string, ctx: ListContext): Promise<ObjectMeta[]> {
+  const found = new Map<string, Uint8Array>();
+  const mlmodelBytes = await ctx.read("MLmodel");
+  if (!mlmodelBytes) throw new MlflowError(`No MLmodel at ${q(uri)}.`, "RESOURCE_DOES_NOT_EXIST");
+  found.set("MLmodel", mlmodelBytes);
+  let doc: unknown;
+  try {
+    doc = parseYaml(new TextDecoder().decode(mlmodelBytes), { maxAliasCount: 100 });
+  } catch (err) {
+    throw new MlflowError(
+      `File "MLmodel" of ${q(uri)} is not valid YAML: ${(err as Error).message.split("\n")[0]}.`,
+      "INVALID_PARAMETER_VALUE",
+    );
+  }
+  const mlmodel = (doc && typeof doc === "object" ? doc : {}) as Record<string, unknown>;
+  const required = new Set<string>();
+  const optional = new Set<string>();
+  const onnx = new Set<string>();
+  const flavors = isRecord(mlmodel.flavors) ? mlmodel.flavors : {};
+  for (const [name, flavor] of Object.entries(flavors)) {
+    if (!isRecord(flavor) || typeof flavor.data !== "string") continue;
+    const key = normalise(flavor.data);
+    const isOnnx = name === "onnx" ||
+      (name === "python_function" && flavor.loader_module === "mlflow.onnx");
+    // Other flavors' data is often a directory, which plain HTTP cannot list: best effort.
+    (isOnnx ? required : optional).add(assertSafeKey(key, uri, "MLmodel"));
+    if (isOnnx || key.endsWith(".onnx")) onnx.add(key);
+  }
+  const example = mlmodel.saved_input_example_info;
+  if (isRecord(example)) {
+    for (const field of ["artifact_path", "serving_input_path"]) {
+      const v = example[field];
+      if (typeof v === "string") optional.add(assertSafeKey(normalise(v), uri, "MLmodel"));
+    }
+  }
+  for (const k of required) optional.delete(k);
+  const read = async (key: string, isOptional: boolean) => {
+    if (found.has(key)) return;
+    const bytes = await ctx.read(key, { optional: isOptional });
+    if (bytes) found.set(key, bytes);
+  };
+  await Promise.all([
+    ...[...required].map((k) => read(k, false)),
+    ...[...optional].map((k) => read(k, true)),
+  ]);
+  const external = new Set<string>();
+  for (const key of onnx) {
+    const bytes = found.get(key);
+    if (!bytes) continue;
+    const dir = key.includes("/") ? key.slice(0, key.lastIndexOf("/") + 1) : "";
+    for (const loc of onnxExternalDataLocations(bytes, key)) {
+      external.add(assertSafeKey(dir + normalise(loc), uri, `File "${key}"`));
+    }
+  }
+  await Promise.all([...external].map((k) => read(k, false)));
+  return [...found].map(([key, bytes]) => ({ key, size: bytes.length, bytes }));
+}
+
+function normalise(key: string): string {
+  return key.startsWith("./") ? key.slice(2) : key;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
