@@ -1,0 +1,69 @@
+/**
+ * The MLflow Model format in TypeScript: the `MLmodel` file ({@linkcode Model}), signatures
+ * ({@linkcode ModelSignature}, {@linkcode Schema}, {@linkcode ColSpec}, {@linkcode TensorSpec},
+ * {@linkcode ParamSchema}, ...), input examples and {@linkcode inferSignature}.
+ *
+ * Everything reads and writes exactly what MLflow 3 reads and writes: `Model.toDict()` equals
+ * MLflow's `Model.to_dict()`, `Model.toYaml()` is PyYAML's `safe_dump` layout byte for byte, and
+ * every schema's `toJSON()` is MLflow's `json.dumps` text (key order, `1.0` vs `1`, `1e-05`).
+ *
+ * @example
+ * ```ts
+ * import { Model } from "./mod.ts";
+ * const model = await Model.load("tests/fixtures/mlflow-bundles/iris_mlp_onnx");
+ * model.onnxFlavor()?.data; // "model.onnx"
+ * model.signature?.inputs?.inputNames(); // ["sepal length (cm)", ...]
+ * const body = await model.servingInputExample(); // the saved request body, or null
+ * ```
+ *
+ * @module
+ */
+
+export { DataType, type DataTypeName } from "./data_type.ts";
+export {
+  AnyType,
+  ArrayType,
+  ArrayType as Array,
+  ColSpec,
+  type ColSpecInit,
+  type ColType,
+  type InputSpec,
+  MapType,
+  MapType as Map,
+  numpyDtypeName,
+  ObjectType,
+  ObjectType as Object,
+  Property,
+  Schema,
+  SparkMLVector,
+  TensorSpec,
+  type TensorSpecInit,
+  type ToJSONOptions,
+} from "./schema.ts";
+export { ParamSchema, ParamSpec, type ParamSpecInit, parseNumpyDatetime } from "./param_schema.ts";
+export { ModelSignature, type ModelSignatureInit, type SignatureDict } from "./signature.ts";
+export {
+  DEFAULT_MAX_ALIAS_COUNT,
+  DEFAULT_MAX_MLMODEL_BYTES,
+  Model,
+  type ModelInit,
+  type ReadOptions,
+} from "./model.ts";
+export {
+  type OnnxFlavor,
+  onnxFlavorOf,
+  type OnnxSessionOptionsBlock,
+  type PyfuncFlavor,
+  pyfuncFlavorOf,
+  type PytorchFlavor,
+} from "./flavors.ts";
+export {
+  buildInputExample,
+  type InputExample,
+  type InputExampleOptions,
+  parseExampleText,
+  type SavedInputExampleInfo,
+  type TensorLike,
+} from "./input_example.ts";
+export { type BundleReader, type BundleSource } from "./_files.ts";
+export { PyFloat } from "./_pyjson.ts";
