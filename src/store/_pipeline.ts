@@ -106,7 +106,9 @@ async function errorDetail(res: Response): Promise<string | undefined> {
   try {
     const body = JSON.parse(text);
     if (body && typeof body === "object" && typeof body.error_code === "string") {
-      const msg = typeof body.message === "string" ? ` ${body.message.slice(0, 300)}` : "";
+      const msg = typeof body.message === "string"
+        ? ` ${body.message.replace(/\s+/g, " ").slice(0, 300)}`
+        : "";
       return `${body.error_code}${msg}`;
     }
   } catch {

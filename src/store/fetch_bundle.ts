@@ -59,13 +59,17 @@ export async function fetchBundle(
     retryDelayMs: Math.max(0, options.retryDelayMs ?? DEFAULTS.retryDelayMs),
     signal: controller.signal,
   };
+  const t = options.tracking;
   const secrets = [
     options.s3?.secretAccessKey,
     options.s3?.sessionToken,
-    options.tracking?.token,
-    options.tracking?.password,
+    t?.token,
+    t?.password,
+    t?.username !== undefined && t?.password !== undefined
+      ? btoa(`${t.username}:${t.password}`)
+      : undefined,
     ...userinfoOf(uri),
-    ...userinfoOf(options.tracking?.uri),
+    ...userinfoOf(t?.uri),
   ];
   try {
     const store = await openStore(uri, options, p);
@@ -285,11 +289,15 @@ function positive(v: number | undefined, fallback: number): number {
   return typeof v === "number" && Number.isFinite(v) && v > 0 ? v : fallback;
 }
 
+/** The password of a URL's userinfo, raw, decoded and as the Basic credential sent for it. */
 function userinfoOf(uri: string | undefined): string[] {
   if (!uri) return [];
   try {
     const url = new URL(uri);
-    return [decodeURIComponent(url.password), url.password].filter(Boolean);
+    if (!url.password) return [];
+    const user = decodeURIComponent(url.username);
+    const pass = decodeURIComponent(url.password);
+    return [url.password, pass, btoa(`${user}:${pass}`)];
   } catch {
     return [];
   }
