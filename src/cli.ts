@@ -1,0 +1,314 @@
+/**
+ * The command line: `deno task serve` (MLflow's `mlflow models serve`) and `deno task predict`
+ * (`mlflow models predict`). Flags and environment variables map onto the server's one options
+ * object here and nowhere else.
+ *
+ * ```sh
+ * deno task serve [-m MODEL_URI | -m NAME=URI ...] [-h HOST] [-p PORT] [-t SECONDS]
+ *                 [--backend web|native] [--body-limit BYTES] [--config FILE] [--memory-budget BYTES]
+ * deno task predict -m MODEL_URI [-i input.json] [-o output.json] [-t json|csv] [--backend web|native]
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { appOptionsFromEnv } from "./cli.ts";
+ * const options = appOptionsFromEnv({ MODEL_URI: "examples/iris", MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT: "5" });
+ * options.timeoutMs; // 5000
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { MlflowError } from "./errors.ts";
+import {
+  type AppOptions,
+  createApp,
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_TIMEOUT_MS,
+} from "./server/app.ts";
+import { loadModel } from "./server/loaded_model.ts";
+import { storeOptionsFromEnv } from "./store/mod.ts";
+
+/** The example bundle served when no model is given (resolved from this file, any cwd works). */
+export const EXAMPLE_MODEL = decodeURIComponent(
+  new URL("../examples/iris", import.meta.url).pathname,
+);
+
+/** Host, port and the app's options, as `serve` uses them. */
+export interface ServeConfig {
+  host: string;
+  port: number;
+  app: AppOptions;
+}
+
+const USAGE = `Usage:
+  deno task serve [options]      serve a model over MLflow's scoring protocol
+  deno task predict [options]    one prediction from a file, like \`mlflow models predict\`
+
+serve options (environment variable in brackets):
+  -m, --model-uri URI       model to serve at /invocations [MODEL_URI]; default: the iris example
+  -m NAME=URI               also serve URI at /models/NAME/invocations (repeatable)
+      --config FILE         JSON file {"models": {"NAME": "URI", ...}} [MLFLOW_EDGE_CONFIG]
+  -h, --host HOST           bind address, default 127.0.0.1 [MLFLOW_HOST]
+  -p, --port PORT           port, default 5000 [MLFLOW_PORT]
+  -t, --timeout SECONDS     per-request limit, default 60 [MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT]
+      --backend web|native  onnxruntime-web (default) or onnxruntime-node [MLFLOW_EDGE_BACKEND]
+      --body-limit BYTES    largest request body, default 104857600 [MLFLOW_EDGE_BODY_LIMIT]
+      --memory-budget BYTES unload least-recently-used named models above this [MLFLOW_EDGE_MEMORY_BUDGET]
+
+predict options:
+  -m, --model-uri URI       the model [MODEL_URI]
+  -i, --input-path FILE     the request body; default: standard input
+  -o, --output-path FILE    where to write predictions; default: standard output
+  -t, --content-type TYPE   json (default) or csv
+      --backend web|native  as for serve
+
+Stores read AWS_*, MLFLOW_S3_ENDPOINT_URL, AWS_ENDPOINT_URL and MLFLOW_TRACKING_* as MLflow does.
+SIGHUP reloads every loaded model from its URI (e.g. a new version behind models:/name@alias).`;
+
+function usageError(message: string): never {
+  throw new MlflowError(`${message}\n\n${USAGE}`, "INVALID_PARAMETER_VALUE");
+}
+
+function positiveNumber(value: string | undefined, what: string): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) {
+    usageError(`${what} must be a positive number, got "${value}".`);
+  }
+  return n;
+}
+
+function backendOf(value: string | undefined): "web" | "native" | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (value !== "web" && value !== "native") {
+    usageError(`--backend must be "web" or "native", got "${value}".`);
+  }
+  return value;
+}
+
+const NAMED = /^([A-Za-z0-9][A-Za-z0-9._-]*)=(.+)$/s;
+
+/**
+ * The server options from environment variables alone (for `deno serve src/server/main.ts`
+ * and containers): MODEL_URI, MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT, MLFLOW_EDGE_BACKEND,
+ * MLFLOW_EDGE_BODY_LIMIT, MLFLOW_EDGE_MEMORY_BUDGET, and the store variables.
+ *
+ * @example
+ * ```ts
+ * import { appOptionsFromEnv } from "./cli.ts";
+ * appOptionsFromEnv({}).modelUri; // the iris example's directory
+ * ```
+ */
+export function appOptionsFromEnv(env: Record<string, string | undefined>): AppOptions {
+  const timeout = positiveNumber(
+    env.MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT,
+    "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT",
+  );
+  return {
+    modelUri: env.MODEL_URI || EXAMPLE_MODEL,
+    backend: backendOf(env.MLFLOW_EDGE_BACKEND),
+    timeoutMs: timeout === undefined ? DEFAULT_TIMEOUT_MS : timeout * 1000,
+    bodyLimit: positiveNumber(env.MLFLOW_EDGE_BODY_LIMIT, "MLFLOW_EDGE_BODY_LIMIT") ??
+      DEFAULT_BODY_LIMIT,
+    memoryBudgetBytes: positiveNumber(env.MLFLOW_EDGE_MEMORY_BUDGET, "MLFLOW_EDGE_MEMORY_BUDGET"),
+    store: storeOptionsFromEnv(env),
+  };
+}
+
+/**
+ * `serve`'s configuration from its arguments and the environment (flags win).
+ *
+ * @example
+ * ```ts
+ * import { serveConfig } from "./cli.ts";
+ * const config = await serveConfig(["-m", "iris=examples/iris", "-p", "8080"], {});
+ * config.port; // 8080
+ * config.app.models; // { iris: "examples/iris" }
+ * ```
+ */
+export async function serveConfig(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<ServeConfig> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        "model-uri": { type: "string", short: "m", multiple: true },
+        host: { type: "string", short: "h" },
+        port: { type: "string", short: "p" },
+        timeout: { type: "string", short: "t" },
+        backend: { type: "string" },
+        "body-limit": { type: "string" },
+        "memory-budget": { type: "string" },
+        config: { type: "string" },
+        help: { type: "boolean" },
+      },
+    }));
+  } catch (err) {
+    usageError((err as Error).message);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  const app = appOptionsFromEnv(env);
+  let plain: string | undefined;
+  const models: Record<string, string> = {};
+  const configFile = values.config ?? env.MLFLOW_EDGE_CONFIG;
+  if (configFile) {
+    let parsed: { models?: Record<string, unknown> };
+    try {
+      parsed = JSON.parse(await Deno.readTextFile(configFile));
+    } catch (err) {
+      usageError(`Cannot read the config file "${configFile}": ${(err as Error).message}`);
+    }
+    if (!parsed?.models || typeof parsed.models !== "object") {
+      usageError(`The config file "${configFile}" needs {"models": {"NAME": "URI", ...}}.`);
+    }
+    for (const [name, uri] of Object.entries(parsed.models)) {
+      if (typeof uri !== "string") {
+        usageError(`Model "${name}" in "${configFile}" needs a URI string.`);
+      }
+      models[name] = uri;
+    }
+  }
+  for (const m of values["model-uri"] ?? []) {
+    const named = NAMED.exec(m);
+    if (named) models[named[1]] = named[2];
+    else if (plain !== undefined) {
+      usageError(`Only one model may be given without a name; name the others NAME=URI.`);
+    } else plain = m;
+  }
+  const hasNamed = Object.keys(models).length > 0;
+  app.modelUri = plain ?? env.MODEL_URI ?? (hasNamed ? undefined : EXAMPLE_MODEL);
+  if (hasNamed) app.models = models;
+  if (values.timeout !== undefined) {
+    app.timeoutMs = positiveNumber(values.timeout, "--timeout")! * 1000;
+  }
+  if (values.backend !== undefined) app.backend = backendOf(values.backend);
+  if (values["body-limit"] !== undefined) {
+    app.bodyLimit = positiveNumber(values["body-limit"], "--body-limit");
+  }
+  if (values["memory-budget"] !== undefined) {
+    app.memoryBudgetBytes = positiveNumber(values["memory-budget"], "--memory-budget");
+  }
+  const port = Number(values.port ?? env.MLFLOW_PORT ?? 5000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    usageError(`--port must be a port number, got "${values.port ?? env.MLFLOW_PORT}".`);
+  }
+  return { host: values.host ?? env.MLFLOW_HOST ?? "127.0.0.1", port, app };
+}
+
+async function serve(args: string[]): Promise<void> {
+  const config = await serveConfig(args, Deno.env.toObject());
+  const app = createApp(config.app);
+  const server = Deno.serve({
+    hostname: config.host,
+    port: config.port,
+    onListen: ({ hostname, port }) => {
+      const what = config.app.modelUri ?? Object.values(config.app.models ?? {}).join(", ");
+      console.error(
+        `mlflow-edge: serving ${what} on http://${hostname}:${port}/ (backend ${
+          config.app.backend ?? "web"
+        }, pid ${Deno.pid})`,
+      );
+    },
+  }, app.fetch);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.error("mlflow-edge: shutting down after in-flight requests");
+    await server.shutdown();
+    await app.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGHUP", () => {
+    for (const slot of app.registry.slots) {
+      if (slot.state !== "ready") continue;
+      slot.reload().then(
+        () => console.error(`mlflow-edge: reloaded "${slot.name}" from ${slot.uri}`),
+        (err) =>
+          console.error(
+            `mlflow-edge: reloading "${slot.name}" failed, still serving the old version: ${err.message}`,
+          ),
+      );
+    }
+  });
+  try {
+    await app.ready();
+    console.error("mlflow-edge: ready");
+  } catch (err) {
+    console.error(`mlflow-edge: ${(err as Error).message}`);
+    await server.shutdown();
+    Deno.exit(1);
+  }
+}
+
+async function predict(args: string[]): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        "model-uri": { type: "string", short: "m" },
+        "input-path": { type: "string", short: "i" },
+        "output-path": { type: "string", short: "o" },
+        "content-type": { type: "string", short: "t" },
+        backend: { type: "string" },
+        help: { type: "boolean" },
+      },
+    }));
+  } catch (err) {
+    usageError((err as Error).message);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const env = Deno.env.toObject();
+  const uri = values["model-uri"] ?? env.MODEL_URI;
+  if (!uri) usageError("predict needs -m MODEL_URI.");
+  const kind = values["content-type"] ?? "json";
+  if (kind !== "json" && kind !== "csv") {
+    usageError(`--content-type must be json or csv, got "${kind}".`);
+  }
+  const body = values["input-path"]
+    ? await Deno.readFile(values["input-path"])
+    : new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
+  const model = await loadModel(uri, {
+    backend: backendOf(values.backend ?? env.MLFLOW_EDGE_BACKEND),
+    store: storeOptionsFromEnv(env),
+    selfCheck: false,
+  });
+  try {
+    const { text } = await model.invoke(body, kind === "csv" ? "text/csv" : "application/json");
+    if (values["output-path"]) await Deno.writeTextFile(values["output-path"], text);
+    else console.log(text);
+  } finally {
+    await model.close();
+  }
+}
+
+async function main(args: string[]): Promise<void> {
+  const [command, ...rest] = args;
+  try {
+    if (command === "serve") await serve(rest);
+    else if (command === "predict") await predict(rest);
+    else usageError(command ? `Unknown command "${command}".` : "No command given.");
+  } catch (err) {
+    const message = err instanceof MlflowError ? err.message : `Unexpected error: ${err}`;
+    console.error(`mlflow-edge: ${message}`);
+    Deno.exit(1);
+  }
+}
+
+if (import.meta.main) await main(Deno.args);

@@ -1,0 +1,247 @@
+/**
+ * The scoring server as a Hono app: MLflow's `/ping`, `/health`, `/version` and
+ * `/invocations`, plus `/models/{name}/…` for several models.
+ *
+ * @module
+ */
+import { Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { setMetric, timing } from "hono/timing";
+import { MlflowError } from "../errors.ts";
+import { DEADLINE_MESSAGE, errorBody, errorResponse, JSON_HEADERS } from "./_responses.ts";
+import type { LoadedModel } from "./loaded_model.ts";
+import { ModelRegistry, type ModelRegistryOptions } from "./model_registry.ts";
+import type { ModelSlot } from "./model_slot.ts";
+
+/** The MLflow version whose scoring protocol this server follows. */
+export const MLFLOW_PROTOCOL_VERSION = "3.6.1.dev0";
+
+/** Default request timeout: MLflow's `MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT` default, 60 s. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** Default body limit: what MLflow's Docker front (nginx) allows, 100 MB. */
+export const DEFAULT_BODY_LIMIT = 100 * 1024 * 1024;
+
+/**
+ * Everything the server is configured with (the CLI and the edge entries map their flags and
+ * environment onto this object).
+ */
+export interface AppOptions extends ModelRegistryOptions {
+  /** The default model, served at `/invocations` (and `/models/default/…`); loaded at start. */
+  modelUri?: string;
+  /** Named models, served at `/models/{name}/invocations`; loaded on first use. */
+  models?: Record<string, string>;
+  /** Per-request time limit in milliseconds (default 60 000); over it, 504 DEADLINE_EXCEEDED. */
+  timeoutMs?: number;
+  /** Largest accepted request body in bytes (default 100 MB); over it, 413. */
+  bodyLimit?: number;
+}
+
+/** The Hono app with its models. */
+export interface ServingApp extends Hono {
+  /** The served models. */
+  readonly registry: ModelRegistry;
+  /** Resolves when the default model is loaded and self-checked; rejects with its load error. */
+  ready(): Promise<void>;
+  /** Unloads every model after its in-flight requests. */
+  close(): Promise<void>;
+}
+
+type Env = { Variables: { signal: AbortSignal } };
+
+function deadline(ms: number): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const controller = new AbortController();
+    c.set("signal", controller.signal);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<true>((resolve) => {
+      timer = setTimeout(() => resolve(true), ms);
+    });
+    const work = next();
+    // After a timeout nobody awaits `work`; its failure must not be an unhandled rejection.
+    work.catch(() => {});
+    const timedOut = await Promise.race([work.then(() => false), expired]);
+    clearTimeout(timer);
+    if (timedOut) {
+      const err = new MlflowError(DEADLINE_MESSAGE, "DEADLINE_EXCEEDED", 504);
+      // Stops the abandoned request before inference; its late result is discarded.
+      controller.abort(err);
+      c.res = new Response(errorBody(err), { status: 504, headers: JSON_HEADERS });
+    }
+  };
+}
+
+function unavailable(slot: ModelSlot): Response {
+  const reason = slot.error
+    ? `it failed to load: ${slot.error.message}`
+    : slot.state === "loading"
+    ? "it is loading"
+    : "it is not loaded yet (it loads on its first request)";
+  const err = new MlflowError(
+    `The model "${slot.name}" is not ready: ${reason}`,
+    "TEMPORARILY_UNAVAILABLE",
+  );
+  return new Response(errorBody(err), { status: 503, headers: JSON_HEADERS });
+}
+
+/**
+ * Creates the scoring server. The default model starts loading at once; `/ping` and `/health`
+ * answer 200 only when it is loaded and its serving input example has passed.
+ *
+ * @example
+ * ```ts
+ * import { createApp } from "./app.ts";
+ * const app = createApp({ modelUri: "examples/iris", timeoutMs: 10_000 });
+ * await app.ready();
+ * const res = await app.request("/invocations", {
+ *   method: "POST",
+ *   headers: { "Content-Type": "application/json" },
+ *   body: '{"inputs": {"sepal length (cm)": 5.1, "sepal width (cm)": 3.5, "petal length (cm)": 1.4, "petal width (cm)": 0.2}}',
+ * });
+ * console.log(await res.text()); // {"predictions": [{"probabilities": 0.9999592304229736}, …]}
+ * await app.close();
+ * ```
+ */
+export function createApp(options: AppOptions = {}): ServingApp {
+  const log = options.log ?? ((m: string) => console.warn(m));
+  const registry = new ModelRegistry({ ...options, log });
+  const names = Object.keys(options.models ?? {});
+  if (options.modelUri !== undefined && names.includes("default")) {
+    throw new MlflowError(
+      'A named model is called "default", which is the name of the model given without a name.',
+      "INVALID_PARAMETER_VALUE",
+    );
+  }
+  for (const name of names) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
+      throw new MlflowError(
+        `Invalid model name "${name}": use letters, digits, ".", "_" and "-".`,
+        "INVALID_PARAMETER_VALUE",
+      );
+    }
+  }
+  let defaultSlot: ModelSlot | undefined;
+  if (options.modelUri !== undefined) {
+    defaultSlot = registry.add("default", options.modelUri, true);
+  }
+  for (const name of names) {
+    const slot = registry.add(name, options.models![name]);
+    defaultSlot ??= slot;
+  }
+  // The default model loads at start; its failure is reported by ready(), /ping and requests.
+  const initial: Promise<LoadedModel> | undefined = defaultSlot?.get();
+  initial?.catch((err) =>
+    log(`The model "${defaultSlot!.name}" failed to load: ${err?.message ?? err}`)
+  );
+
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxSize = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const app = new Hono<Env>();
+
+  app.use(
+    "*",
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) => {
+        const err = new MlflowError(
+          `Method ${c.req.method} is not allowed for ${c.req.path}; use ${methods.join(" or ")}.`,
+          "BAD_REQUEST",
+          405,
+        );
+        return c.body(errorBody(err), 405, { ...JSON_HEADERS, Allow: methods.join(", ") });
+      },
+    }),
+  );
+  app.notFound((c) => {
+    const err = new MlflowError(
+      `No endpoint for ${c.req.method} ${c.req.path}.`,
+      "ENDPOINT_NOT_FOUND",
+    );
+    return c.body(errorBody(err), 404, JSON_HEADERS);
+  });
+  app.onError((err) => errorResponse(err, log));
+
+  const ping = (slot: ModelSlot | undefined): Response =>
+    !slot || slot.state === "ready"
+      ? new Response("\n", { status: 200, headers: JSON_HEADERS })
+      : unavailable(slot);
+  app.get("/ping", () => ping(defaultSlot));
+  app.get("/health", () => ping(defaultSlot));
+  app.get("/version", (c) => {
+    const saved = defaultSlot?.current?.model.mlflowVersion;
+    return c.body(saved ?? MLFLOW_PROTOCOL_VERSION, 200, JSON_HEADERS);
+  });
+
+  const limit = bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new MlflowError(
+        `The request body is larger than the limit of ${maxSize} bytes.`,
+        "BAD_REQUEST",
+        413,
+      );
+    },
+  });
+  const stages = timing({ total: true, totalDescription: "total" });
+  const invoke = async (c: Parameters<MiddlewareHandler<Env>>[0], slot: ModelSlot) => {
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    const r = await slot.invoke(body, c.req.header("content-type") ?? "", c.get("signal"));
+    setMetric(c, "parse", r.timings.parse, "parse+validate", 3);
+    setMetric(c, "infer", r.timings.infer, undefined, 3);
+    setMetric(c, "serialize", r.timings.serialize, undefined, 3);
+    return c.body(r.text, 200, JSON_HEADERS);
+  };
+  const deadlineMw = deadline(timeoutMs);
+
+  app.post("/invocations", stages, deadlineMw, limit, (c) => {
+    if (!defaultSlot) {
+      throw new MlflowError("No model is configured for /invocations.", "RESOURCE_DOES_NOT_EXIST");
+    }
+    return invoke(c, defaultSlot);
+  });
+
+  const named = (name: string): ModelSlot => {
+    const slot = registry.get(name);
+    if (!slot) {
+      throw new MlflowError(
+        `No model named "${name}"; this server serves ${
+          registry.slots.map((s) => `"${s.name}"`).join(", ") || "no named models"
+        }.`,
+        "RESOURCE_DOES_NOT_EXIST",
+      );
+    }
+    return slot;
+  };
+  app.get("/models", (c) =>
+    c.body(
+      JSON.stringify({
+        models: registry.slots.map((s) => ({
+          name: s.name,
+          uri: s.uri,
+          state: s.state,
+          size_bytes: s.sizeBytes,
+          ...(s.error ? { error: s.error.message } : {}),
+        })),
+      }),
+      200,
+      JSON_HEADERS,
+    ));
+  app.get("/models/:name/ping", (c) => ping(named(c.req.param("name"))));
+  app.get("/models/:name/health", (c) => ping(named(c.req.param("name"))));
+  app.post(
+    "/models/:name/invocations",
+    stages,
+    deadlineMw,
+    limit,
+    (c) => invoke(c, named(c.req.param("name"))),
+  );
+
+  return Object.assign(app, {
+    registry,
+    async ready() {
+      await initial;
+    },
+    close: () => registry.close(),
+  }) as unknown as ServingApp;
+}

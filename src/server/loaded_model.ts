@@ -1,0 +1,272 @@
+/**
+ * A model ready to answer `/invocations`: the one path shared by the HTTP server and the
+ * library. Load = fetch the bundle, read MLmodel, create the ONNX session, compile the signature,
+ * run the serving input example. Predict = validate in wasm, run, serialise.
+ *
+ * @module
+ */
+import { MlflowError } from "../errors.ts";
+import {
+  nativeBackend,
+  type OnnxBackend,
+  OnnxModel,
+  type Predictions,
+  predictionsValue,
+  webBackend,
+} from "../runtime/mod.ts";
+import {
+  type CompiledSignature,
+  compileSignature,
+  type EnforceLimits,
+  fetchBundle,
+  type FetchBundleOptions,
+  type ModelInfo,
+  parseMLmodel,
+  type ValidatedInput,
+} from "./_deps.ts";
+import { serializePredictions, toPyJson } from "./serialize.ts";
+
+/** Options of {@linkcode loadModel}. */
+export interface LoadModelOptions {
+  /** `"web"` (default, onnxruntime-web), `"native"` (onnxruntime-node) or a backend object. */
+  backend?: OnnxBackend | "web" | "native";
+  /** How the bundle is fetched (credentials, timeouts, cache). */
+  store?: FetchBundleOptions;
+  /** Run the bundle's serving input example through the whole path before resolving (default true). */
+  selfCheck?: boolean;
+  /** Limits for the enforcement core (nesting depth, element count, …). */
+  limits?: EnforceLimits;
+  /** Where load warnings go (default `console.warn`). */
+  warn?: (message: string) => void;
+}
+
+/** Milliseconds spent in each stage of one prediction (for `Server-Timing`). */
+export interface StageTimings {
+  /** Envelope parse and signature enforcement (the wasm core). */
+  parse: number;
+  /** Feeds and `session.run`. */
+  infer: number;
+  /** Writing the response JSON. */
+  serialize: number;
+}
+
+/** One prediction as JSON text, with its stage timings. */
+export interface Invocation {
+  text: string;
+  timings: StageTimings;
+}
+
+let sharedWeb: OnnxBackend | undefined;
+
+/** Resolves a backend option to a backend. */
+export async function resolveBackend(backend: LoadModelOptions["backend"]): Promise<OnnxBackend> {
+  if (backend === undefined || backend === "web") return sharedWeb ??= webBackend();
+  if (backend === "native") return await nativeBackend();
+  if (typeof backend === "string") {
+    throw new MlflowError(
+      `Unknown backend "${backend}"; expected "web" or "native".`,
+      "INVALID_PARAMETER_VALUE",
+    );
+  }
+  return backend;
+}
+
+function bodyToBytes(body: string | Uint8Array | object): string | Uint8Array {
+  if (typeof body === "string" || body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  // An envelope object: written as Python's json.dumps would (NaN stays a bare token).
+  return toPyJson(body);
+}
+
+/**
+ * A loaded model. Create it with {@linkcode loadModel}.
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from "./loaded_model.ts";
+ * const model = await loadModel("examples/iris");
+ * const out = await model.predict({
+ *   dataframe_split: {
+ *     columns: ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"],
+ *     data: [[5.1, 3.5, 1.4, 0.2]],
+ *   },
+ * });
+ * console.log(out); // { predictions: [{ probabilities: 0.99995… }, …] }
+ * await model.close();
+ * ```
+ */
+export class LoadedModel {
+  /** The URI the model was loaded from. */
+  readonly uri: string;
+  /** The parsed MLmodel. */
+  readonly model: ModelInfo;
+  /** The ONNX session wrapper. */
+  readonly onnx: OnnxModel;
+  /** Total bytes of the bundle's files (the memory estimate for eviction). */
+  readonly sizeBytes: number;
+  #signature: CompiledSignature;
+  #inflight = 0;
+  #idle: (() => void)[] = [];
+  #closed = false;
+
+  private constructor(
+    uri: string,
+    model: ModelInfo,
+    onnx: OnnxModel,
+    signature: CompiledSignature,
+    sizeBytes: number,
+  ) {
+    this.uri = uri;
+    this.model = model;
+    this.onnx = onnx;
+    this.#signature = signature;
+    this.sizeBytes = sizeBytes;
+  }
+
+  /** @internal Use {@linkcode loadModel}. */
+  static async load(uri: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+    const bundle = await fetchBundle(uri, options.store);
+    const mlmodelBytes = bundle.files.get("MLmodel");
+    if (!mlmodelBytes) {
+      throw new MlflowError(
+        `No MLmodel file in "${uri}": it is not an MLflow model directory.`,
+        "RESOURCE_DOES_NOT_EXIST",
+      );
+    }
+    const source = `${uri.replace(/\/+$/, "")}/MLmodel`;
+    const model = parseMLmodel(new TextDecoder().decode(mlmodelBytes), source);
+    const onnx = await OnnxModel.create(bundle.files, model.flavors, {
+      backend: await resolveBackend(options.backend),
+      warn: options.warn,
+      source,
+    });
+    let signature: CompiledSignature;
+    try {
+      signature = await compileSignature(
+        model.signature ?? { inputs: null, outputs: null, params: null },
+        options.limits,
+      );
+    } catch (err) {
+      await onnx.release();
+      throw err;
+    }
+    let size = 0;
+    for (const data of bundle.files.values()) size += data.byteLength;
+    const loaded = new LoadedModel(uri, model, onnx, signature, size);
+    if (options.selfCheck !== false) {
+      try {
+        await loaded.#selfCheck(bundle.files);
+      } catch (err) {
+        await loaded.close();
+        throw err;
+      }
+    }
+    return loaded;
+  }
+
+  async #selfCheck(files: Map<string, Uint8Array>): Promise<void> {
+    const path = this.model.savedInputExampleInfo?.serving_input_path;
+    if (typeof path !== "string") return;
+    const example = files.get(path);
+    if (!example) return;
+    try {
+      await this.invoke(example, "application/json");
+    } catch (err) {
+      const e = err instanceof MlflowError ? err : new MlflowError(String(err), "INTERNAL_ERROR");
+      throw new MlflowError(
+        `The model's own serving input example "${path}" fails: ${e.message}`,
+        e.errorCode,
+        e.status,
+        { cause: err },
+      );
+    }
+  }
+
+  /** Validates and runs one request; resolves to the raw result and the input format. */
+  async #run(
+    body: string | Uint8Array,
+    contentType: string,
+    signal?: AbortSignal,
+  ): Promise<{ predictions: Predictions; input: ValidatedInput; parse: number; infer: number }> {
+    if (this.#closed) {
+      throw new MlflowError(
+        `The model "${this.uri}" has been unloaded.`,
+        "TEMPORARILY_UNAVAILABLE",
+      );
+    }
+    this.#inflight++;
+    try {
+      const t0 = performance.now();
+      const input = this.#signature.validate(body, contentType);
+      const t1 = performance.now();
+      // A request that has already timed out does no further work.
+      if (signal?.aborted) throw signal.reason;
+      const predictions = await this.onnx.run(input);
+      return { predictions, input, parse: t1 - t0, infer: performance.now() - t1 };
+    } finally {
+      if (--this.#inflight === 0) { for (const wake of this.#idle.splice(0)) wake(); }
+    }
+  }
+
+  /**
+   * One `/invocations` request: the body bytes and `Content-Type` in, MLflow's response JSON
+   * text out. Throws `MlflowError` with MLflow's status and error code on refusal.
+   */
+  async invoke(
+    body: string | Uint8Array,
+    contentType: string,
+    signal?: AbortSignal,
+  ): Promise<Invocation> {
+    const r = await this.#run(body, contentType, signal);
+    const t2 = performance.now();
+    const text = serializePredictions(r.predictions, r.input.format !== "llm");
+    return {
+      text,
+      timings: { parse: r.parse, infer: r.infer, serialize: performance.now() - t2 },
+    };
+  }
+
+  /**
+   * Predicts like `/invocations`: takes a body string, bytes, or an envelope object
+   * (`{dataframe_split: …}`, `{inputs: …}`, …) and resolves to the object `/invocations` would
+   * send, `{predictions: …}`.
+   */
+  async predict(
+    body: string | Uint8Array | object,
+    contentType = "application/json",
+  ): Promise<unknown> {
+    const r = await this.#run(bodyToBytes(body), contentType);
+    const value = predictionsValue(r.predictions);
+    return r.input.format === "llm" ? value : { predictions: value };
+  }
+
+  /** Requests currently being validated or run. */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  /** Waits for in-flight requests to finish, then frees the session and the signature. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#inflight > 0) await new Promise<void>((r) => this.#idle.push(r));
+    this.#signature.free();
+    await this.onnx.release();
+  }
+}
+
+/**
+ * Loads an MLflow model for serving: any URI the store understands (a local directory,
+ * `file:`, `s3://`, `r2://`, `https://`, `models:/…`, `runs:/…`).
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from "./loaded_model.ts";
+ * const model = await loadModel("examples/iris", { backend: "web" });
+ * console.log(await model.predict('{"inputs": {"sepal length (cm)": 5.1, "sepal width (cm)": 3.5, "petal length (cm)": 1.4, "petal width (cm)": 0.2}}'));
+ * await model.close();
+ * ```
+ */
+export function loadModel(uri: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  return LoadedModel.load(uri, options);
+}

@@ -1,0 +1,193 @@
+/**
+ * One served model's life: lazy load with concurrent requests coalesced into one load,
+ * truthful state, reload to a new version without dropping in-flight requests, unload.
+ *
+ * @module
+ */
+import { MlflowError } from "../errors.ts";
+import {
+  type Invocation,
+  type LoadedModel,
+  loadModel,
+  type LoadModelOptions,
+} from "./loaded_model.ts";
+
+/** Where a slot is in its life. */
+export type SlotState = "unloaded" | "loading" | "ready" | "failed";
+
+/** Options of {@linkcode ModelSlot}. */
+export interface ModelSlotOptions extends LoadModelOptions {
+  /** After a failed load, the next request retries only after this long (default 5000 ms). */
+  retryAfterMs?: number;
+  /** Called after every successful load (the registry uses it for eviction). */
+  onLoaded?: (slot: ModelSlot) => void;
+  /** Loads a model; default {@linkcode loadModel}. */
+  load?: (uri: string, options: LoadModelOptions) => Promise<LoadedModel>;
+}
+
+/**
+ * A named model that loads on first use.
+ *
+ * @example
+ * ```ts
+ * import { ModelSlot } from "./model_slot.ts";
+ * const slot = new ModelSlot("iris", "examples/iris");
+ * slot.state; // "unloaded"
+ * const [a, b] = await Promise.all([slot.get(), slot.get()]); // one load
+ * console.log(a === b, slot.state); // true "ready"
+ * await slot.unload();
+ * ```
+ */
+export class ModelSlot {
+  readonly name: string;
+  #uri: string;
+  #options: ModelSlotOptions;
+  #model: LoadedModel | undefined;
+  #loading: Promise<LoadedModel> | undefined;
+  #error: MlflowError | undefined;
+  #failedAt = 0;
+  #generation = 0;
+  /** `performance.now()` of the last request (for least-recently-used eviction). */
+  lastUsed = 0;
+
+  constructor(name: string, uri: string, options: ModelSlotOptions = {}) {
+    this.name = name;
+    this.#uri = uri;
+    this.#options = options;
+  }
+
+  /** The URI of the version being served (or loaded next). */
+  get uri(): string {
+    return this.#uri;
+  }
+
+  /** `ready` only when a model is loaded and answering. */
+  get state(): SlotState {
+    if (this.#model) return "ready";
+    if (this.#loading) return "loading";
+    return this.#error ? "failed" : "unloaded";
+  }
+
+  /** The last load failure, while the slot is not ready. */
+  get error(): MlflowError | undefined {
+    return this.#model ? undefined : this.#error;
+  }
+
+  /** The loaded model, without waiting. */
+  get current(): LoadedModel | undefined {
+    return this.#model;
+  }
+
+  /** Bytes of the loaded bundle, 0 when not loaded. */
+  get sizeBytes(): number {
+    return this.#model?.sizeBytes ?? 0;
+  }
+
+  /** The loaded model; starts (or joins) a load when there is none. */
+  get(): Promise<LoadedModel> {
+    if (this.#model) return Promise.resolve(this.#model);
+    if (this.#loading) return this.#loading;
+    const retryAfter = this.#options.retryAfterMs ?? 5000;
+    if (this.#error && performance.now() - this.#failedAt < retryAfter) {
+      return Promise.reject(this.#error);
+    }
+    return this.#startLoad(this.#uri);
+  }
+
+  #startLoad(uri: string): Promise<LoadedModel> {
+    const generation = ++this.#generation;
+    const load = this.#options.load ?? loadModel;
+    const p = load(uri, this.#options).then(
+      (model) => {
+        if (generation !== this.#generation) {
+          // Superseded by a reload or an unload meanwhile.
+          model.close();
+          throw new MlflowError(`The model "${this.name}" was replaced while loading.`, "ABORTED");
+        }
+        this.#model = model;
+        this.#error = undefined;
+        this.#loading = undefined;
+        this.#options.onLoaded?.(this);
+        return model;
+      },
+      (err) => {
+        if (generation === this.#generation) {
+          this.#error = err instanceof MlflowError
+            ? err
+            : new MlflowError(`Loading "${uri}" failed: ${err}`, "INTERNAL_ERROR");
+          this.#failedAt = performance.now();
+          this.#loading = undefined;
+        }
+        throw err;
+      },
+    );
+    this.#loading = p;
+    // The error is also kept in the slot; a load nobody awaits must not be unhandled.
+    p.catch(() => {});
+    return p;
+  }
+
+  /** One `/invocations` request against this model (loads it first if needed). */
+  async invoke(body: Uint8Array, contentType: string, signal?: AbortSignal): Promise<Invocation> {
+    this.lastUsed = performance.now();
+    for (let attempt = 0;; attempt++) {
+      const model = this.#model ?? await this.get().catch((err) => {
+        const e = err instanceof MlflowError ? err : undefined;
+        throw new MlflowError(
+          `The model "${this.name}" is not available: ${e?.message ?? err}`,
+          "TEMPORARILY_UNAVAILABLE",
+          503,
+          { cause: err },
+        );
+      });
+      try {
+        return await model.invoke(body, contentType, signal);
+      } catch (err) {
+        // Evicted or replaced between lookup and run: take the current version once more.
+        if (
+          attempt === 0 && err instanceof MlflowError &&
+          err.errorCode === "TEMPORARILY_UNAVAILABLE" && model !== this.#model
+        ) continue;
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Loads `uri` (default: the current one) and swaps it in once ready; requests in flight on
+   * the old version finish on it before it is closed. A failed reload keeps the old version.
+   */
+  async reload(uri: string = this.#uri): Promise<LoadedModel> {
+    const old = this.#model;
+    const previousUri = this.#uri;
+    const generation = ++this.#generation;
+    this.#uri = uri;
+    const load = this.#options.load ?? loadModel;
+    let fresh: LoadedModel;
+    try {
+      fresh = await load(uri, this.#options);
+    } catch (err) {
+      if (generation === this.#generation) this.#uri = previousUri;
+      throw err;
+    }
+    if (generation !== this.#generation) {
+      await fresh.close();
+      throw new MlflowError(`The reload of "${this.name}" was superseded.`, "ABORTED");
+    }
+    this.#model = fresh;
+    this.#loading = undefined;
+    this.#error = undefined;
+    this.#options.onLoaded?.(this);
+    if (old) await old.close();
+    return fresh;
+  }
+
+  /** Drops the loaded model (after its in-flight requests); the next request loads it again. */
+  async unload(): Promise<void> {
+    this.#generation++;
+    const old = this.#model;
+    this.#model = undefined;
+    this.#loading = undefined;
+    if (old) await old.close();
+  }
+}

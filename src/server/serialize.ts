@@ -1,0 +1,188 @@
+/**
+ * JSON text the way MLflow's scoring server writes it: Python's `json.dumps` with MLflow's
+ * `NumpyEncoder` — `", "` and `": "` separators, float32 widened to double, floats in Python's
+ * `repr` (`1.0`, `4.073565287399106e-05`), bare `NaN` / `Infinity` tokens, non-ASCII escaped.
+ *
+ * `JSON.stringify` cannot do this: it turns NaN into `null` and prints `1` for `1.0`.
+ *
+ * @module
+ */
+import type { Predictions } from "../runtime/mod.ts";
+
+/**
+ * A double in Python's `repr` form, as `json.dumps` writes it (`NaN`, `Infinity` bare).
+ *
+ * @example
+ * ```ts
+ * import { pyFloat } from "./serialize.ts";
+ * pyFloat(1); // "1.0"
+ * pyFloat(0.00001); // "1e-05"
+ * pyFloat(1e16); // "1e+16"
+ * pyFloat(NaN); // "NaN"
+ * ```
+ */
+export function pyFloat(x: number): string {
+  if (x !== x) return "NaN";
+  if (x === Infinity) return "Infinity";
+  if (x === -Infinity) return "-Infinity";
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  const ax = x < 0 ? -x : x;
+  if (ax >= 1e-4 && ax < 1e16) {
+    // JavaScript prints these in plain notation too; the digits are the same shortest repr.
+    const s = String(x);
+    return Number.isInteger(x) ? s + ".0" : s;
+  }
+  const s = x.toExponential();
+  const e = s.indexOf("e");
+  const exp = Number(s.slice(e + 1));
+  return `${s.slice(0, e)}e${exp < 0 ? "-" : "+"}${String(exp < 0 ? -exp : exp).padStart(2, "0")}`;
+}
+
+// deno-lint-ignore no-control-regex
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\\u007f-\uffff]/;
+
+/**
+ * A string as Python's `json.dumps` writes it (`ensure_ascii`: non-ASCII as `\uXXXX`).
+ *
+ * @example
+ * ```ts
+ * import { pyString } from "./serialize.ts";
+ * pyString("café"); // "\"caf\\u00e9\""
+ * ```
+ */
+export function pyString(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22) out += '\\"';
+    else if (c === 0x5c) out += "\\\\";
+    else if (c === 0x0a) out += "\\n";
+    else if (c === 0x0d) out += "\\r";
+    else if (c === 0x09) out += "\\t";
+    else if (c === 0x08) out += "\\b";
+    else if (c === 0x0c) out += "\\f";
+    else if (c < 0x20 || c > 0x7e) out += "\\u" + c.toString(16).padStart(4, "0");
+    else out += s[i];
+  }
+  return out + '"';
+}
+
+/**
+ * Any JSON-like value as Python's `json.dumps` would write it: numbers that are integers print
+ * as integers, other numbers as Python floats; bigint as integers; typed arrays as lists;
+ * `undefined` as `null`.
+ *
+ * @example
+ * ```ts
+ * import { toPyJson } from "./serialize.ts";
+ * toPyJson({ a: [1, 2.5, NaN], b: null }); // '{"a": [1, 2.5, NaN], "b": null}'
+ * ```
+ */
+export function toPyJson(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  switch (typeof value) {
+    case "number":
+      return Number.isInteger(value) && !Object.is(value, -0) ? String(value) : pyFloat(value);
+    case "bigint":
+      return value.toString();
+    case "boolean":
+      return value ? "true" : "false";
+    case "string":
+      return pyString(value);
+  }
+  if (Array.isArray(value) || ArrayBuffer.isView(value)) {
+    const items = Array.from(value as ArrayLike<unknown>, toPyJson);
+    return `[${items.join(", ")}]`;
+  }
+  if (typeof value === "object") {
+    const parts: string[] = [];
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      parts.push(`${pyString(k)}: ${toPyJson(v)}`);
+    }
+    return `{${parts.join(", ")}}`;
+  }
+  return pyString(String(value));
+}
+
+/** Decodes IEEE half-precision bits (onnxruntime returns float16 tensors as raw Uint16 bits). */
+function halfToNumber(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const frac = bits & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+type Writer = (v: number | bigint | string) => string;
+
+function writerFor(type: string): Writer {
+  switch (type) {
+    case "float32":
+    case "float64":
+      return (v) => pyFloat(v as number);
+    case "float16":
+      return (v) => pyFloat(halfToNumber(v as number));
+    case "bool":
+      return (v) => (v ? "true" : "false");
+    case "string":
+      return (v) => pyString(v as string);
+    default:
+      return (v) => String(v);
+  }
+}
+
+/**
+ * The JSON text of a prediction result: `{"predictions": …}`, or the bare value for MLflow's
+ * unified LLM payloads (`wrap: false`).
+ *
+ * @example
+ * ```ts
+ * import { serializePredictions } from "./serialize.ts";
+ * import { shapePredictions } from "../runtime/mod.ts";
+ * const p = shapePredictions("columns", [
+ *   { name: "probabilities", type: "float32", dims: [1, 2], data: new Float32Array([0.25, 1]) },
+ * ]);
+ * serializePredictions(p); // '{"predictions": [{"probabilities": 0.25}, {"probabilities": 1.0}]}'
+ * ```
+ */
+export function serializePredictions(p: Predictions, wrap = true): string {
+  const body = p.layout === "records" ? records(p) : dict(p);
+  return wrap ? `{"predictions": ${body}}` : body;
+}
+
+function records(p: Predictions): string {
+  const keys = p.outputs.map((o) => `${pyString(o.name)}: `);
+  const writers = p.outputs.map((o) => writerFor(o.type));
+  const rows = new Array<string>(p.length);
+  const k = p.outputs.length;
+  for (let i = 0; i < p.length; i++) {
+    let row = "{";
+    for (let j = 0; j < k; j++) {
+      if (j > 0) row += ", ";
+      row += keys[j] + writers[j](p.outputs[j].data[i]);
+    }
+    rows[i] = row + "}";
+  }
+  return `[${rows.join(", ")}]`;
+}
+
+function dict(p: Predictions): string {
+  const parts = p.outputs.map((o) => {
+    const write = writerFor(o.type);
+    const dims = o.dims;
+    const data = o.data;
+    let pos = 0;
+    const level = (d: number): string => {
+      const n = dims[d];
+      const items = new Array<string>(n);
+      if (d === dims.length - 1) { for (let i = 0; i < n; i++) items[i] = write(data[pos++]); }
+      else for (let i = 0; i < n; i++) items[i] = level(d + 1);
+      return `[${items.join(", ")}]`;
+    };
+    const text = dims.length === 0 ? write(data[0]) : level(0);
+    return `${pyString(o.name)}: ${text}`;
+  });
+  return `{${parts.join(", ")}}`;
+}
