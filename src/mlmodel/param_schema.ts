@@ -61,8 +61,8 @@ export interface ParamSpecInit {
 export class ParamSpec {
   /** @internal source key order */
   _keys?: string[];
-  /** @internal the default exactly as read from JSON */
-  _sourceDefault?: PyValue;
+  /** @internal the default as given (read from JSON or passed in), before conversion */
+  _sourceDefault: PyValue = null;
   /** The parameter name. */
   readonly name: string;
   /** The parameter type. */
@@ -106,6 +106,8 @@ export class ParamSpec {
       this.type === DataType.double || this.type === DataType.float,
       `Default of parameter '${this.name}'`,
     );
+    // MLflow's messages print the default as given, before conversion.
+    this._sourceDefault = typed;
     this.defaultValue = validateParamValue(this, typed);
   }
 
@@ -178,7 +180,6 @@ export class ParamSpec {
       d.get("default")!,
     );
     p._keys = d.keys();
-    p._sourceDefault = d.get("default");
     return p;
   }
 }
