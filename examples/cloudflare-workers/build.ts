@@ -84,6 +84,10 @@ export async function buildWorker(options: BuildWorkerOptions = {}): Promise<Wor
       mainFields: ["module", "main"],
       minify: options.minify ?? true,
       legalComments: "none",
+      // workerd leaves import.meta.url undefined, so a module-scope `new URL(x, import.meta.url)`
+      // (a default wasm location, say) would throw while the Worker starts. Give it a valid URL;
+      // nothing in the Worker reads files through it (wasm arrives as imported modules).
+      define: { "import.meta.url": JSON.stringify("file:///worker/worker.js") },
       logLevel: "warning",
       absWorkingDir: ROOT,
       nodePaths: [join(ROOT, "node_modules")],

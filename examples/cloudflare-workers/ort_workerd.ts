@@ -44,7 +44,7 @@ export function installOrtWorkerdShim(module: WebAssembly.Module): typeof ort {
   const instantiate = WebAssembly.instantiate.bind(WebAssembly);
   const patched = (source: unknown, imports?: WebAssembly.Imports): Promise<unknown> => {
     if (isSentinel(source)) {
-      return WebAssembly.instantiate(module, imports).then((instance) => ({ instance, module }));
+      return instantiate(module, imports).then((instance) => ({ instance, module }));
     }
     return (instantiate as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(
       source,

@@ -77,8 +77,11 @@ export async function startWorker(
 }
 
 /** Every file below `dir` (posix relative path -> bytes), skipping test-only additions. */
-export async function readTree(dir: string, prefix = ""): Promise<[string, Uint8Array][]> {
-  const out: [string, Uint8Array][] = [];
+export async function readTree(
+  dir: string,
+  prefix = "",
+): Promise<[string, Uint8Array<ArrayBuffer>][]> {
+  const out: [string, Uint8Array<ArrayBuffer>][] = [];
   for await (const entry of Deno.readDir(dir)) {
     const rel = prefix + entry.name;
     if (entry.isDirectory) out.push(...await readTree(`${dir}/${entry.name}`, `${rel}/`));
