@@ -105,7 +105,12 @@ function unavailable(slot: ModelSlot): Response {
  */
 export function createApp(options: AppOptions = {}): ServingApp {
   const log = options.log ?? ((m: string) => console.warn(m));
-  const registry = new ModelRegistry({ ...options, log });
+  const registry = new ModelRegistry({
+    ...options,
+    log,
+    // One body limit: the wasm core's own cap follows the server's.
+    limits: { maxBodyBytes: options.bodyLimit ?? DEFAULT_BODY_LIMIT, ...options.limits },
+  });
   const names = Object.keys(options.models ?? {});
   if (options.modelUri !== undefined && names.includes("default")) {
     throw new MlflowError(

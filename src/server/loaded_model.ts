@@ -20,8 +20,7 @@ import {
   type EnforceLimits,
   fetchBundle,
   type FetchBundleOptions,
-  type ModelInfo,
-  parseMLmodel,
+  Model,
   type ValidatedInput,
 } from "./_deps.ts";
 import { serializePredictions, toPyJson } from "./serialize.ts";
@@ -99,7 +98,7 @@ export class LoadedModel {
   /** The URI the model was loaded from. */
   readonly uri: string;
   /** The parsed MLmodel. */
-  readonly model: ModelInfo;
+  readonly model: Model;
   /** The ONNX session wrapper. */
   readonly onnx: OnnxModel;
   /** Total bytes of the bundle's files (the memory estimate for eviction). */
@@ -111,7 +110,7 @@ export class LoadedModel {
 
   private constructor(
     uri: string,
-    model: ModelInfo,
+    model: Model,
     onnx: OnnxModel,
     signature: CompiledSignature,
     sizeBytes: number,
@@ -134,7 +133,7 @@ export class LoadedModel {
       );
     }
     const source = `${uri.replace(/\/+$/, "")}/MLmodel`;
-    const model = parseMLmodel(new TextDecoder().decode(mlmodelBytes), source);
+    const model = Model.fromYaml(new TextDecoder().decode(mlmodelBytes), source);
     const onnx = await OnnxModel.create(bundle.files, model.flavors, {
       backend: await resolveBackend(options.backend),
       warn: options.warn,
@@ -165,8 +164,8 @@ export class LoadedModel {
   }
 
   async #selfCheck(files: Map<string, Uint8Array>): Promise<void> {
-    const path = this.model.savedInputExampleInfo?.serving_input_path;
-    if (typeof path !== "string") return;
+    const path = this.model.servingInputExamplePath;
+    if (!path) return;
     const example = files.get(path);
     if (!example) return;
     try {
