@@ -304,16 +304,10 @@ export class Model {
         signature = ModelSignature.fromDict(d.signature as Record<string, string | null>);
       } catch (e) {
         if (!(e instanceof MlflowError)) throw e;
-        const msg = e.message.replace(/^Field '([^']+)': /, "");
-        const field = /^Field '([^']+)'/.exec(e.message)?.[1] ?? "signature";
-        throw new MlflowError(
-          `MLmodel file '${source}': field '${field}': ${msg}`,
-          e.errorCode,
-          e.status,
-          {
-            cause: e,
-          },
-        );
+        const msg = e.message.startsWith("Field '")
+          ? `MLmodel file '${source}': field${e.message.slice("Field".length)}`
+          : `MLmodel file '${source}': field 'signature': ${e.message}`;
+        throw new MlflowError(msg, e.errorCode, e.status, { cause: e });
       }
       if ("is_signature_from_type_hint" in d) {
         signature.isSignatureFromTypeHint = d.is_signature_from_type_hint === true;
