@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "27cb21807e00ce7969c2a956228f81559b30a9624d48063efe4b3b09d5d54b6c";
+export const WASM_SOURCE_HASH = "a6ca8fc786754d3962c615e05ef7a4f25b98185be0015d90856a0c9a18715fab";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "27cb21807e00ce7969c2a956228f81559b30a9624d48063
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "430f92c95b7eed1c0859c9e344b567b4fad39fef225b5cf84c88bae59dd3a12f";
+export const WASM_SHA256 = "1f8bc2619fba06311b67ab4733715ee8cf0cc40dd0fcdc13209ccc9a9ee1931a";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "430f92c95b7eed1c0859c9e344b567b4fad39fef225b5cf84c88
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 57841;
+export const WASM_BYTE_SIZE = 253870;

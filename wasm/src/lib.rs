@@ -1,12 +1,31 @@
-//! mlflow-edge's WebAssembly core.
+//! mlflow-edge's WebAssembly core: MLflow signature enforcement in one pass over the request.
 //!
-//! Provisional module root: the enforcement area owns this file and replaces it with the
-//! exported signature/validation ABI. It only declares the parsers and the allocator exports.
+//! Plain C ABI (no bindings generator). The host:
+//! 1. `alloc`s buffers and copies the signature JSON / the request body into them;
+//! 2. `compile`s a signature once (a handle comes back), then calls `validate` per request;
+//! 3. reads the result record (layout in `output.rs`) at the returned pointer, copies what it
+//!    needs out, and releases it with `free_result`.
+//!
+//! Nothing here panics on input-derived data: every failure is a result record.
 
+pub mod cells;
+pub mod complex;
 pub mod csv;
+pub mod datetime;
+pub mod frame;
 pub mod json;
+pub mod jsonout;
+pub mod output;
+pub mod params;
+pub mod problems;
+pub mod schema;
+pub mod tensor;
+pub mod validate;
 
+use problems::Failure;
 use std::alloc::{alloc as raw_alloc, dealloc as raw_dealloc, Layout};
+use std::cell::RefCell;
+use validate::Compiled;
 
 /// Alignment of every block handed to the host, so f64/i64 buffers can be viewed in place.
 const ALIGN: usize = 8;
@@ -34,5 +53,165 @@ pub unsafe extern "C" fn dealloc(ptr: *mut u8, len: usize) {
     }
     if let Ok(layout) = Layout::from_size_align(len, ALIGN) {
         raw_dealloc(ptr, layout);
+    }
+}
+
+thread_local! {
+    static SIGNATURES: RefCell<Vec<Option<Compiled>>> = RefCell::new(Vec::new());
+}
+
+fn leak(bytes: Vec<u8>) -> *mut u8 {
+    let boxed: Box<[u8]> = bytes.into_boxed_slice();
+    Box::into_raw(boxed) as *mut u8
+}
+
+/// Releases a result record returned by `compile` or `validate`.
+///
+/// # Safety
+/// `ptr` must be a result pointer not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn free_result(ptr: *mut u8) {
+    if ptr.is_null() {
+        return;
+    }
+    let mut len = [0u8; 4];
+    std::ptr::copy_nonoverlapping(ptr, len.as_mut_ptr(), 4);
+    let len = u32::from_le_bytes(len) as usize;
+    drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, len)));
+}
+
+unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
+    if len == 0 || ptr.is_null() {
+        &[]
+    } else {
+        std::slice::from_raw_parts(ptr, len)
+    }
+}
+
+fn text(b: &[u8], what: &str) -> Result<String, Failure> {
+    String::from_utf8(b.to_vec())
+        .map_err(|_| Failure::invalid(format!("The signature's {} are not UTF-8", what)))
+}
+
+/// Compiles a signature. `flags` bit 0: inputs given, bit 1: params given (else null).
+/// Limits of 0 mean the default.
+///
+/// # Safety
+/// The pointers must address `len` readable bytes (from `alloc`).
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn compile(
+    in_ptr: *const u8,
+    in_len: usize,
+    params_ptr: *const u8,
+    params_len: usize,
+    flags: u32,
+    max_depth: u32,
+    max_elements: u32,
+    max_string_bytes: u32,
+    max_errors: u32,
+) -> *mut u8 {
+    let defaults = json::Limits::default();
+    let limits = json::Limits {
+        max_depth: if max_depth == 0 {
+            defaults.max_depth
+        } else {
+            max_depth as usize
+        },
+        max_elements: if max_elements == 0 {
+            defaults.max_elements
+        } else {
+            max_elements as usize
+        },
+        max_string_bytes: if max_string_bytes == 0 {
+            defaults.max_string_bytes
+        } else {
+            max_string_bytes as usize
+        },
+    };
+    let schema_limits = json::Limits::default();
+    let result = (|| -> Result<Compiled, Failure> {
+        let inputs = if flags & 1 != 0 {
+            Some(text(bytes(in_ptr, in_len), "inputs")?)
+        } else {
+            None
+        };
+        let params = if flags & 2 != 0 {
+            Some(text(bytes(params_ptr, params_len), "params")?)
+        } else {
+            None
+        };
+        Ok(Compiled {
+            inputs: schema::parse_inputs(inputs.as_deref(), &schema_limits)?,
+            params: schema::parse_params(params.as_deref(), &schema_limits)?,
+            limits,
+            max_errors: if max_errors == 0 {
+                20
+            } else {
+                max_errors as usize
+            },
+        })
+    })();
+    match result {
+        Ok(c) => {
+            let handle = SIGNATURES.with(|s| {
+                let mut s = s.borrow_mut();
+                match s.iter().position(|x| x.is_none()) {
+                    Some(i) => {
+                        s[i] = Some(c);
+                        i
+                    }
+                    None => {
+                        s.push(Some(c));
+                        s.len() - 1
+                    }
+                }
+            });
+            leak(output::encode_handle(handle as u32))
+        }
+        Err(f) => leak(output::encode_err(&f, 400)),
+    }
+}
+
+/// Frees a compiled signature.
+#[no_mangle]
+pub extern "C" fn free_signature(handle: u32) {
+    SIGNATURES.with(|s| {
+        if let Some(slot) = s.borrow_mut().get_mut(handle as usize) {
+            *slot = None;
+        }
+    });
+}
+
+/// Validates a request body. `format` 0 = JSON, 1 = CSV.
+///
+/// # Safety
+/// `body_ptr` must address `body_len` readable bytes (from `alloc`).
+#[no_mangle]
+pub unsafe extern "C" fn validate(
+    handle: u32,
+    body_ptr: *const u8,
+    body_len: usize,
+    format: u32,
+) -> *mut u8 {
+    let body = bytes(body_ptr, body_len);
+    let out = SIGNATURES.with(|s| {
+        let s = s.borrow();
+        match s.get(handle as usize).and_then(|x| x.as_ref()) {
+            None => Err(Failure::invalid(
+                "The compiled signature was freed or never existed",
+            )),
+            Some(sig) => {
+                if format == 1 {
+                    validate::validate_csv(sig, body)
+                } else {
+                    validate::validate_json(sig, body)
+                }
+            }
+        }
+    });
+    match out {
+        Ok(v) => leak(output::encode_ok(&v)),
+        Err(f) => leak(output::encode_err(&f, 400)),
     }
 }

@@ -1,0 +1,178 @@
+/**
+ * Compiling a signature into the wasm core once, then validating requests against it.
+ *
+ * @module
+ */
+
+import { MlflowError } from "../errors.ts";
+import {
+  copyIn,
+  copyInString,
+  type CoreExports,
+  type CoreSource,
+  discardCore,
+  freeBlock,
+  instantiateCore,
+} from "./_wasm.ts";
+import { readHandle, readValidated } from "./_result.ts";
+import { bodyFormat } from "./content_type.ts";
+import type { CompiledSignature, EnforceLimits, SignatureLike, ValidatedInput } from "./types.ts";
+
+/** Default for {@linkcode EnforceLimits.maxBodyBytes}: 64 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+type Fn = (...args: number[]) => number;
+
+/**
+ * Instantiates the wasm core (lazily, once per isolate). In Cloudflare Workers pass the
+ * imported `WebAssembly.Module`; elsewhere nothing is needed.
+ *
+ * @example
+ * ```ts
+ * import { initEnforce } from "./mod.ts";
+ * await initEnforce(); // reads wasm/mlflow_edge_core.wasm
+ * // workerd: import wasm from "../../wasm/mlflow_edge_core.wasm"; await initEnforce(wasm);
+ * ```
+ */
+export async function initEnforce(source?: WebAssembly.Module | BufferSource | URL): Promise<void> {
+  await instantiateCore(source as CoreSource | undefined);
+}
+
+/** The signature's two JSON texts (`null` = absent). */
+export interface SignatureTexts {
+  inputs: string | null;
+  params: string | null;
+}
+
+function text(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "string") return v.trim() === "" ? null : v;
+  return JSON.stringify(v);
+}
+
+/**
+ * The MLmodel JSON texts of a signature-like value (ModelSignature or plain object).
+ *
+ * @example
+ * ```ts
+ * import { signatureTexts } from "./compile.ts";
+ * signatureTexts({ inputs: [{ type: "long", name: "a" }] });
+ * // { inputs: '[{"type":"long","name":"a"}]', params: null }
+ * ```
+ */
+export function signatureTexts(signature: SignatureLike | null | undefined): SignatureTexts {
+  if (signature === null || signature === undefined) return { inputs: null, params: null };
+  const s = signature as { toDict?: () => Record<string, unknown> } & Record<string, unknown>;
+  const dict = typeof s.toDict === "function" ? s.toDict() : s;
+  return { inputs: text(dict.inputs), params: text(dict.params) };
+}
+
+function callCompile(core: CoreExports, texts: SignatureTexts, limits: EnforceLimits): number {
+  const inBlock = copyInString(core, texts.inputs ?? "");
+  const paramsBlock = copyInString(core, texts.params ?? "");
+  try {
+    const flags = (texts.inputs !== null ? 1 : 0) | (texts.params !== null ? 2 : 0);
+    const ptr = (core.compile as Fn)(
+      inBlock.ptr,
+      inBlock.len,
+      paramsBlock.ptr,
+      paramsBlock.len,
+      flags,
+      limits.maxDepth ?? 0,
+      Math.min(limits.maxElements ?? 0, 0xffffffff),
+      Math.min(limits.maxStringBytes ?? 0, 0xffffffff),
+      limits.maxErrors ?? 0,
+    ) >>> 0;
+    return readHandle(core, ptr);
+  } finally {
+    freeBlock(core, inBlock);
+    freeBlock(core, paramsBlock);
+  }
+}
+
+const registry = new FinalizationRegistry<{ core: CoreExports; handle: number }>(
+  ({ core, handle }) => (core.free_signature as (h: number) => void)(handle),
+);
+
+class Compiled implements CompiledSignature {
+  #core: CoreExports | null;
+  #handle: number;
+  readonly #maxBody: number;
+  readonly #token = {};
+
+  constructor(core: CoreExports, handle: number, limits: EnforceLimits) {
+    this.#core = core;
+    this.#handle = handle;
+    this.#maxBody = limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    registry.register(this, { core, handle }, this.#token);
+  }
+
+  validate(body: string | Uint8Array, contentType: string): ValidatedInput {
+    const core = this.#core;
+    if (!core) {
+      throw new MlflowError(
+        "This compiled signature was freed; compile it again",
+        "INTERNAL_ERROR",
+      );
+    }
+    const format = bodyFormat(contentType);
+    const size = typeof body === "string" ? body.length : body.byteLength;
+    if (size > this.#maxBody) this.#tooLarge(size);
+    const block = typeof body === "string" ? copyInString(core, body) : copyIn(core, body);
+    try {
+      if (block.len > this.#maxBody) this.#tooLarge(block.len);
+      const ptr =
+        (core.validate as Fn)(this.#handle, block.ptr, block.len, format === "csv" ? 1 : 0) >>> 0;
+      return readValidated(core, ptr);
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) {
+        // A trap leaves the instance in an unknown state: drop it and this handle with it.
+        discardCore();
+        this.#core = null;
+        throw new MlflowError(`The request validator failed: ${e.message}`, "INTERNAL_ERROR");
+      }
+      throw e;
+    } finally {
+      if (this.#core) freeBlock(core, block);
+    }
+  }
+
+  #tooLarge(size: number): never {
+    throw new MlflowError(
+      `The request body is ${size} bytes; the limit is ${this.#maxBody} bytes`,
+      "BAD_REQUEST",
+      413,
+    );
+  }
+
+  free(): void {
+    if (this.#core) {
+      registry.unregister(this.#token);
+      (this.#core.free_signature as (h: number) => void)(this.#handle);
+      this.#core = null;
+    }
+  }
+}
+
+/**
+ * Compiles a signature once into the wasm core; the result validates requests synchronously.
+ * A signature the core cannot read is refused with an MlflowError (INVALID_PARAMETER_VALUE).
+ *
+ * @example
+ * ```ts
+ * import { compileSignature } from "./mod.ts";
+ * const sig = await compileSignature({
+ *   inputs: '[{"type": "tensor", "tensor-spec": {"dtype": "uint8", "shape": [-1, 2]}}]',
+ * });
+ * const input = sig.validate('{"inputs": [[0, 255]]}', "application/json");
+ * input.tensors[0].shape; // [1, 2]
+ * ```
+ */
+export async function compileSignature(
+  signature: SignatureLike | null | undefined,
+  limits: EnforceLimits = {},
+): Promise<CompiledSignature> {
+  const core = await instantiateCore();
+  const handle = callCompile(core, signatureTexts(signature), limits);
+  return new Compiled(core, handle, limits);
+}

@@ -1,0 +1,188 @@
+/**
+ * The types of the enforcement surface: what a signature may look like, the limits, and the
+ * validated input handed to the model.
+ *
+ * @module
+ */
+
+import type { ModelSignature } from "../mlmodel/mod.ts";
+
+/**
+ * A signature as an MLmodel stores it (JSON strings, or already-parsed arrays), or a
+ * {@linkcode ModelSignature}. `inputs: null` means the model has no signature: the envelope is
+ * parsed and nothing is enforced.
+ *
+ * @example
+ * ```ts
+ * import type { SignatureLike } from "./types.ts";
+ * const iris: SignatureLike = {
+ *   inputs: '[{"type": "double", "name": "sepal length (cm)", "required": true}]',
+ *   params: null,
+ * };
+ * ```
+ */
+export type SignatureLike =
+  | ModelSignature
+  | {
+    inputs?: string | unknown[] | null;
+    outputs?: string | unknown[] | null;
+    params?: string | unknown[] | null;
+  };
+
+/**
+ * Bounds applied to every request (each has a default).
+ *
+ * @example
+ * ```ts
+ * import type { EnforceLimits } from "./types.ts";
+ * const limits: EnforceLimits = { maxBodyBytes: 1 << 20, maxErrors: 5 };
+ * ```
+ */
+export interface EnforceLimits {
+  /** Largest body in bytes (default 64 MiB); larger bodies get 413. */
+  maxBodyBytes?: number;
+  /** Deepest JSON nesting (default 64). */
+  maxDepth?: number;
+  /** Most JSON values or CSV cells in one body, also the largest tensor (default 10,000,000). */
+  maxElements?: number;
+  /** Longest single string or CSV cell in bytes (default 16 MiB). */
+  maxStringBytes?: number;
+  /** Most violations named in one error message (default 20). */
+  maxErrors?: number;
+}
+
+/**
+ * numpy's dtype names, as MLflow prints them.
+ *
+ * @example
+ * ```ts
+ * import type { NumpyDtype } from "./types.ts";
+ * const dtype: NumpyDtype = "float32";
+ * ```
+ */
+export type NumpyDtype =
+  | "bool"
+  | "int8"
+  | "int16"
+  | "int32"
+  | "int64"
+  | "uint8"
+  | "uint16"
+  | "uint32"
+  | "uint64"
+  | "float16"
+  | "float32"
+  | "float64"
+  | "str"
+  | "bytes"
+  | "datetime64[ns]"
+  | "object";
+
+/**
+ * The values of one column or tensor, by dtype: `bool` and `uint8` as Uint8Array (0/1 for
+ * bool), `int64` and `datetime64[ns]` (epoch nanoseconds, NaT = -2^63) as BigInt64Array,
+ * `float16` as Uint16Array of IEEE half bits, `str` as strings (or null), `bytes` as
+ * Uint8Arrays, `object` as JSON values.
+ *
+ * @example
+ * ```ts
+ * import type { ColumnValues } from "./types.ts";
+ * const values: ColumnValues = new Float64Array([5.1, 4.9]);
+ * ```
+ */
+export type ColumnValues =
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Int8Array
+  | Int16Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array
+  | (string | null)[]
+  | (Uint8Array | null)[]
+  | unknown[];
+
+/**
+ * One column of the DataFrame the model receives.
+ *
+ * @example
+ * ```ts
+ * import type { ValidatedColumn } from "./types.ts";
+ * const col: ValidatedColumn = { name: "a", dtype: "int64", values: new BigInt64Array([1n]) };
+ * ```
+ */
+export interface ValidatedColumn {
+  name: string;
+  dtype: NumpyDtype;
+  values: ColumnValues;
+}
+
+/**
+ * One tensor the model receives: flat values in row-major order with their shape.
+ *
+ * @example
+ * ```ts
+ * import type { ValidatedTensor } from "./types.ts";
+ * const t: ValidatedTensor = { name: null, dtype: "uint8", shape: [1, 2], values: new Uint8Array([0, 255]) };
+ * ```
+ */
+export interface ValidatedTensor {
+  name: string | null;
+  dtype: NumpyDtype;
+  shape: number[];
+  values: ColumnValues;
+}
+
+/**
+ * A request after MLflow's parse step and signature enforcement: typed buffers ready for ONNX
+ * feeds. Everything is copied out of wasm memory, so it stays valid after later requests.
+ *
+ * @example
+ * ```ts
+ * import { validateRequest } from "./mod.ts";
+ * const input = await validateRequest(
+ *   { inputs: '[{"type": "long", "name": "a"}]' },
+ *   '{"dataframe_split": {"columns": ["a"], "data": [[1], [2]]}}',
+ * );
+ * input.kind; // "columns"
+ * JSON.stringify(input); // {"kind":"columns","columns":[{"name":"a","dtype":"int64","values":[1,2]}],"params":null}
+ * ```
+ */
+export interface ValidatedInput {
+  /** `columns`: a DataFrame; `tensors`: one unnamed tensor or named tensors. */
+  kind: "columns" | "tensors";
+  /** For `columns`: the columns in schema order (empty for `tensors`). */
+  columns: ValidatedColumn[];
+  /** For `tensors`: the tensors in schema order (empty for `columns`). */
+  tensors: ValidatedTensor[];
+  /** The params the model receives (defaults applied), or null when there are none. */
+  params: Record<string, unknown> | null;
+  /** The request format that was parsed. */
+  format: "dataframe_split" | "dataframe_records" | "inputs" | "instances" | "csv" | "llm";
+  /** Row count (the first axis for tensors). */
+  rows: number;
+  /** `{"kind","columns":[{"name","dtype","values"}],"params"}` or the tensors form. */
+  toJSON(): object;
+}
+
+/**
+ * A signature compiled into the wasm core: validate many requests synchronously.
+ *
+ * @example
+ * ```ts
+ * import { compileSignature } from "./mod.ts";
+ * const sig = await compileSignature({ inputs: '[{"type": "double", "name": "x"}]' });
+ * const input = sig.validate('{"inputs": {"x": [1.5]}}', "application/json");
+ * input.columns[0].values; // Float64Array [1.5]
+ * sig.free();
+ * ```
+ */
+export interface CompiledSignature {
+  /** Validates one request; throws MlflowError (400, 413 or 415) when it is refused. */
+  validate(body: string | Uint8Array, contentType: string): ValidatedInput;
+  /** Releases the compiled signature in the wasm core. */
+  free(): void;
+}

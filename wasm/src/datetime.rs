@@ -1,0 +1,221 @@
+//! ISO-8601 date-times (the subset pandas and numpy read from JSON strings) to epoch
+//! nanoseconds, naive, read as UTC.
+
+/// Why a text is not a usable datetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DtError {
+    /// Not a date-time text.
+    Invalid,
+    /// Has a zone (`Z`, `+01:00`); MLflow (pandas >= 2) refuses tz-aware data.
+    TzAware,
+    /// Outside datetime64[ns]'s range (1677-09-21 .. 2262-04-11).
+    OutOfRange,
+}
+
+/// A parsed date-time: epoch nanoseconds, whether a time part was written, and how many
+/// fraction digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parsed {
+    pub ns: i64,
+    pub has_time: bool,
+    pub frac_digits: usize,
+}
+
+/// NaT as numpy stores it.
+pub const NAT: i64 = i64::MIN;
+
+fn digits(b: &[u8], at: usize, n: usize) -> Option<i64> {
+    let s = b.get(at..at + n)?;
+    let mut v: i64 = 0;
+    for &c in s {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + (c - b'0') as i64;
+    }
+    Some(v)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+/// The civil date of a day count since 1970-01-01.
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719468;
+    let era = if z >= 0 { z } else { z - 146096 } / 146097;
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ => {
+            if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 {
+                29
+            } else {
+                28
+            }
+        }
+    }
+}
+
+/// Parses `YYYY-MM[-DD][(T| )HH:MM[:SS[.fffffffff]]]`, refusing zones.
+pub fn parse(text: &str) -> Result<Parsed, DtError> {
+    let t = text.trim();
+    let b = t.as_bytes();
+    let year = digits(b, 0, 4).ok_or(DtError::Invalid)?;
+    if b.get(4) != Some(&b'-') {
+        return Err(DtError::Invalid);
+    }
+    let month = digits(b, 5, 2).ok_or(DtError::Invalid)?;
+    let mut i = 7;
+    let mut day = 1;
+    if b.get(7) == Some(&b'-') {
+        day = digits(b, 8, 2).ok_or(DtError::Invalid)?;
+        i = 10;
+    }
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return Err(DtError::Invalid);
+    }
+    let (mut hour, mut minute, mut second, mut frac_ns, mut frac_digits) =
+        (0i64, 0i64, 0i64, 0i64, 0usize);
+    let mut has_time = false;
+    if i < b.len() && (b[i] == b'T' || b[i] == b' ') && i == 10 {
+        has_time = true;
+        hour = digits(b, i + 1, 2).ok_or(DtError::Invalid)?;
+        if b.get(i + 3) != Some(&b':') {
+            return Err(DtError::Invalid);
+        }
+        minute = digits(b, i + 4, 2).ok_or(DtError::Invalid)?;
+        i += 6;
+        if b.get(i) == Some(&b':') {
+            second = digits(b, i + 1, 2).ok_or(DtError::Invalid)?;
+            i += 3;
+            if b.get(i) == Some(&b'.') {
+                i += 1;
+                let start = i;
+                while i < b.len() && b[i].is_ascii_digit() {
+                    i += 1;
+                }
+                frac_digits = i - start;
+                if frac_digits == 0 || frac_digits > 9 {
+                    return Err(DtError::Invalid);
+                }
+                let mut v = digits(b, start, frac_digits).ok_or(DtError::Invalid)?;
+                for _ in frac_digits..9 {
+                    v *= 10;
+                }
+                frac_ns = v;
+            }
+        }
+        if hour > 23 || minute > 59 || second > 59 {
+            return Err(DtError::Invalid);
+        }
+    }
+    if i < b.len() {
+        let rest = &t[i..];
+        let zone = rest == "Z"
+            || ((rest.starts_with('+') || rest.starts_with('-'))
+                && rest[1..].bytes().all(|c| c.is_ascii_digit() || c == b':')
+                && rest.len() >= 3);
+        return Err(if zone && has_time {
+            DtError::TzAware
+        } else {
+            DtError::Invalid
+        });
+    }
+    let days = days_from_civil(year, month, day) as i128;
+    let secs = days * 86400 + (hour * 3600 + minute * 60 + second) as i128;
+    let ns = secs * 1_000_000_000 + frac_ns as i128;
+    if ns <= i64::MIN as i128 || ns > i64::MAX as i128 {
+        return Err(DtError::OutOfRange);
+    }
+    Ok(Parsed {
+        ns: ns as i64,
+        has_time,
+        frac_digits,
+    })
+}
+
+/// Python's `datetime.isoformat()` of a naive instant (microseconds shown when non-zero),
+/// or `date.isoformat()` when `date_only`.
+pub fn isoformat(ns: i64, date_only: bool) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let sub = ns.rem_euclid(1_000_000_000);
+    let days = secs.div_euclid(86400);
+    let sod = secs.rem_euclid(86400);
+    let (y, m, d) = civil_from_days(days);
+    if date_only {
+        return format!("{:04}-{:02}-{:02}", y, m, d);
+    }
+    let mut s = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        y,
+        m,
+        d,
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    );
+    if sub / 1000 != 0 {
+        s.push_str(&format!(".{:06}", sub / 1000));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_iso_forms() {
+        assert_eq!(parse("1970-01-01").unwrap().ns, 0);
+        assert_eq!(
+            parse("2021-01-02 03:04:05").unwrap().ns,
+            1_609_556_645_000_000_000
+        );
+        assert_eq!(
+            parse("2021-01-02T03:04:05.123456789").unwrap().ns,
+            1_609_556_645_123_456_789
+        );
+        assert_eq!(parse("1969-12-31T23:59:59").unwrap().ns, -1_000_000_000);
+        assert_eq!(parse("2024-02-29").unwrap().has_time, false);
+        assert_eq!(parse("2023-02-29"), Err(DtError::Invalid));
+        assert_eq!(parse("2021-01-01T00:00:00Z"), Err(DtError::TzAware));
+        assert_eq!(parse("2021-01-01T00:00:00+01:00"), Err(DtError::TzAware));
+        assert_eq!(parse("abc"), Err(DtError::Invalid));
+        assert_eq!(parse("3000-01-01"), Err(DtError::OutOfRange));
+    }
+
+    #[test]
+    fn formats_like_python() {
+        assert_eq!(
+            isoformat(parse("2023-07-01 12:00:00").unwrap().ns, false),
+            "2023-07-01T12:00:00"
+        );
+        assert_eq!(
+            isoformat(parse("2023-07-01T12:00:00.5").unwrap().ns, false),
+            "2023-07-01T12:00:00.500000"
+        );
+        assert_eq!(
+            isoformat(parse("1960-03-04").unwrap().ns, true),
+            "1960-03-04"
+        );
+    }
+}

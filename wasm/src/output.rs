@@ -1,0 +1,164 @@
+//! The validated request as the host reads it: one little-endian record in wasm memory.
+//!
+//! ```text
+//! u32 total_len, u32 tag (0 = ok, 1 = error)
+//! error: u32 status, str code, str message            (str = u32 byte length + UTF-8)
+//! ok:    u32 kind (0 columns, 1 tensors), u32 format, u32 rows, opt-str params (len 0xFFFFFFFF = null),
+//!        u32 entry count, then per entry:
+//!        opt-str name, u32 dtype code, u32 rank, rank x u32 dims, u32 element count,
+//!        u32 repr (0 raw little-endian values, 1 JSON array text, 2 byte strings),
+//!        raw:   u32 byte length + bytes
+//!        json:  str
+//!        bytes: u32 data length + data, (count+1) x u32 offsets, count x u8 null flags
+//! ```
+
+use crate::cells::ColData;
+use crate::problems::Failure;
+use crate::schema::DType;
+
+/// One column or tensor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub name: Option<String>,
+    pub dtype: DType,
+    pub shape: Vec<usize>,
+    pub data: ColData,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Columns = 0,
+    Tensors = 1,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Split = 0,
+    Records = 1,
+    Inputs = 2,
+    Instances = 3,
+    Csv = 4,
+    Llm = 5,
+}
+
+/// What the model receives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Validated {
+    pub kind: Kind,
+    pub format: Format,
+    pub rows: usize,
+    /// JSON object text, or None for "no parameters".
+    pub params: Option<String>,
+    pub entries: Vec<Entry>,
+}
+
+const NONE: u32 = 0xFFFF_FFFF;
+
+struct W(Vec<u8>);
+
+impl W {
+    fn u32(&mut self, x: usize) {
+        self.0.extend_from_slice(&(x as u32).to_le_bytes());
+    }
+    fn str(&mut self, s: &str) {
+        self.u32(s.len());
+        self.0.extend_from_slice(s.as_bytes());
+    }
+    fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => self.str(s),
+            None => self.0.extend_from_slice(&NONE.to_le_bytes()),
+        }
+    }
+    fn finish(mut self) -> Vec<u8> {
+        let len = self.0.len() as u32;
+        if let Some(head) = self.0.get_mut(0..4) {
+            head.copy_from_slice(&len.to_le_bytes());
+        }
+        self.0
+    }
+}
+
+macro_rules! raw {
+    ($w:expr, $v:expr, $size:expr) => {{
+        $w.u32(0);
+        $w.u32($v.len() * $size);
+        $w.0.reserve($v.len() * $size);
+        for x in $v.iter() {
+            $w.0.extend_from_slice(&x.to_le_bytes());
+        }
+    }};
+}
+
+/// Encodes a success.
+pub fn encode_ok(v: &Validated) -> Vec<u8> {
+    let mut w = W(Vec::with_capacity(
+        64 + v.entries.iter().map(|e| e.data.len() * 8).sum::<usize>(),
+    ));
+    w.u32(0);
+    w.u32(0);
+    w.u32(v.kind as usize);
+    w.u32(v.format as usize);
+    w.u32(v.rows);
+    w.opt_str(v.params.as_deref());
+    w.u32(v.entries.len());
+    for e in &v.entries {
+        w.opt_str(e.name.as_deref());
+        w.u32(e.dtype.code() as usize);
+        w.u32(e.shape.len());
+        for d in &e.shape {
+            w.u32(*d);
+        }
+        w.u32(e.data.len());
+        match &e.data {
+            ColData::Bool(x) | ColData::U8(x) => raw!(w, x, 1),
+            ColData::I8(x) => raw!(w, x, 1),
+            ColData::I16(x) => raw!(w, x, 2),
+            ColData::U16(x) | ColData::F16(x) => raw!(w, x, 2),
+            ColData::I32(x) => raw!(w, x, 4),
+            ColData::U32(x) => raw!(w, x, 4),
+            ColData::F32(x) => raw!(w, x, 4),
+            ColData::I64(x) | ColData::Datetime(x) => raw!(w, x, 8),
+            ColData::U64(x) => raw!(w, x, 8),
+            ColData::F64(x) => raw!(w, x, 8),
+            ColData::Json(text, _) => {
+                w.u32(1);
+                w.str(text);
+            }
+            ColData::Bytes {
+                data,
+                offsets,
+                nulls,
+            } => {
+                w.u32(2);
+                w.u32(data.len());
+                w.0.extend_from_slice(data);
+                for o in offsets {
+                    w.u32(*o as usize);
+                }
+                w.0.extend_from_slice(nulls);
+            }
+        }
+    }
+    w.finish()
+}
+
+/// Encodes a refusal with its HTTP status.
+pub fn encode_err(f: &Failure, status: u32) -> Vec<u8> {
+    let mut w = W(Vec::with_capacity(32 + f.message.len()));
+    w.u32(0);
+    w.u32(1);
+    w.u32(status as usize);
+    w.str(f.code.as_str());
+    w.str(&f.message);
+    w.finish()
+}
+
+/// Encodes a compiled-signature handle.
+pub fn encode_handle(handle: u32) -> Vec<u8> {
+    let mut w = W(Vec::with_capacity(12));
+    w.u32(0);
+    w.u32(0);
+    w.u32(handle as usize);
+    w.finish()
+}

@@ -1,0 +1,710 @@
+//! One request, one pass: the envelope (spec 4.3) or CSV (4.5), MLflow's parse step (4.4) and
+//! enforcement (3.3-3.7) under lossless-or-loud, into typed buffers or every violation.
+
+use crate::cells::{float_from_text, Path};
+use crate::csv::parse_csv;
+use crate::frame::{self, Frame, Label, NULL};
+use crate::json::{self, Limits, Num, Value};
+use crate::jsonout::show_str;
+use crate::output::{Entry, Format, Kind, Validated};
+use crate::params;
+use crate::problems::{Code, Failure, Problems};
+use crate::schema::{ColSpec, Inputs, ParamSpec, Scalar, TensorSpec, Ty};
+use crate::tensor;
+use std::borrow::Cow;
+
+/// A compiled signature plus the limits it validates with.
+pub struct Compiled {
+    pub inputs: Inputs,
+    pub params: Option<Vec<ParamSpec>>,
+    pub limits: Limits,
+    pub max_errors: usize,
+}
+
+const FORMAT_KEYS: [&str; 4] = [
+    "dataframe_split",
+    "dataframe_records",
+    "instances",
+    "inputs",
+];
+const FIELDS: &str = "{'dataframe_split', 'dataframe_records', 'instances', 'inputs'}";
+const LLM_KEYS: [&str; 3] = ["messages", "prompt", "input"];
+
+fn py_class(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "<class 'NoneType'>",
+        Value::Bool(_) => "<class 'bool'>",
+        Value::Number(n) if n.is_integer => "<class 'int'>",
+        Value::Number(_) => "<class 'float'>",
+        Value::String(_) => "<class 'str'>",
+        Value::Array(_) => "<class 'list'>",
+        Value::Object(_) => "<class 'dict'>",
+    }
+}
+
+/// Validates a JSON body.
+pub fn validate_json(sig: &Compiled, body: &[u8]) -> Result<Validated, Failure> {
+    let doc = json::parse(body, &sig.limits).map_err(|e| {
+        Failure::bad(format!(
+            "Invalid input. Ensure that input is a valid JSON formatted string. Error: {}",
+            e
+        ))
+    })?;
+    let members = match &doc {
+        Value::Object(m) => m,
+        Value::Array(_) => {
+            return Err(Failure::bad(format!(
+                "The input must be a JSON dictionary with exactly one of the input fields {}. Received a list.",
+                FIELDS
+            )))
+        }
+        other => {
+            return Err(Failure::bad(format!(
+                "The input must be a JSON dictionary with exactly one of the input fields {}. Received unexpected input type '{}'.",
+                FIELDS,
+                py_class(other)
+            )))
+        }
+    };
+    if members.iter().any(|(k, _)| LLM_KEYS.contains(&k.as_ref())) {
+        return validate_llm(sig, members);
+    }
+    let present: Vec<&(Cow<str>, Value)> = members
+        .iter()
+        .filter(|(k, _)| FORMAT_KEYS.contains(&k.as_ref()))
+        .collect();
+    if present.len() != 1 {
+        let keys: Vec<String> = members.iter().map(|(k, _)| format!("'{}'", k)).collect();
+        return Err(Failure::bad(format!(
+            "The input must be a JSON dictionary with exactly one of the input fields {}. Received dictionary with input fields: [{}].",
+            FIELDS,
+            keys.join(", ")
+        )));
+    }
+    let (key, value) = (present[0].0.as_ref(), &present[0].1);
+    let mut problems = Problems::new(sig.max_errors);
+    let max = sig.limits.max_elements;
+    let (format, kind, rows, entries) = match key {
+        "dataframe_split" | "dataframe_records" => {
+            let fr = if key == "dataframe_split" {
+                frame::from_split(value)?
+            } else {
+                match value {
+                    Value::Array(records) => frame::from_records(records)?,
+                    _ => {
+                        return Err(Failure::bad(
+                            "Invalid input. Dataframe records format must be a list of records. Got dictionary.",
+                        ))
+                    }
+                }
+            };
+            let format = if key == "dataframe_split" {
+                Format::Split
+            } else {
+                Format::Records
+            };
+            match &sig.inputs {
+                Inputs::None => (
+                    format,
+                    Kind::Columns,
+                    fr.rows,
+                    frame::infer(&fr, Path::Frame, &mut problems),
+                ),
+                Inputs::Columns(specs) => (
+                    format,
+                    Kind::Columns,
+                    fr.rows,
+                    frame::enforce(specs, &fr, Path::Frame, &mut problems),
+                ),
+                Inputs::Tensors(specs) => {
+                    let e = tensor::from_frame(specs, &fr, max, &mut problems);
+                    (format, Kind::Tensors, fr.rows, e)
+                }
+            }
+        }
+        _ => {
+            let instances = key == "instances";
+            let format = if instances {
+                Format::Instances
+            } else {
+                Format::Inputs
+            };
+            let (kind, rows, entries) = match &sig.inputs {
+                Inputs::None => numpy_nosig(value, instances, max, &mut problems)?,
+                Inputs::Columns(specs) => numpy_columns(specs, value, instances, &mut problems)?,
+                Inputs::Tensors(specs) => {
+                    numpy_tensors(specs, value, instances, max, &mut problems)?
+                }
+            };
+            (format, kind, rows, entries)
+        }
+    };
+    if let Some(f) = problems.into_failure() {
+        return Err(f);
+    }
+    let params = params::enforce(sig.params.as_deref(), doc.get("params"))?;
+    Ok(Validated {
+        kind,
+        format,
+        rows,
+        params,
+        entries,
+    })
+}
+
+type Out = (Kind, usize, Vec<Entry>);
+
+fn rows_of(entries: &[Entry]) -> usize {
+    entries
+        .first()
+        .and_then(|e| e.shape.first().copied())
+        .unwrap_or(0)
+}
+
+/// `inputs` / `instances` with a column signature (spec 4.4 `_cast_schema_type`, then 3.2).
+fn numpy_columns(
+    specs: &[ColSpec],
+    v: &Value,
+    instances: bool,
+    problems: &mut Problems,
+) -> Result<Out, Failure> {
+    let named = specs.first().map(|s| s.name.is_some()).unwrap_or(false);
+    match v {
+        Value::Object(members) => {
+            if !named {
+                return Err(unnamed_dict());
+            }
+            let one_row = specs
+                .iter()
+                .any(|s| matches!(s.ty, Ty::Array(_) | Ty::Object(_)));
+            let mut labels = Vec::with_capacity(members.len());
+            let mut cols: Vec<Vec<&Value>> = Vec::with_capacity(members.len());
+            for (k, x) in members {
+                labels.push(Label::Name(k.as_ref()));
+                cols.push(match x {
+                    Value::Array(items) if !one_row => items.iter().collect(),
+                    _ => vec![x],
+                });
+            }
+            let rows = cols.first().map(|c| c.len()).unwrap_or(0);
+            if cols.iter().any(|c| c.len() != rows) {
+                return Err(Failure::invalid(
+                    "This model contains a column-based signature, which suggests a DataFrame input. There was an error casting the input data to a DataFrame: All arrays must be of the same length",
+                ));
+            }
+            let fr = Frame { labels, cols, rows };
+            let entries = frame::enforce(specs, &fr, Path::Numpy, problems);
+            Ok((Kind::Columns, rows, entries))
+        }
+        Value::Array(items)
+            if !items.is_empty() && items.iter().all(|x| matches!(x, Value::Object(_))) =>
+        {
+            let fr = frame::from_records(items)?;
+            if instances {
+                // instances turns records into one array per name; lengths must agree.
+                for (j, col) in fr.cols.iter().enumerate() {
+                    let is_array = specs.iter().any(|s| {
+                        s.name.as_deref() == Some(&fr.labels[j].text())
+                            && (matches!(s.ty, Ty::Array(_)) || !s.required)
+                    });
+                    if !is_array && col.iter().any(|c| std::ptr::eq(*c, &NULL)) {
+                        return Err(Failure::bad("Invalid input. The length of values for each input/column name are not the same"));
+                    }
+                }
+                for s in specs {
+                    if let (Ty::Object(_), Some(n)) = (&s.ty, &s.name) {
+                        if fr.labels.iter().any(|l| *l == Label::Name(n)) {
+                            problems.push(Code::InvalidParameterValue, format!(
+                                "Column {} does not match {}: Expected data to be dictionary, got ndarray (instances requests turn records into one array per column, which MLflow cannot match to an Object type; send dataframe_records or inputs instead)",
+                                show_str(n), s.ty.describe()
+                            ));
+                        }
+                    }
+                }
+            }
+            let entries = frame::enforce(specs, &fr, Path::Numpy, problems);
+            Ok((Kind::Columns, fr.rows, entries))
+        }
+        Value::Array(items) => {
+            let fr = if named && specs.len() == 1 {
+                let name = specs[0].name.as_deref().unwrap_or("");
+                Frame {
+                    labels: vec![Label::Name(name)],
+                    cols: vec![items.iter().collect()],
+                    rows: items.len(),
+                }
+            } else if items.iter().any(|x| matches!(x, Value::Array(_))) {
+                let width = match items.first() {
+                    Some(Value::Array(r)) => r.len(),
+                    _ => 1,
+                };
+                let mut cols: Vec<Vec<&Value>> = (0..width)
+                    .map(|_| Vec::with_capacity(items.len()))
+                    .collect();
+                for r in items {
+                    match r {
+                        Value::Array(cells) if cells.len() == width => {
+                            for (j, c) in cells.iter().enumerate() {
+                                cols[j].push(c);
+                            }
+                        }
+                        _ => return Err(Failure::bad("Invalid input. setting an array element with a sequence. The requested array has an inhomogeneous shape after 1 dimensions.")),
+                    }
+                }
+                Frame {
+                    labels: (0..width).map(Label::Pos).collect(),
+                    cols,
+                    rows: items.len(),
+                }
+            } else {
+                Frame {
+                    labels: vec![Label::Pos(0)],
+                    cols: vec![items.iter().collect()],
+                    rows: items.len(),
+                }
+            };
+            let entries = frame::enforce(specs, &fr, Path::Numpy, problems);
+            Ok((Kind::Columns, fr.rows, entries))
+        }
+        scalar => {
+            let label = if named && specs.len() == 1 {
+                Label::Name(specs[0].name.as_deref().unwrap_or(""))
+            } else {
+                Label::Pos(0)
+            };
+            let fr = Frame {
+                labels: vec![label],
+                cols: vec![vec![scalar]],
+                rows: 1,
+            };
+            let entries = frame::enforce(specs, &fr, Path::Numpy, problems);
+            Ok((Kind::Columns, 1, entries))
+        }
+    }
+}
+
+fn unnamed_dict() -> Failure {
+    Failure::bad("Invalid input. Failed to parse input data. This model contains an un-named  model signature which expects a single n-dimensional array or a single value as input, however, an input of type <class 'dict'> was found.")
+}
+
+/// `inputs` / `instances` with a tensor signature.
+fn numpy_tensors(
+    specs: &[TensorSpec],
+    v: &Value,
+    instances: bool,
+    max: usize,
+    problems: &mut Problems,
+) -> Result<Out, Failure> {
+    let named = specs.first().map(|s| s.name.is_some()).unwrap_or(false);
+    let mut entries = Vec::with_capacity(specs.len());
+    if !named {
+        if let Value::Object(_) = v {
+            return Err(unnamed_dict());
+        }
+        if let Some(e) = tensor::from_value(&specs[0], v, max, problems) {
+            entries.push(e);
+        }
+        let rows = rows_of(&entries);
+        return Ok((Kind::Tensors, rows, entries));
+    }
+    match v {
+        Value::Object(_) => {
+            let mut missing = Vec::new();
+            for spec in specs {
+                match v.get(spec.name.as_deref().unwrap_or("")) {
+                    Some(x) => {
+                        if let Some(e) = tensor::from_value(spec, x, max, problems) {
+                            entries.push(e);
+                        }
+                    }
+                    None => missing.push(format!("'{}'", spec.name.as_deref().unwrap_or(""))),
+                }
+            }
+            if !missing.is_empty() {
+                problems.push(
+                    Code::InvalidParameterValue,
+                    format!("Model is missing inputs [{}].", missing.join(", ")),
+                );
+            }
+        }
+        Value::Array(items)
+            if instances
+                && !items.is_empty()
+                && items.iter().all(|x| matches!(x, Value::Object(_))) =>
+        {
+            for spec in specs {
+                if let Some(e) = tensor::from_records(spec, items, max, problems) {
+                    entries.push(e);
+                }
+            }
+        }
+        other => {
+            if specs.len() == 1 {
+                if let Some(e) = tensor::from_value(&specs[0], other, max, problems) {
+                    entries.push(e);
+                }
+            } else {
+                let names: Vec<String> = specs
+                    .iter()
+                    .map(|s| format!("'{}'", s.name.as_deref().unwrap_or("")))
+                    .collect();
+                problems.push(Code::InvalidParameterValue, format!(
+                    "Model is missing inputs [{}]. This model contains a tensor-based model signature with input names, which suggests a dictionary input mapping input name to a numpy array, but a {} was found.",
+                    names.join(", "),
+                    py_class(other)
+                ));
+            }
+        }
+    }
+    let rows = rows_of(&entries);
+    Ok((Kind::Tensors, rows, entries))
+}
+
+/// `inputs` / `instances` without a signature: numpy's own inference.
+fn numpy_nosig(
+    v: &Value,
+    instances: bool,
+    max: usize,
+    problems: &mut Problems,
+) -> Result<Out, Failure> {
+    let mut entries = Vec::new();
+    match v {
+        Value::Object(members) => {
+            for (k, x) in members {
+                if let Some(e) = tensor::infer_value(Some(k), x, max, problems) {
+                    entries.push(e);
+                }
+            }
+            let rows = rows_of(&entries);
+            Ok((Kind::Tensors, rows, entries))
+        }
+        Value::Array(items)
+            if !items.is_empty() && items.iter().all(|x| matches!(x, Value::Object(_))) =>
+        {
+            let fr = frame::from_records(items)?;
+            if instances {
+                for (j, col) in fr.cols.iter().enumerate() {
+                    let cells: Vec<&Value> = col.clone();
+                    if cells.iter().any(|c| std::ptr::eq(*c, &NULL)) {
+                        return Err(Failure::bad("Invalid input. The length of values for each input/column name are not the same"));
+                    }
+                    let (shape, leaves) = match tensor::stack(&cells, max) {
+                        Ok(x) => x,
+                        Err(f) => return Err(f),
+                    };
+                    let dtype = tensor::infer_dtype(&leaves);
+                    entries.push(tensor::build(
+                        Some(&fr.labels[j].text()),
+                        dtype,
+                        shape,
+                        &leaves,
+                        Path::Numpy,
+                        problems,
+                    ));
+                }
+                let rows = rows_of(&entries);
+                return Ok((Kind::Tensors, rows, entries));
+            }
+            let entries = frame::infer(&fr, Path::Numpy, problems);
+            Ok((Kind::Columns, fr.rows, entries))
+        }
+        other => {
+            if let Some(e) = tensor::infer_value(None, other, max, problems) {
+                entries.push(e);
+            }
+            let rows = rows_of(&entries);
+            Ok((Kind::Tensors, rows, entries))
+        }
+    }
+}
+
+/// The unified LLM payload (spec 4.3): keys named in the params schema are params, the rest is
+/// one record, enforced as one row.
+fn validate_llm(sig: &Compiled, members: &[(Cow<str>, Value)]) -> Result<Validated, Failure> {
+    let is_param = |k: &str| {
+        sig.params
+            .as_ref()
+            .map(|ps| ps.iter().any(|p| p.name == k))
+            .unwrap_or(false)
+    };
+    let mut labels = Vec::new();
+    let mut cols = Vec::new();
+    let mut param_members: Vec<(Cow<str>, Value)> = Vec::new();
+    for (k, v) in members {
+        if is_param(k) {
+            param_members.push((k.clone(), v.clone()));
+        } else {
+            labels.push(Label::Name(k.as_ref()));
+            cols.push(vec![v]);
+        }
+    }
+    let mut problems = Problems::new(sig.max_errors);
+    let fr = Frame {
+        labels,
+        cols,
+        rows: 1,
+    };
+    let entries = match &sig.inputs {
+        Inputs::Columns(specs) => frame::enforce(specs, &fr, Path::Frame, &mut problems),
+        Inputs::None => frame::infer(&fr, Path::Frame, &mut problems),
+        Inputs::Tensors(_) => {
+            return Err(Failure::invalid(
+                "A chat/completions payload (messages, prompt or input) cannot be matched to a tensor-based signature",
+            ))
+        }
+    };
+    if let Some(f) = problems.into_failure() {
+        return Err(f);
+    }
+    let given = if param_members.is_empty() {
+        None
+    } else {
+        Some(Value::Object(param_members))
+    };
+    let params = params::enforce(sig.params.as_deref(), given.as_ref())?;
+    Ok(Validated {
+        kind: Kind::Columns,
+        format: Format::Llm,
+        rows: 1,
+        params,
+        entries,
+    })
+}
+
+const NA_TOKENS: [&str; 19] = [
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+];
+
+fn is_json_int(t: &str) -> bool {
+    let d = t.strip_prefix('-').unwrap_or(t);
+    !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit()) && !(d.len() > 1 && d.starts_with('0'))
+}
+
+fn is_json_number(t: &str) -> bool {
+    let b = t.as_bytes();
+    let mut i = 0;
+    if b.first() == Some(&b'-') {
+        i += 1;
+    }
+    let s = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    if i == s || (i - s > 1 && b[s] == b'0') {
+        return false;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let f = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == f {
+            return false;
+        }
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        let e = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == e {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+fn num_value(t: &str) -> Value<'_> {
+    if is_json_number(t) {
+        Value::Number(Num {
+            text: t,
+            is_integer: is_json_int(t),
+        })
+    } else {
+        Value::String(Cow::Borrowed(t))
+    }
+}
+
+fn csv_bool(t: &str) -> Option<bool> {
+    match t {
+        "True" | "true" | "TRUE" => Some(true),
+        "False" | "false" | "FALSE" => Some(false),
+        _ => None,
+    }
+}
+
+/// Validates a `text/csv` body: pandas.read_csv with the schema's dtypes, then the same
+/// enforcement as `dataframe_split`.
+pub fn validate_csv(sig: &Compiled, body: &[u8]) -> Result<Validated, Failure> {
+    let csv_fail = |m: &str| {
+        Failure::bad(format!(
+            "Failed to parse input as a Pandas DataFrame. Ensure that the input is a valid CSV-formatted Pandas DataFrame produced using the `pandas.DataFrame.to_csv()` method. Error: '{}'",
+            m
+        ))
+    };
+    let csv = parse_csv(body, &sig.limits).map_err(|e| csv_fail(&e.message))?;
+    let specs: &[ColSpec] = match &sig.inputs {
+        Inputs::Tensors(_) => {
+            return Err(Failure::bad(
+                "CSV requests cannot be matched to a tensor-based signature (MLflow fails on them as well); send JSON with inputs or instances",
+            ))
+        }
+        Inputs::Columns(c) => c,
+        Inputs::None => &[],
+    };
+    let named = specs.first().map(|s| s.name.is_some()).unwrap_or(false);
+    let mut problems = Problems::new(sig.max_errors);
+    let mut columns: Vec<Vec<Value>> = Vec::with_capacity(csv.header.len());
+    for (j, name) in csv.header.iter().enumerate() {
+        let spec = if named {
+            specs
+                .iter()
+                .find(|s| s.name.as_deref() == Some(name.as_ref()))
+        } else {
+            specs.get(j)
+        };
+        let quoted = show_str(name);
+        let mut col: Vec<Value> = Vec::with_capacity(csv.rows.len());
+        let texts = csv
+            .rows
+            .iter()
+            .map(|r| r.get(j).map(|c| c.text.as_ref()).unwrap_or(""));
+        match spec.map(|s| &s.ty) {
+            Some(Ty::Scalar(t)) => {
+                for (i, text) in texts.enumerate() {
+                    let na = NA_TOKENS.contains(&text);
+                    let v = match t {
+                        Scalar::Long | Scalar::Integer => {
+                            if na {
+                                problems.push(
+                                    Code::BadRequest,
+                                    format!(
+                                        "Integer column {} has a missing value (NA) at row {}",
+                                        quoted, i
+                                    ),
+                                );
+                                Value::Null
+                            } else if is_json_int(text.trim()) {
+                                num_value(text.trim())
+                            } else {
+                                problems.push(Code::BadRequest, format!("Cannot convert {} in column {} at row {} to {}: invalid literal for int() with base 10", show_str(text), quoted, i, t.name()));
+                                Value::Null
+                            }
+                        }
+                        Scalar::Double | Scalar::Float => {
+                            if na {
+                                Value::Null
+                            } else if float_from_text(text).is_some() {
+                                num_value(text.trim())
+                            } else {
+                                problems.push(Code::BadRequest, format!("Cannot convert {} in column {} at row {} to {}: could not convert string to float", show_str(text), quoted, i, t.name()));
+                                Value::Null
+                            }
+                        }
+                        Scalar::Boolean => match csv_bool(text.trim()) {
+                            Some(b) => Value::Bool(b),
+                            None => {
+                                problems.push(Code::BadRequest, format!("Cannot convert {} in column {} at row {} to boolean: only True and False are booleans in CSV", show_str(text), quoted, i));
+                                Value::Null
+                            }
+                        },
+                        Scalar::String | Scalar::Binary | Scalar::Datetime => {
+                            if text.is_empty() {
+                                Value::Null
+                            } else if na && *t != Scalar::Datetime {
+                                problems.push(Code::InvalidParameterValue, format!(
+                                    "Cannot convert {} in column {} at row {} to {}: pandas would silently read this text as a missing value",
+                                    show_str(text), quoted, i, t.name()
+                                ));
+                                Value::Null
+                            } else if na {
+                                Value::Null
+                            } else {
+                                Value::String(Cow::Borrowed(text))
+                            }
+                        }
+                    };
+                    col.push(v);
+                    if problems.full() {
+                        break;
+                    }
+                }
+            }
+            Some(complex) => {
+                problems.push(
+                    Code::BadRequest,
+                    format!(
+                        "Column {} has type {}, which CSV requests cannot carry; send JSON instead",
+                        quoted,
+                        complex.describe()
+                    ),
+                );
+            }
+            None => {
+                // pandas' inference: int64, float64, bool, else text; NA tokens are missing.
+                let cells: Vec<&str> = texts.collect();
+                let present: Vec<&str> = cells
+                    .iter()
+                    .copied()
+                    .filter(|t| !NA_TOKENS.contains(t))
+                    .collect();
+                let all_int = present.iter().all(|t| is_json_int(t.trim()));
+                let all_num = present.iter().all(|t| float_from_text(t).is_some());
+                let all_bool =
+                    !present.is_empty() && present.iter().all(|t| csv_bool(t.trim()).is_some());
+                for t in cells {
+                    let na = NA_TOKENS.contains(&t);
+                    col.push(if na {
+                        Value::Null
+                    } else if all_bool {
+                        Value::Bool(csv_bool(t.trim()).unwrap_or(false))
+                    } else if all_int || all_num {
+                        let v = num_value(t.trim());
+                        match v {
+                            Value::Number(n) if !all_int => Value::Number(Num {
+                                text: n.text,
+                                is_integer: false,
+                            }),
+                            other => other,
+                        }
+                    } else {
+                        Value::String(Cow::Borrowed(t))
+                    });
+                }
+            }
+        }
+        columns.push(col);
+    }
+    if let Some(f) = problems.into_failure() {
+        return Err(f);
+    }
+    let mut problems = Problems::new(sig.max_errors);
+    let rows = csv.rows.len();
+    let fr = Frame {
+        labels: csv.header.iter().map(|h| Label::Name(h.as_ref())).collect(),
+        cols: columns.iter().map(|c| c.iter().collect()).collect(),
+        rows,
+    };
+    let entries = match &sig.inputs {
+        Inputs::Columns(specs) => frame::enforce(specs, &fr, Path::Csv, &mut problems),
+        _ => frame::infer(&fr, Path::Csv, &mut problems),
+    };
+    if let Some(f) = problems.into_failure() {
+        return Err(f);
+    }
+    // CSV carries no params: the schema's defaults apply.
+    let params = params::enforce(sig.params.as_deref(), None)?;
+    Ok(Validated {
+        kind: Kind::Columns,
+        format: Format::Csv,
+        rows,
+        params,
+        entries,
+    })
+}
