@@ -38,7 +38,15 @@ export function webBackend(options: WebBackendOptions = {}): OnnxBackend {
     createSession(model, externalData, sessionOptions) {
       // A process-wide setting, read when the wasm module initialises (the first session).
       ort.env.wasm.numThreads = options.numThreads ?? 1;
-      return createOrtSession(ort, model, externalData, sessionOptions);
+      const created = creating.then(() =>
+        createOrtSession(ort, model, externalData, sessionOptions)
+      );
+      creating = created.catch(() => {});
+      return created;
     },
   };
 }
+
+// ort-web mounts external-data files in one global table and clears it when a session has been
+// created, so two concurrent creations would lose each other's files: create one at a time.
+let creating: Promise<unknown> = Promise.resolve();

@@ -183,3 +183,16 @@ Deno.test("a missing model file is reported with its name", async () => {
     (err) => err instanceof MlflowError && err.status === 404 && /"model\.onnx"/.test(err.message),
   );
 });
+
+Deno.test("concurrent session creations with external data all succeed on the web backend", async () => {
+  const files = await readBundle("iris_mlp_onnx");
+  const mnist = await readBundle("mnist_cnn_onnx");
+  const backend = webBackend();
+  const models = await Promise.all([
+    OnnxModel.create(files, flavorsOf(files), { backend }),
+    OnnxModel.create(mnist, flavorsOf(mnist), { backend }),
+    OnnxModel.create(files, flavorsOf(files), { backend }),
+  ]);
+  assert.equal(models.length, 3);
+  for (const m of models) await m.release();
+});
