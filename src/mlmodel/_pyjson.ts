@@ -259,7 +259,7 @@ export function fromJs(v: unknown, floats = false, what = "value"): PyValue {
   if (typeof v === "number") {
     return !floats && Number.isSafeInteger(v) ? v : new PyFloat(v);
   }
-  if (v instanceof Date) return v.toISOString().replace(/Z$/, "");
+  if (v instanceof Date) return pyIsoformat(v);
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
     const floaty = v instanceof Float32Array || v instanceof Float64Array;
     return Array.from(
@@ -318,4 +318,11 @@ export function pyTypeName(v: PyValue | undefined): string {
   if (v instanceof PyFloat) return "float";
   if (Array.isArray(v)) return "list";
   return "dict";
+}
+
+/** Python's `isoformat()` of a naive UTC datetime (pandas Timestamps alike): no zone, fraction only when non-zero. */
+export function pyIsoformat(d: Date): string {
+  const base = d.toISOString().slice(0, 19);
+  const ms = d.getUTCMilliseconds();
+  return ms ? `${base}.${String(ms * 1000).padStart(6, "0")}` : base;
 }

@@ -67,3 +67,4 @@ export {
 } from "./input_example.ts";
 export { type BundleReader, type BundleSource } from "./_files.ts";
 export { PyFloat } from "./_pyjson.ts";
+export { inferSignature, type Tensor } from "./infer.ts";
