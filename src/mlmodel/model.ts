@@ -124,22 +124,41 @@ function copy(v: unknown): unknown {
   return v;
 }
 
-// YAML 1.1 as PyYAML reads it, except timestamps stay strings; integral floats (`1.0`) are
-// kept as PyFloat so that writing the file back keeps `1.0`.
+// YAML 1.1 as PyYAML's safe_load reads it: PyYAML's own patterns for bools (no `y`/`n`), ints
+// (`08` is a string) and floats (a dot is required, `1e5` is a string); timestamps stay strings;
+// integral floats (`1.0`) become PyFloat so that writing the file back keeps `1.0`.
+const PY_BOOL_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+const PY_BOOL_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+const PY_INT = /^[-+]?(?:0|[1-9][0-9_]*)$/;
+const PY_FLOAT =
+  /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?)$/;
+
 // deno-lint-ignore no-explicit-any
-function yamlTags(tags: any[]): any[] {
-  return tags
-    .filter((t) => t?.tag !== "tag:yaml.org,2002:timestamp")
-    .map((t) => {
-      if (t?.tag !== "tag:yaml.org,2002:float" || typeof t.resolve !== "function") return t;
-      return {
+type Tag = any;
+function yamlTags(tags: Tag[]): Tag[] {
+  const out: Tag[] = [];
+  for (const t of tags) {
+    if (t?.tag === "tag:yaml.org,2002:timestamp") continue;
+    if (t?.tag === "tag:yaml.org,2002:bool" && t.test instanceof RegExp) {
+      out.push({ ...t, test: t.test.test("true") ? PY_BOOL_TRUE : PY_BOOL_FALSE });
+    } else if (t?.tag === "tag:yaml.org,2002:int" && t.test?.source === "^[-+]?[0-9][0-9_]*$") {
+      out.push({ ...t, test: PY_INT });
+    } else if (t?.tag === "tag:yaml.org,2002:float" && t.format === "EXP") {
+      continue; // PyYAML reads `1e5` as a string
+    } else if (t?.tag === "tag:yaml.org,2002:float" && t.test?.source?.includes("\\.[0-9_]*$")) {
+      out.push({
         ...t,
-        resolve: (...args: unknown[]) => {
-          const n = t.resolve(...args);
-          return typeof n === "number" && Number.isInteger(n) ? new PyFloat(n) : n;
+        test: PY_FLOAT,
+        resolve: (str: string) => {
+          const n = parseFloat(str.replace(/_/g, ""));
+          return Number.isInteger(n) ? new PyFloat(n) : n;
         },
-      };
-    });
+      });
+    } else {
+      out.push(t);
+    }
+  }
+  return out;
 }
 
 /**
