@@ -15,6 +15,24 @@ export function httpFetcher(baseUrl: string): Fetcher {
 }
 
 /**
+ * Waits until `/ping` answers 200, as a load balancer would: servers listen at once and load
+ * the model in the background (`/ping` says 503 meanwhile). Fails with the last answer if the
+ * model does not become ready within `limitMs`.
+ */
+export async function waitReady(fetcher: Fetcher, limitMs = 60_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    const res = await fetcher("/ping");
+    const text = await res.text();
+    if (res.status === 200) return;
+    if (res.status !== 503 || Date.now() > end) {
+      assert.fail(`/ping answered ${res.status}: ${text}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
  * One test step per golden case of `bundle`, each posting the recorded request to
  * `/invocations` and checking status and body.
  */

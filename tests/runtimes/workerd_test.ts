@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { buildWorker } from "../../examples/cloudflare-workers/build.ts";
 import { startWorker } from "./_workerd.ts";
+import { assertRefusesPytorch, replayGoldens } from "./_replay.ts";
 import { assertClose, bundlePath, goldenCases, REPLAYED_BUNDLES } from "./_golden.ts";
 
 const SEED = { iris: bundlePath("iris_mlp_onnx"), mnist: bundlePath("mnist_cnn_onnx") };
@@ -51,6 +52,50 @@ Deno.test("onnxruntime-web runs in workerd from the imported wasm module with mo
     }
   } finally {
     await worker.dispose();
+    await Deno.remove(outDir, { recursive: true });
+  }
+});
+
+Deno.test("the built Worker serves bundles from R2 and answers MLflow's golden requests", async (t) => {
+  const outDir = await Deno.makeTempDir({ prefix: "worker_app_" });
+  const build = await buildWorker({ outDir });
+  try {
+    for (const bundle of REPLAYED_BUNDLES) {
+      const worker = await startWorker(build, {
+        seed: SEED,
+        vars: { MODEL_URI: `r2://MODELS/${R2_PREFIX[bundle]}` },
+      });
+      try {
+        const ping = await worker.fetch("/ping");
+        assert.equal(ping.status, 200, await ping.text());
+        await replayGoldens(t, bundle, worker.fetch);
+      } finally {
+        await worker.dispose();
+      }
+    }
+    await t.step("the PyTorch bundle is refused with an error naming its flavor", async () => {
+      const worker = await startWorker(build, {
+        seed: { pytorch: bundlePath("iris_mlp_pytorch") },
+        vars: { MODEL_URI: "r2://MODELS/pytorch" },
+      });
+      try {
+        await assertRefusesPytorch(worker.fetch);
+      } finally {
+        await worker.dispose();
+      }
+    });
+    await t.step("a missing MODEL_URI answers a JSON error instead of crashing", async () => {
+      const worker = await startWorker(build, {});
+      try {
+        const res = await worker.fetch("/ping");
+        const body = await res.json() as { error_code: string; message: string };
+        assert.equal(res.status, 500);
+        assert.match(body.message, /MODEL_URI is not set/);
+      } finally {
+        await worker.dispose();
+      }
+    });
+  } finally {
     await Deno.remove(outDir, { recursive: true });
   }
 });

@@ -1,0 +1,38 @@
+/**
+ * mlflow-edge on Bun: `bun run examples/bun/server.ts`.
+ *
+ * The same Hono app as `deno task serve`, served by `Bun.serve`. Settings come from the
+ * environment: `MODEL_URI` (a directory, `s3://…`, `models:/…`, …; default the iris example),
+ * `HOST` (default 127.0.0.1), `PORT` (default 5000; 0 picks a free port) and the store's
+ * variables (`AWS_*`, `MLFLOW_S3_ENDPOINT_URL`, `MLFLOW_TRACKING_URI`, …).
+ *
+ * @module
+ */
+import { createApp } from "../../src/server/mod.ts";
+import { initEnforce } from "../../src/enforce/mod.ts";
+import { storeOptionsFromEnv } from "../../src/store/mod.ts";
+import { coreWasmPath } from "./_wasm_paths.js";
+
+/** The part of Bun's global API this server uses (Deno type-checks this file too). */
+declare const Bun: {
+  env: Record<string, string | undefined>;
+  file(path: string): { arrayBuffer(): Promise<ArrayBuffer> };
+  serve(options: {
+    hostname: string;
+    port: number;
+    fetch: (request: Request) => Response | Promise<Response>;
+  }): { url: URL; stop(): void };
+};
+
+const env = Bun.env;
+const modelUri = env.MODEL_URI ?? new URL("../iris", import.meta.url).pathname;
+
+await initEnforce(new Uint8Array(await Bun.file(coreWasmPath).arrayBuffer()));
+const app = createApp({ modelUri, store: storeOptionsFromEnv(env) });
+
+const server = Bun.serve({
+  hostname: env.HOST ?? "127.0.0.1",
+  port: Number(env.PORT ?? 5000),
+  fetch: (request) => app.fetch(request),
+});
+console.log(`mlflow-edge (Bun) serving ${modelUri} on ${server.url}`);

@@ -1,0 +1,59 @@
+/**
+ * The Bun server (examples/bun/server.ts, run with `bun run`) replays MLflow's golden cases.
+ * Needs `bun` on PATH; without it these tests are skipped and say so.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { bundlePath, REPLAYED_BUNDLES } from "./_golden.ts";
+import { onPath, ServerExited, startServer } from "./_process.ts";
+import { assertRefusesPytorch, httpFetcher, replayGoldens, waitReady } from "./_replay.ts";
+
+const HAVE_BUN = await onPath("bun");
+if (!HAVE_BUN) console.warn("bun is not on PATH: the Bun runtime tests are skipped.");
+
+function startBun(modelUri: string) {
+  return startServer("bun", ["run", "examples/bun/server.ts"], {
+    MODEL_URI: modelUri,
+    HOST: "127.0.0.1",
+    PORT: "0",
+  });
+}
+
+for (const bundle of REPLAYED_BUNDLES) {
+  Deno.test({
+    name: `Bun serves ${bundle} and answers MLflow's golden requests`,
+    ignore: !HAVE_BUN,
+    fn: async (t) => {
+      const server = await startBun(bundlePath(bundle));
+      try {
+        const fetcher = httpFetcher(server.url);
+        await waitReady(fetcher);
+        await replayGoldens(t, bundle, fetcher);
+      } finally {
+        await server.stop();
+      }
+    },
+  });
+}
+
+Deno.test({
+  name: "Bun refuses the PyTorch bundle with an error naming its flavor",
+  ignore: !HAVE_BUN,
+  fn: async () => {
+    let server;
+    try {
+      server = await startBun(bundlePath("iris_mlp_pytorch"));
+    } catch (e) {
+      // Refusing at load is fine too, as long as the reason names the flavor.
+      if (!(e instanceof ServerExited)) throw e;
+      assert.match(e.output, /pytorch/i);
+      return;
+    }
+    try {
+      await assertRefusesPytorch(httpFetcher(server.url));
+    } finally {
+      await server.stop();
+    }
+  },
+});
