@@ -18,10 +18,6 @@ import { fileURLToPath } from "node:url";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../..");
-const SEP = "/";
-/** `import(new URL("./x" or "../x", import.meta.url).href)`, with or without `.href`. */
-const RELATIVE_URL_IMPORT =
-  /import\(\s*new URL\(\s*(["'])(\.{1,2}\/[^"']+)\1\s*,\s*import\.meta\.url\s*\)(?:\.href)?\s*\)/g;
 
 /** Options of {@linkcode buildWorker}. */
 export interface BuildWorkerOptions {
@@ -179,18 +175,6 @@ function workerPlugin(wasm: Map<string, string>): esbuild.Plugin {
         contents: "module.exports = {};",
         loader: "js",
       }));
-      // `import(new URL("./x.ts", import.meta.url).href)` is a lazy import of a sibling module
-      // written so that Deno does not load it eagerly; a bundler cannot follow it, and in the
-      // Worker there are no files to load it from. Bundle it as the relative import it means.
-      build.onLoad({ filter: /\.ts$/ }, async (args) => {
-        if (args.path.includes(`${SEP}node_modules${SEP}`)) return undefined;
-        const source = await Deno.readTextFile(args.path);
-        const contents = source.replace(
-          RELATIVE_URL_IMPORT,
-          (_, quote, spec) => `import(${quote}${spec}${quote})`,
-        );
-        return contents === source ? undefined : { contents, loader: "ts" };
-      });
       build.onResolve({ filter: /\.wasm$/ }, async (args) => {
         if (args.pluginData?.fromWorkerPlugin) return undefined;
         const found = await build.resolve(args.path, {
