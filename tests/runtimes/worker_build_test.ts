@@ -1,9 +1,10 @@
 /**
  * `deno task build:worker`: what it writes, and the upload's size budget.
  *
- * Budget: the measured upload plus about 15 % headroom (measured sizes are in the README).
- * Nearly all of it is onnxruntime-web's wasm (14.2 MB raw, 3.7 MB gzip); if this test fails,
- * something large entered the bundle: find it before raising the budget.
+ * Budget: the measured upload plus about 15 % headroom. Measured (esbuild 0.28.2, minified):
+ * worker.js 308,680 B (103,164 gzip), mlflow_edge_core.wasm 265,253 B (105,716 gzip),
+ * ort-wasm-simd-threaded.wasm 14,239,897 B (3,678,426 gzip): 14,813,830 B raw, 3,887,306 B gzip.
+ * If this test fails, something large entered the bundle: find it before raising the budget.
  *
  * @module
  */
@@ -11,7 +12,7 @@ import assert from "node:assert/strict";
 import { buildWorker, type WorkerBuild } from "../../examples/cloudflare-workers/build.ts";
 
 /** Bytes. Raw: what Workers count against the uncompressed limit; gzip: the compressed one. */
-export const WORKER_BUDGET = { raw: 16_700_000, gzip: 4_350_000 } as const;
+export const WORKER_BUDGET = { raw: 17_000_000, gzip: 4_470_000 } as const;
 
 let built: Promise<WorkerBuild> | undefined;
 function build(): Promise<WorkerBuild> {
