@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "a6ca8fc786754d3962c615e05ef7a4f25b98185be0015d90856a0c9a18715fab";
+export const WASM_SOURCE_HASH = "3e4ca89a6e2d2d2dee9a05dc3f380e33e85fbbb6c4ceb1e68fef7c3d4d34697a";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "a6ca8fc786754d3962c615e05ef7a4f25b98185be0015d9
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "1f8bc2619fba06311b67ab4733715ee8cf0cc40dd0fcdc13209ccc9a9ee1931a";
+export const WASM_SHA256 = "631b14d32f536fcea9bd1552a9c57b9e077fe9243c9ed943de5e6099be00372d";
 
 /**
  * Size of the committed wasm file in bytes.

@@ -76,9 +76,10 @@ impl Problems {
         self.total == 0
     }
 
-    /// True once the cap is reached: scanning can stop, later violations would not be shown.
+    /// True once more violations than the cap were seen: scanning can stop, the message says
+    /// "at least".
     pub fn full(&self) -> bool {
-        self.total >= self.cap
+        self.total > self.cap
     }
 
     /// One failure naming every collected violation. Parse-step codes (`BAD_REQUEST`) win, as
@@ -139,6 +140,7 @@ mod tests {
         let mut p = Problems::new(2);
         p.push(Code::InvalidParameterValue, "a".into());
         p.push(Code::BadRequest, "b".into());
+        assert!(!p.full());
         p.push(Code::BadRequest, "c".into());
         assert!(p.full());
         let f = p.into_failure().unwrap();

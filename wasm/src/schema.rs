@@ -481,22 +481,23 @@ pub fn parse_params(
                 }
             }
         };
-        let list =
-            match x.get("shape") {
-                None | Some(Value::Null) => false,
-                Some(Value::Array(d))
-                    if d.len() == 1 && matches!(&d[0], Value::Number(n) if n.text == "-1") =>
-                {
-                    true
-                }
-                Some(_) => return Err(schema_err(
+        let list = match x.get("shape") {
+            None | Some(Value::Null) => false,
+            Some(Value::Array(d))
+                if d.len() == 1 && matches!(&d[0], Value::Number(n) if n.text == "-1") =>
+            {
+                true
+            }
+            Some(_) => {
+                return Err(schema_err(
                     "params",
                     format!(
                         "parameter \"{}\" has an unsupported shape; only null and [-1] are allowed",
                         name
                     ),
-                )),
-            };
+                ))
+            }
+        };
         let mut spec = ParamSpec {
             name,
             ty,
