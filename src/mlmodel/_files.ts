@@ -2,10 +2,28 @@
 
 import { MlflowError } from "../errors.ts";
 
-/** Reads one file of a bundle by its posix path relative to the bundle root; `undefined` if absent. */
+/**
+ * Reads one file of a bundle by its posix path relative to the bundle root; `undefined` if absent.
+ *
+ * @example
+ * ```ts
+ * import type { BundleReader } from "./_files.ts";
+ * const files = new Map<string, Uint8Array>();
+ * const read: BundleReader = (path) => Promise.resolve(files.get(path));
+ * ```
+ */
 export type BundleReader = (path: string) => Promise<Uint8Array | undefined>;
 
-/** A bundle directory, an in-memory bundle (`Map<path, bytes>`), or a reader function. */
+/**
+ * A bundle directory, an in-memory bundle (`Map<path, bytes>`), or a reader function.
+ *
+ * @example
+ * ```ts
+ * import type { BundleSource } from "./_files.ts";
+ * const fromDir: BundleSource = "examples/iris";
+ * const inMemory: BundleSource = new Map([["MLmodel", new Uint8Array()]]);
+ * ```
+ */
 export type BundleSource =
   | string
   | URL

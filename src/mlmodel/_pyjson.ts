@@ -4,27 +4,77 @@
 
 import { MlflowError } from "../errors.ts";
 
-/** A Python float (kept apart from ints so `1.0` stays `1.0`). */
+/**
+ * A Python float, kept apart from ints so that `1.0` is written back as `1.0`. Integral floats
+ * read from YAML (`threshold: 1.0`) appear as PyFloat; `valueOf()` makes arithmetic work.
+ *
+ * @example
+ * ```ts
+ * import { PyFloat } from "./_pyjson.ts";
+ * const f = new PyFloat(1);
+ * f.value; // 1
+ * +f + 1; // 2
+ * ```
+ */
 export class PyFloat {
-  constructor(readonly value: number) {}
+  /** Wraps a double. */
+  constructor(
+    /** The number. */
+    readonly value: number,
+  ) {}
+  /** The number, so `+x` and comparisons work. */
+  valueOf(): number {
+    return this.value;
+  }
+  /** JSON.stringify writes the number. */
+  toJSON(): number {
+    return this.value;
+  }
 }
 
-/** A JSON object with its key order (JS objects reorder integer-like keys). */
+/**
+ * A JSON object with its key order, as Python's dict keeps it (JS objects move integer-like keys
+ * first). Returned by the schema classes' `toDict()`.
+ *
+ * @example
+ * ```ts
+ * import { PyDict } from "./_pyjson.ts";
+ * const d = new PyDict([["type", "long"], ["name", "a"]]);
+ * d.get("name"); // "a"
+ * d.keys(); // ["type", "name"]
+ * ```
+ */
 export class PyDict {
-  constructor(readonly entries: [string, PyValue][] = []) {}
+  /** A dict with these entries, in order. */
+  constructor(
+    /** The key/value pairs in order. */
+    readonly entries: [string, PyValue][] = [],
+  ) {}
+  /** The value of `key`, or undefined. */
   get(key: string): PyValue | undefined {
     for (const [k, v] of this.entries) if (k === key) return v;
     return undefined;
   }
+  /** Whether `key` is present. */
   has(key: string): boolean {
     return this.entries.some(([k]) => k === key);
   }
+  /** The keys in order. */
   keys(): string[] {
     return this.entries.map(([k]) => k);
   }
 }
 
-/** A value as Python's `json` module sees it. `number` is always an int, `bigint` an int too big for a double. */
+/**
+ * A value as Python's `json` module sees it: `number` is always an int, `bigint` an int too big
+ * for a double, {@linkcode PyFloat} a float, {@linkcode PyDict} an object.
+ *
+ * @example
+ * ```ts
+ * import { PyFloat, type PyValue } from "./_pyjson.ts";
+ * const v: PyValue = [1, new PyFloat(1), "x", null];
+ * ```
+ */
 export type PyValue =
   | null
   | boolean

@@ -6,7 +6,15 @@
 
 import { MlflowError } from "../errors.ts";
 
-/** The JSON `type` names of the scalar types. */
+/**
+ * The JSON `type` names of the scalar types.
+ *
+ * @example
+ * ```ts
+ * import type { DataTypeName } from "./data_type.ts";
+ * const t: DataTypeName = "double";
+ * ```
+ */
 export type DataTypeName =
   | "boolean"
   | "integer"

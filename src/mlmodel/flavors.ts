@@ -6,7 +6,15 @@
 
 import { MlflowError } from "../errors.ts";
 
-/** The `python_function` flavor block: the serving contract. */
+/**
+ * The `python_function` flavor block: the serving contract.
+ *
+ * @example
+ * ```ts
+ * import { type PyfuncFlavor, pyfuncFlavorOf } from "./flavors.ts";
+ * const f: PyfuncFlavor | undefined = pyfuncFlavorOf({ python_function: { loader_module: "mlflow.onnx" } });
+ * ```
+ */
 export interface PyfuncFlavor {
   /** Python module that loads the model, e.g. `mlflow.onnx`. Always present. */
   loader_module: string;
@@ -28,7 +36,15 @@ export interface PyfuncFlavor {
   [key: string]: unknown;
 }
 
-/** The `onnx` flavor block. */
+/**
+ * The `onnx` flavor block.
+ *
+ * @example
+ * ```ts
+ * import { type OnnxFlavor, onnxFlavorOf } from "./flavors.ts";
+ * const f: OnnxFlavor | undefined = onnxFlavorOf({ onnx: { data: "model.onnx" } });
+ * ```
+ */
 export interface OnnxFlavor {
   /** `onnx.__version__` at save time. */
   onnx_version?: string;
@@ -44,21 +60,47 @@ export interface OnnxFlavor {
   [key: string]: unknown;
 }
 
-/** The keys of `onnx_session_options` that MLflow applies at load time. */
+/**
+ * The keys of `onnx_session_options` that MLflow applies at load time.
+ *
+ * @example
+ * ```ts
+ * import type { OnnxSessionOptionsBlock } from "./flavors.ts";
+ * const o: OnnxSessionOptionsBlock = { intra_op_num_threads: 1, execution_mode: "sequential" };
+ * ```
+ */
 export interface OnnxSessionOptionsBlock {
+  /** Threads within an operator (>= 0). */
   intra_op_num_threads?: number;
+  /** Threads across operators. */
   inter_op_num_threads?: number;
+  /** `sequential` or `parallel` (any case). */
   execution_mode?: string;
+  /** 0, 1, 2 or 99. */
   graph_optimization_level?: number;
+  /** String session config entries. */
   extra_session_config?: Record<string, string>;
+  /** Other `onnxruntime.SessionOptions` attributes (not applied by MLflow at load). */
   [key: string]: unknown;
 }
 
-/** The `pytorch` flavor block (recognised, never run). */
+/**
+ * The `pytorch` flavor block (recognised, never run).
+ *
+ * @example
+ * ```ts
+ * import type { PytorchFlavor } from "./flavors.ts";
+ * const f: PytorchFlavor = { model_data: "data", pytorch_version: "2.5.1", code: null };
+ * ```
+ */
 export interface PytorchFlavor {
+  /** Directory holding `model.pth`. */
   model_data?: string;
+  /** torch version at save time. */
   pytorch_version?: string;
+  /** Code directory, or null. */
   code?: string | null;
+  /** Other keys, kept as read. */
   [key: string]: unknown;
 }
 

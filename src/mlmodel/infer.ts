@@ -20,9 +20,20 @@ import {
 } from "./schema.ts";
 import { ModelSignature } from "./signature.ts";
 
-/** A tensor given as typed (or plain) flat data plus a shape. */
+/**
+ * A tensor given as typed (or plain) flat data plus a shape.
+ *
+ * @example
+ * ```ts
+ * import { inferSignature, type Tensor } from "./infer.ts";
+ * const t: Tensor = { data: new Uint8Array(28 * 28), shape: [1, 28, 28] };
+ * inferSignature(t).inputs?.toJSON(); // '[{"type": "tensor", "tensor-spec": {"dtype": "uint8", "shape": [-1, 28, 28]}}]'
+ * ```
+ */
 export interface Tensor {
+  /** The elements in row-major order. */
   data: ArrayLike<number | bigint | boolean | string>;
+  /** The shape (axis 0 is the batch). */
   shape: number[];
   /** Overrides the dtype derived from `data` (e.g. `"bool"` for a Uint8Array of 0/1). */
   dtype?: string;

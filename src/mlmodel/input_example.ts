@@ -8,7 +8,19 @@
 import { MlflowError } from "../errors.ts";
 import { dumpPyJson, fromJs, parsePyJson, PyDict, PyFloat, type PyValue, toJs } from "./_pyjson.ts";
 
-/** The `saved_input_example_info` block of an MLmodel. */
+/**
+ * The `saved_input_example_info` block of an MLmodel.
+ *
+ * @example
+ * ```ts
+ * import type { SavedInputExampleInfo } from "./input_example.ts";
+ * const info: SavedInputExampleInfo = {
+ *   artifact_path: "input_example.json",
+ *   serving_input_path: "serving_input_example.json",
+ *   type: "ndarray",
+ * };
+ * ```
+ */
 export interface SavedInputExampleInfo {
   /** Always `input_example.json` when MLflow wrote it. */
   artifact_path: string;
@@ -20,10 +32,19 @@ export interface SavedInputExampleInfo {
   serving_input_path?: string;
   /** The string `'true'` when the example carries params. */
   params?: string;
+  /** Other keys, kept as read. */
   [key: string]: unknown;
 }
 
-/** A parsed input example. */
+/**
+ * A parsed input example.
+ *
+ * @example
+ * ```ts
+ * import { type InputExample, parseExampleText } from "./input_example.ts";
+ * const ex: InputExample = parseExampleText("[[1, 2]]", { artifact_path: "input_example.json", type: "ndarray" }, "x");
+ * ```
+ */
 export interface InputExample {
   /** `saved_input_example_info.type`. */
   type: string;
@@ -33,13 +54,32 @@ export interface InputExample {
   params: Record<string, unknown> | null;
 }
 
-/** A tensor given as flat typed data plus a shape. */
+/**
+ * A tensor given as flat typed data plus a shape.
+ *
+ * @example
+ * ```ts
+ * import type { TensorLike } from "./input_example.ts";
+ * const t: TensorLike = { data: new Float32Array(8), shape: [2, 4] };
+ * ```
+ */
 export interface TensorLike {
+  /** The elements in row-major order. */
   data: ArrayLike<number | bigint>;
+  /** The shape. */
   shape: number[];
 }
 
-/** Options of `Model.setInputExample`. */
+/**
+ * Options of `Model.setInputExample`.
+ *
+ * @example
+ * ```ts
+ * import { buildInputExample, type InputExampleOptions } from "./input_example.ts";
+ * const opts: InputExampleOptions = { kind: "dataframe", params: { k: 5 } };
+ * buildInputExample([{ a: 1 }], opts).info.params; // "true"
+ * ```
+ */
 export interface InputExampleOptions {
   /** Params saved with the example (`(data, params)` in MLflow). */
   params?: Record<string, unknown>;

@@ -9,11 +9,16 @@
  *
  * @example
  * ```ts
- * import { Model } from "./mod.ts";
+ * import { inferSignature, Model } from "./mod.ts";
+ *
  * const model = await Model.load("tests/fixtures/mlflow-bundles/iris_mlp_onnx");
- * model.onnxFlavor()?.data; // "model.onnx"
- * model.signature?.inputs?.inputNames(); // ["sepal length (cm)", ...]
- * const body = await model.servingInputExample(); // the saved request body, or null
+ * console.log(model.onnxFlavor()?.data); // "model.onnx"
+ * console.log(model.signature?.inputs?.inputNames()); // ["sepal length (cm)", ...]
+ * console.log(await model.servingInputExample()); // the saved request body, or null
+ *
+ * const sig = inferSignature([{ a: 1.5, b: 3 }], { data: new Float32Array(2), shape: [1, 2] });
+ * console.log(sig.toDict().inputs);
+ * // [{"type": "double", "name": "a", "required": true}, {"type": "long", "name": "b", "required": true}]
  * ```
  *
  * @module
@@ -66,5 +71,5 @@ export {
   type TensorLike,
 } from "./input_example.ts";
 export { type BundleReader, type BundleSource } from "./_files.ts";
-export { PyFloat } from "./_pyjson.ts";
+export { PyDict, PyFloat, type PyValue } from "./_pyjson.ts";
 export { inferSignature, type Tensor } from "./infer.ts";

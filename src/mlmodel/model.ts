@@ -25,12 +25,37 @@ import {
 } from "./input_example.ts";
 import { ModelSignature } from "./signature.ts";
 
-/** Default bound on the size of an MLmodel file (characters / bytes). */
+/**
+ * Default bound on the size of an MLmodel file (characters / bytes).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_MLMODEL_BYTES, Model } from "./model.ts";
+ * Model.fromYaml("flavors: {}\n", "MLmodel", { maxBytes: 2 * DEFAULT_MAX_MLMODEL_BYTES });
+ * ```
+ */
 export const DEFAULT_MAX_MLMODEL_BYTES = 4 * 1024 * 1024;
-/** Default bound on YAML alias expansions while reading an MLmodel file. */
+/**
+ * Default bound on YAML alias expansions while reading an MLmodel file.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_ALIAS_COUNT, Model } from "./model.ts";
+ * Model.fromYaml("flavors: {}\n", "MLmodel", { maxAliasCount: DEFAULT_MAX_ALIAS_COUNT });
+ * ```
+ */
 export const DEFAULT_MAX_ALIAS_COUNT = 100;
 
-/** Limits applied while reading an MLmodel file. */
+/**
+ * Limits applied while reading an MLmodel file.
+ *
+ * @example
+ * ```ts
+ * import { Model, type ReadOptions } from "./model.ts";
+ * const opts: ReadOptions = { maxBytes: 65536, maxAliasCount: 10 };
+ * Model.fromYaml("flavors: {}\n", "MLmodel", opts);
+ * ```
+ */
 export interface ReadOptions {
   /** Largest MLmodel text accepted (default 4 MiB). */
   maxBytes?: number;
@@ -38,24 +63,46 @@ export interface ReadOptions {
   maxAliasCount?: number;
 }
 
-/** Fields of a new {@linkcode Model}, named like the MLmodel keys but in camelCase. */
+/**
+ * Fields of a new {@linkcode Model}, named like the MLmodel keys but in camelCase.
+ *
+ * @example
+ * ```ts
+ * import { Model, type ModelInit } from "./model.ts";
+ * const init: ModelInit = { flavors: {}, mlflowVersion: "3.6.1.dev0" };
+ * new Model(init).toDict().mlflow_version; // "3.6.1.dev0"
+ * ```
+ */
 export interface ModelInit {
+  /** `artifact_path`. */
   artifactPath?: string | null;
+  /** `run_id`. */
   runId?: string | null;
   /** Python `str()` of a naive UTC datetime; defaults to now. */
   utcTimeCreated?: string;
+  /** `flavors`. */
   flavors?: Record<string, Record<string, unknown>>;
+  /** `signature`. */
   signature?: ModelSignature | null;
+  /** `saved_input_example_info`. */
   savedInputExampleInfo?: SavedInputExampleInfo | null;
   /** Defaults to a fresh uuid4 hex, as MLflow's `save_model` does. */
   modelUuid?: string | null;
+  /** `mlflow_version` (default null: omitted from the file). */
   mlflowVersion?: string | null;
+  /** `metadata`. */
   metadata?: Record<string, unknown> | null;
+  /** `model_size_bytes`. */
   modelSizeBytes?: number | null;
+  /** `resources`. */
   resources?: Record<string, unknown> | null;
+  /** `env_vars`. */
   envVars?: string[] | null;
+  /** `auth_policy`. */
   authPolicy?: Record<string, unknown> | null;
+  /** `model_id`. */
   modelId?: string | null;
+  /** `prompts`. */
   prompts?: string[] | null;
   /** Keys MLflow does not define (kept and written back). */
   extra?: Record<string, unknown>;
@@ -216,6 +263,7 @@ export class Model {
   /** Example files staged by {@linkcode Model.setInputExample}, written by {@linkcode Model.save}. */
   #exampleFiles: Map<string, string> | null = null;
 
+  /** A new model (for writing one); use {@linkcode Model.load} / {@linkcode Model.fromYaml} to read. */
   constructor(init: ModelInit = {}) {
     this.artifactPath = init.artifactPath ?? null;
     this.runId = init.runId ?? null;

@@ -35,7 +35,16 @@ function bad(message: string): never {
   throw new MlflowError(message, "INVALID_PARAMETER_VALUE");
 }
 
-/** Options for constructing a {@linkcode ParamSpec}. */
+/**
+ * Options for constructing a {@linkcode ParamSpec}.
+ *
+ * @example
+ * ```ts
+ * import { ParamSpec, type ParamSpecInit } from "./param_schema.ts";
+ * const init: ParamSpecInit = { name: "k", type: "long", default: 5 };
+ * new ParamSpec(init).default; // 5
+ * ```
+ */
 export interface ParamSpecInit {
   /** The parameter name. */
   name: string;
@@ -72,6 +81,7 @@ export class ParamSpec {
   /** The converted default as MLflow writes it (Python-typed). */
   readonly defaultValue: PyValue;
 
+  /** A parameter; the default is validated and converted (throws an MlflowError if invalid). */
   constructor(init: ParamSpecInit, sourceDefault?: PyValue) {
     this.name = String(init.name);
     this.shape = init.shape === undefined || init.shape === null ? null : [...init.shape];
@@ -198,6 +208,7 @@ export class ParamSchema {
   /** The parameters in declaration order. */
   readonly params: readonly ParamSpec[];
 
+  /** A params schema; throws for duplicate names. */
   constructor(params: ParamSpec[]) {
     if (!Array.isArray(params) || params.some((p) => !(p instanceof ParamSpec))) {
       bad("ParamSchema inputs only accept <class 'type'>");
@@ -344,6 +355,13 @@ const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  * What `np.datetime64(s).item()` gives, written with Python's `isoformat()`: a date
  * (`2024-01-02`), a datetime (`2024-01-02T03:04:05[.ffffff]`), `"int"` for nanosecond precision
  * (numpy returns an int there), or `undefined` when numpy cannot parse it.
+ *
+ * @example
+ * ```ts
+ * import { parseNumpyDatetime } from "./param_schema.ts";
+ * parseNumpyDatetime("2023-07-01"); // "2023-07-01"
+ * parseNumpyDatetime("2023-07-01 10:20:30.5"); // "2023-07-01T10:20:30.500000"
+ * ```
  */
 export function parseNumpyDatetime(s: string): string | "int" | undefined {
   const m =

@@ -15,7 +15,16 @@ import { MlflowError } from "../errors.ts";
 import { DataType, typeNameList } from "./data_type.ts";
 import { dumpPyJson, parsePyJson, PyDict, pyRepr, type PyValue } from "./_pyjson.ts";
 
-/** How {@linkcode Schema.toJSON} lays keys out. */
+/**
+ * How {@linkcode Schema.toJSON} lays keys out.
+ *
+ * @example
+ * ```ts
+ * import { Schema, type ToJSONOptions } from "./schema.ts";
+ * const opts: ToJSONOptions = { layout: "source" };
+ * Schema.fromJSON('[{"type": "long"}]').toJSON(opts); // '[{"type": "long"}]'
+ * ```
+ */
 export interface ToJSONOptions {
   /**
    * `"mlflow"` (default): MLflow 3's `to_json()` layout. `"source"`: the key order and optional
@@ -24,7 +33,16 @@ export interface ToJSONOptions {
   layout?: "mlflow" | "source";
 }
 
-/** A column type: a scalar {@linkcode DataType} or one of the complex types. */
+/**
+ * A column type: a scalar {@linkcode DataType} or one of the complex types.
+ *
+ * @example
+ * ```ts
+ * import { ArrayType, type ColType } from "./schema.ts";
+ * import { DataType } from "./data_type.ts";
+ * const t: ColType = new ArrayType(DataType.long);
+ * ```
+ */
 export type ColType = DataType | ArrayType | ObjectType | MapType | AnyType;
 
 const COMPLEX = ["array", "object", "map", "any", "sparkml_vector"];
@@ -86,6 +104,7 @@ function nestedTypeFromDict(d: PyDict, what: string, label: string): ColType {
 export class ArrayType {
   /** @internal source key order */
   _keys?: string[];
+  /** An array whose elements have type `dtype`. */
   constructor(
     /** The element type. */
     readonly dtype: ColType,
@@ -140,15 +159,19 @@ export class ArrayType {
  * ```
  */
 export class SparkMLVector extends ArrayType {
+  /** The Spark ML vector type (an array of doubles). */
   constructor() {
     super(DataType.double);
   }
+  /** `sparkml_vector`. */
   override get typeName(): string {
     return "sparkml_vector";
   }
+  /** `{"type": "sparkml_vector"}`. */
   override toDict(): PyDict {
     return new PyDict([["type", "sparkml_vector"]]);
   }
+  /** MLflow's repr: `SparkML vector`. */
   override toString(): string {
     return "SparkML vector";
   }
@@ -167,6 +190,7 @@ export class SparkMLVector extends ArrayType {
 export class Property {
   /** @internal source key order of the property's dict */
   _keys?: string[];
+  /** A property named `name` of type `dtype`. */
   constructor(
     /** The property name. */
     readonly name: string,
@@ -230,6 +254,7 @@ export class ObjectType {
   /** The properties, sorted by name. */
   readonly properties: readonly Property[];
 
+  /** An object type; throws for no properties or duplicate names, as MLflow does. */
   constructor(properties: Property[]) {
     if (!Array.isArray(properties)) {
       bad(`Expected properties to be a list, got type ${typeof properties}`);
@@ -303,6 +328,7 @@ export class ObjectType {
 export class MapType {
   /** @internal source key order */
   _keys?: string[];
+  /** A map from strings to `valueType`. */
   constructor(
     /** The value type. */
     readonly valueType: ColType,
@@ -391,7 +417,16 @@ function comparePy(a: string, b: string): number {
   return x.length - y.length;
 }
 
-/** Options for constructing a {@linkcode ColSpec}. */
+/**
+ * Options for constructing a {@linkcode ColSpec}.
+ *
+ * @example
+ * ```ts
+ * import { ColSpec, type ColSpecInit } from "./schema.ts";
+ * const init: ColSpecInit = { type: "string", name: "q", required: false };
+ * new ColSpec(init).toJSON(); // '{"type": "string", "name": "q", "required": false}'
+ * ```
+ */
 export interface ColSpecInit {
   /** The column type: a DataType, a type name such as `"double"`, or a complex type. */
   type: ColType | string;
@@ -424,6 +459,7 @@ export class ColSpec {
   /** `true`, `false`, or `null` (complex column read without `required`: optional). */
   readonly required: boolean | null;
 
+  /** A column; throws an MlflowError with MLflow's message for an unknown type name. */
   constructor(init: ColSpecInit) {
     const t = init.type;
     if (typeof t === "string") {
@@ -586,7 +622,16 @@ export function numpyDtypeName(spelling: string): string {
   return bad(`data type '${spelling}' not understood`);
 }
 
-/** Options for constructing a {@linkcode TensorSpec}. */
+/**
+ * Options for constructing a {@linkcode TensorSpec}.
+ *
+ * @example
+ * ```ts
+ * import { TensorSpec, type TensorSpecInit } from "./schema.ts";
+ * const init: TensorSpecInit = { dtype: "uint8", shape: [-1, 28, 28, 1] };
+ * new TensorSpec(init).shape; // [-1, 28, 28, 1]
+ * ```
+ */
 export interface TensorSpecInit {
   /** A numpy dtype name such as `float32`, `uint8`, `str`, `datetime64[ns]`. */
   dtype: string;
@@ -618,6 +663,7 @@ export class TensorSpec {
   /** The tensor name, or null. */
   readonly name: string | null;
 
+  /** A tensor; throws for unknown and sized flexible numpy dtypes. */
   constructor(init: TensorSpecInit) {
     this.dtype = numpyDtypeName(init.dtype);
     if (!Array.isArray(init.shape)) {
@@ -688,7 +734,15 @@ export class TensorSpec {
   }
 }
 
-/** A column or a tensor. */
+/**
+ * A column or a tensor.
+ *
+ * @example
+ * ```ts
+ * import { type InputSpec, Schema } from "./schema.ts";
+ * const first: InputSpec = Schema.fromJSON('[{"type": "long"}]').inputs[0];
+ * ```
+ */
 export type InputSpec = ColSpec | TensorSpec;
 
 /**
@@ -706,6 +760,7 @@ export class Schema {
   /** The columns or tensors. */
   readonly inputs: readonly InputSpec[];
 
+  /** A schema; throws an MlflowError for MLflow's validity rules (spec §2.5). */
   constructor(inputs: InputSpec[]) {
     if (!Array.isArray(inputs)) bad(`Inputs of Schema must be a list, got type ${typeof inputs}`);
     if (inputs.length === 0) bad("Creating Schema with empty inputs is not allowed.");

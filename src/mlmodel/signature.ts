@@ -8,17 +8,41 @@ import { MlflowError } from "../errors.ts";
 import { ParamSchema } from "./param_schema.ts";
 import { Schema, type ToJSONOptions } from "./schema.ts";
 
-/** A signature as an MLmodel file stores it: three JSON strings or nulls. */
+/**
+ * A signature as an MLmodel file stores it: three JSON strings or nulls.
+ *
+ * @example
+ * ```ts
+ * import type { SignatureDict } from "./signature.ts";
+ * const d: SignatureDict = { inputs: '[{"type": "long", "required": true}]', outputs: null, params: null };
+ * ```
+ */
 export interface SignatureDict {
+  /** `Schema.to_json()` of the inputs, or null. */
   inputs: string | null;
+  /** `Schema.to_json()` of the outputs, or null. */
   outputs: string | null;
+  /** `ParamSchema.to_json()`, or null. */
   params: string | null;
 }
 
-/** Options for constructing a {@linkcode ModelSignature}. */
+/**
+ * Options for constructing a {@linkcode ModelSignature}.
+ *
+ * @example
+ * ```ts
+ * import { ModelSignature, type ModelSignatureInit } from "./signature.ts";
+ * import { Schema } from "./schema.ts";
+ * const init: ModelSignatureInit = { inputs: Schema.fromJSON('[{"type": "long"}]') };
+ * new ModelSignature(init);
+ * ```
+ */
 export interface ModelSignatureInit {
+  /** The input schema. */
   inputs?: Schema | null;
+  /** The output schema. */
   outputs?: Schema | null;
+  /** The params schema (an empty one counts as none). */
   params?: ParamSchema | null;
 }
 
@@ -49,6 +73,7 @@ export class ModelSignature {
   /** `type_hint_from_example` (written next to `signature` in the MLmodel). */
   typeHintFromExample = false;
 
+  /** Builds a signature; at least one part is required, as in MLflow. */
   constructor(init: ModelSignatureInit) {
     this.inputs = init.inputs ?? null;
     this.outputs = init.outputs ?? null;
