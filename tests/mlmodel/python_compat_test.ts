@@ -35,6 +35,8 @@ Deno.test("formatPyFloat matches Python's repr for 700+ doubles", () => {
 
 Deno.test("dumpPyJson escapes strings like json.dumps with ensure_ascii", () => {
   for (const c of PYJSON.strings) assert.equal(dumpPyJson(c.s), c.json);
+  // json.dumps("\ud800") == '"\\ud800"' (kept out of the data file, which must stay valid UTF-8)
+  assert.equal(dumpPyJson("\ud800"), '"\\ud800"');
 });
 
 Deno.test("parsePyJson then dumpPyJson is the identity on Python json.dumps output", () => {
