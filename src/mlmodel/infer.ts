@@ -164,7 +164,11 @@ function merge(a: ColType, b: ColType): ColType {
       const pa = a.properties.find((p) => p.name === n);
       const pb = b.properties.find((p) => p.name === n);
       if (!pa || !pb) return new Property(n, (pa ?? pb)!.dtype, false);
-      return new Property(n, merge(pa.dtype, pb.dtype), pa.required && pb.required);
+      return new Property(
+        n,
+        merge(pa.dtype, pb.dtype),
+        pa.required === true && pb.required === true,
+      );
     }));
   }
   throw new InferError(`Expected all values in the list to be of the same type, got ${a} and ${b}`);

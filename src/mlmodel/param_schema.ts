@@ -420,7 +420,7 @@ function enforceObject(value: PyValue, t: ObjectType, required: boolean): void {
   }
   for (const p of t.properties) {
     if (!value.has(p.name)) continue;
-    if (!elementOk(value.get(p.name)!, p.dtype, p.required)) {
+    if (!elementOk(value.get(p.name)!, p.dtype, p.required === true)) {
       throw new MlflowError(
         `Failed to enforce schema for key \`${p.name}\`. Expected type ${
           p.dtype instanceof DataType ? p.dtype.name : p.dtype

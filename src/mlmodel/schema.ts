@@ -196,8 +196,11 @@ export class Property {
     readonly name: string,
     /** The property type. */
     readonly dtype: ColType,
-    /** Whether the property must be present (MLflow's default: true). */
-    readonly required: boolean = true,
+    /**
+     * Whether the property must be present (MLflow's default: true). `null` (an explicit
+     * `"required": null` in JSON) is kept and treated as optional, as MLflow does.
+     */
+    readonly required: boolean | null = true,
   ) {
     if (typeof name !== "string") {
       bad(`Expected name to be a string, got type ${typeof name}`);
@@ -223,7 +226,7 @@ export class Property {
     const p = new Property(
       name,
       nestedTypeFromDict(inner, "Property", "type "),
-      required !== false,
+      required as boolean | null,
     );
     p._keys = inner.keys();
     return p;

@@ -49,6 +49,8 @@ extra_schema = [
     '[{"type": "any", "name": "x"}]',
     '[{"type": "array", "items": {"type": "long"}, "name": "a"}, {"type": "string", "name": "b"}]',
     '[{"type": "sparkml_vector", "name": "v", "required": true}]',
+    '[{"type": "object", "properties": {"a": {"type": "string", "required": null}}, "name": "o", "required": true}]',
+    '[{"type": "map", "values": {"type": "array", "items": {"type": "object", "properties": {"k": {"type": "double"}}}}, "name": "m", "required": null}]',
     '[{"type": "array", "items": {"type": "sparkml_vector"}, "name": "v", "required": true}]',
     '[{"type": "array", "items": {"type": "array", "items": {"type": "map", "values": {"type": "any"}}}, "name": "deep", "required": true}]',
     '[{"type": "map", "values": {"type": "object", "properties": {"z": {"type": "datetime"}, "y": {"type": "binary", "required": false}}}, "name": "mo", "required": false}]',
