@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Predictions } from "../runtime/mod.ts";
+import type { OutputTensor, Predictions } from "../runtime/mod.ts";
 
 /**
  * A double in Python's `repr` form, as `json.dumps` writes it (`NaN`, `Infinity` bare).
@@ -115,21 +115,38 @@ function halfToNumber(bits: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
-type Writer = (v: number | bigint | string) => string;
+/** `x` is in the range where Python's repr switches to exponent notation below (|x| < 1e-4). */
+function tiny(t: string): boolean {
+  return t.startsWith("0.0000") || t.startsWith("-0.0000");
+}
 
-function writerFor(type: string): Writer {
-  switch (type) {
+/**
+ * Every element of an output as JSON text. Floats take the fast route through JSON.stringify
+ * (same shortest digits as Python's repr) and only the few tokens whose notation differs from
+ * Python's (integral values, exponents, |x| < 1e-4, NaN/Infinity) are rewritten.
+ */
+function tokens(o: OutputTensor): string[] {
+  const data = o.data;
+  switch (o.type) {
     case "float32":
-    case "float64":
-      return (v) => pyFloat(v as number);
+    case "float64": {
+      const values = data as Float32Array | Float64Array;
+      const toks = JSON.stringify(Array.from(values)).slice(1, -1).split(",");
+      if (values.length === 0) return [];
+      for (let i = 0; i < toks.length; i++) {
+        const t = toks[i];
+        if (t.indexOf(".") === -1 || t.indexOf("e") !== -1 || tiny(t)) toks[i] = pyFloat(values[i]);
+      }
+      return toks;
+    }
     case "float16":
-      return (v) => pyFloat(halfToNumber(v as number));
+      return Array.from(data as Uint16Array, (v) => pyFloat(halfToNumber(v)));
     case "bool":
-      return (v) => (v ? "true" : "false");
+      return Array.from(data as Uint8Array, (v) => (v ? "true" : "false"));
     case "string":
-      return (v) => pyString(v as string);
+      return (data as string[]).map(pyString);
     default:
-      return (v) => String(v);
+      return Array.from(data as ArrayLike<number | bigint>, String);
   }
 }
 
@@ -153,16 +170,15 @@ export function serializePredictions(p: Predictions, wrap = true): string {
 }
 
 function records(p: Predictions): string {
-  const keys = p.outputs.map((o) => `${pyString(o.name)}: `);
-  const writers = p.outputs.map((o) => writerFor(o.type));
-  const rows = new Array<string>(p.length);
+  if (p.length === 0) return "[]";
   const k = p.outputs.length;
+  const keys = p.outputs.map((o) => `${pyString(o.name)}: `);
+  const cols = p.outputs.map(tokens);
+  if (k === 1) return `[{${keys[0]}${cols[0].join(`}, {${keys[0]}`)}}]`;
+  const rows = new Array<string>(p.length);
   for (let i = 0; i < p.length; i++) {
     let row = "{";
-    for (let j = 0; j < k; j++) {
-      if (j > 0) row += ", ";
-      row += keys[j] + writers[j](p.outputs[j].data[i]);
-    }
+    for (let j = 0; j < k; j++) row += (j > 0 ? ", " : "") + keys[j] + cols[j][i];
     rows[i] = row + "}";
   }
   return `[${rows.join(", ")}]`;
@@ -170,19 +186,20 @@ function records(p: Predictions): string {
 
 function dict(p: Predictions): string {
   const parts = p.outputs.map((o) => {
-    const write = writerFor(o.type);
+    const toks = tokens(o);
     const dims = o.dims;
-    const data = o.data;
     let pos = 0;
     const level = (d: number): string => {
       const n = dims[d];
+      if (d === dims.length - 1) {
+        pos += n;
+        return `[${toks.slice(pos - n, pos).join(", ")}]`;
+      }
       const items = new Array<string>(n);
-      if (d === dims.length - 1) { for (let i = 0; i < n; i++) items[i] = write(data[pos++]); }
-      else for (let i = 0; i < n; i++) items[i] = level(d + 1);
+      for (let i = 0; i < n; i++) items[i] = level(d + 1);
       return `[${items.join(", ")}]`;
     };
-    const text = dims.length === 0 ? write(data[0]) : level(0);
-    return `${pyString(o.name)}: ${text}`;
+    return `${pyString(o.name)}: ${dims.length === 0 ? toks[0] : level(0)}`;
   });
   return `{${parts.join(", ")}}`;
 }

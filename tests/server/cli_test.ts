@@ -147,3 +147,109 @@ Deno.test("deno task serve answers the README's curl example and stops on SIGTER
     assert.equal(status.code, 0, seen.join("\n"));
   }
 });
+
+Deno.test("a config file names several models", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({ models: { iris: "examples/iris", mnist: "s3://b/mnist" } }),
+    );
+    const config = await serveConfig(["--config", file, "-m", "extra=examples/iris"], {});
+    assert.deepEqual(config.app.models, {
+      iris: "examples/iris",
+      mnist: "s3://b/mnist",
+      extra: "examples/iris",
+    });
+    await Deno.writeTextFile(file, JSON.stringify({ iris: "examples/iris" }));
+    await assert.rejects(serveConfig(["--config", file], {}), /needs \{"models"/);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("deno task predict prints predictions like mlflow models predict", async () => {
+  const input = `${ROOT}tests/fixtures/mlflow-bundles/iris_mlp_onnx/serving_input_example.json`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "task",
+      "--config",
+      `${ROOT}deno.json`,
+      "predict",
+      "-m",
+      `${ROOT}examples/iris`,
+      "-i",
+      input,
+    ],
+    cwd: "/tmp",
+    env: { RUST_BACKTRACE: "0", NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout).trim();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.equal(stdout, README_ANSWER);
+  const bad = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${ROOT}src/cli.ts`,
+      "predict",
+      "-m",
+      `${ROOT}examples/iris`,
+      "-t",
+      "csv",
+      "-i",
+      input,
+    ],
+    env: { RUST_BACKTRACE: "0", NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(bad.code, 1);
+  assert.match(new TextDecoder().decode(bad.stderr), /^mlflow-edge: /);
+});
+
+Deno.test("src/server/main.ts serves under deno serve, configured from the environment", async () => {
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: ["serve", "-A", "--host", "127.0.0.1", "--port", "0", "src/server/main.ts"],
+    cwd: ROOT,
+    env: { RUST_BACKTRACE: "0", NO_COLOR: "1", MODEL_URI: `${ROOT}examples/iris` },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const seen: string[] = [];
+  const merged = splitLines(proc.stderr);
+  try {
+    // deno serve announces its address on stderr (or stdout, depending on the version).
+    const stdoutLines = splitLines(proc.stdout);
+    const first = await Promise.race([
+      waitForLine(merged, /Listening on http:\/\/127\.0\.0\.1:(\d+)/, seen),
+      waitForLine(stdoutLines, /Listening on http:\/\/127\.0\.0\.1:(\d+)/, seen),
+    ]);
+    const url = `http://127.0.0.1:${first[1]}`;
+    let ping = 503;
+    for (let i = 0; i < 200 && ping !== 200; i++) {
+      const res = await fetch(`${url}/ping`);
+      await res.body?.cancel();
+      ping = res.status;
+      if (ping !== 200) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(ping, 200);
+    const res = await fetch(`${url}/invocations`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: README_ROW,
+    });
+    assert.equal(await res.text(), README_ANSWER);
+  } finally {
+    try {
+      proc.kill("SIGKILL");
+    } catch {
+      // Already exited (its output is in the assertion message).
+    }
+    await proc.status;
+    await proc.stdout.cancel().catch(() => {});
+    await proc.stderr.cancel().catch(() => {});
+  }
+});

@@ -1,0 +1,228 @@
+/**
+ * `deno task bench server`: the scoring server under HTTP load (wrk), per backend.
+ *
+ * - wrk against `deno task serve`'s server (a separate process) on 127.0.0.1 with the iris
+ *   bundle: 1-row and 100-row `dataframe_split` requests, 2 and 32 connections, requests/s, p50
+ *   and p99;
+ * - the server path's cost over a bare `session.run` on the same input, measured in-process;
+ * - cold start: process start to the first 200 from `/invocations`.
+ *
+ * Flags: `--duration=S` seconds per wrk run (default 5), `--backends=web,native`.
+ *
+ * @module
+ */
+import { webBackend } from "../../src/runtime/mod.ts";
+import { loadModel, resolveBackend } from "../../src/server/mod.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const MODEL = `${ROOT}examples/iris`;
+const COLUMNS = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"];
+const ROWS = [[5.1, 3.5, 1.4, 0.2], [7.0, 3.2, 4.7, 1.4], [6.3, 3.3, 6.0, 2.5]];
+
+/** A `dataframe_split` body of `n` rows, in Python's json.dumps spacing. */
+function body(n: number): string {
+  const data = Array.from({ length: n }, (_, i) => ROWS[i % ROWS.length]);
+  const rows = data.map((r) =>
+    `[${r.map((v) => (Number.isInteger(v) ? v.toFixed(1) : v)).join(", ")}]`
+  );
+  return `{"dataframe_split": {"columns": [${COLUMNS.map((c) => `"${c}"`).join(", ")}], "data": [${
+    rows.join(", ")
+  }]}}`;
+}
+
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: string;
+}
+
+function toMs(value: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
+}
+
+async function wrk(
+  url: string,
+  payload: string,
+  connections: number,
+  seconds: number,
+): Promise<WrkResult> {
+  const script = await Deno.makeTempFile({ suffix: ".lua" });
+  await Deno.writeTextFile(
+    script,
+    `wrk.method = "POST"\nwrk.body = [==[${payload}]==]\nwrk.headers["Content-Type"] = "application/json"\n`,
+  );
+  try {
+    const out = await new Deno.Command("/usr/bin/wrk", {
+      args: ["-t2", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script, url],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
+    const p50 = toMs(/^\s+50%\s+(\S+)/m.exec(text)?.[1] ?? "");
+    const p99 = toMs(/^\s+99%\s+(\S+)/m.exec(text)?.[1] ?? "");
+    const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1];
+    const sock = /Socket errors: (.*)/.exec(text)?.[1];
+    return {
+      rps,
+      p50,
+      p99,
+      errors: [non2xx && `${non2xx} non-2xx`, sock].filter(Boolean).join("; "),
+    };
+  } finally {
+    await Deno.remove(script);
+  }
+}
+
+interface Server {
+  url: string;
+  coldStartMs: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `src/cli.ts serve` in its own process; cold start = spawn to first 200. */
+async function startServer(backend: string): Promise<Server> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const url = `http://127.0.0.1:${port}`;
+  const t0 = performance.now();
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${ROOT}src/cli.ts`,
+      "serve",
+      "-m",
+      MODEL,
+      "-p",
+      String(port),
+      "--backend",
+      backend,
+    ],
+    env: { RUST_BACKTRACE: "0", NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const one = body(1);
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/invocations`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: one,
+      });
+      await res.body?.cancel();
+      if (res.status === 200) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (performance.now() - t0 > 60_000) {
+      proc.kill("SIGKILL");
+      throw new Error(`the ${backend} server did not answer within 60 s`);
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  const coldStartMs = performance.now() - t0;
+  return {
+    url,
+    coldStartMs,
+    async stop() {
+      proc.kill("SIGTERM");
+      await proc.status;
+    },
+  };
+}
+
+/** Mean microseconds per call of `fn` over about `ms` milliseconds, after a warm-up. */
+async function timeIt(fn: () => Promise<unknown>, ms = 1500): Promise<number> {
+  for (let i = 0; i < 200; i++) await fn();
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    for (let i = 0; i < 100; i++) await fn();
+    n += 100;
+  }
+  return ((performance.now() - t0) / n) * 1000;
+}
+
+/** In-process: the full predict path vs a bare session.run on the same input. */
+async function overhead(backendName: "web" | "native", rows: number) {
+  const backend = backendName === "web" ? webBackend() : await resolveBackend("native");
+  const model = await loadModel(MODEL, { backend, selfCheck: false });
+  const payload = new TextEncoder().encode(body(rows));
+  const files = new Map<string, Uint8Array>();
+  for await (const e of Deno.readDir(MODEL)) {
+    files.set(e.name, await Deno.readFile(`${MODEL}/${e.name}`));
+  }
+  const external = [...files.entries()].filter(([k]) => /^[0-9a-f-]{36}$/.test(k)).map((
+    [path, data],
+  ) => ({ path, data }));
+  const session = await backend.createSession(files.get("model.onnx")!, external, {});
+  const data = new Float32Array(rows * 4);
+  for (let i = 0; i < rows; i++) data.set(ROWS[i % ROWS.length], i * 4);
+  const feeds = { input: { type: "float32" as const, dims: [rows, 4], data } };
+  const bare = await timeIt(() => session.run(feeds, ["probabilities"]));
+  const full = await timeIt(() => model.invoke(payload, "application/json"));
+  await session.release();
+  await model.close();
+  return { bare, full };
+}
+
+const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+
+/** Runs the suite and prints markdown tables. */
+export async function run(args: string[] = []): Promise<void> {
+  const duration = Number(args.find((a) => a.startsWith("--duration="))?.split("=")[1] ?? 5);
+  const backends = (args.find((a) => a.startsWith("--backends="))?.split("=")[1] ?? "web,native")
+    .split(",") as ("web" | "native")[];
+  const load: string[] = [];
+  const cold: string[] = [];
+  const over: string[] = [];
+  for (const backend of backends) {
+    const server = await startServer(backend);
+    cold.push(`| ${backend} | ${fmt(server.coldStartMs, 0)} |`);
+    try {
+      for (const rows of [1, 100]) {
+        for (const connections of [2, 32]) {
+          const r = await wrk(`${server.url}/invocations`, body(rows), connections, duration);
+          load.push(
+            `| ${backend} | ${rows} | ${connections} | ${fmt(r.rps, 0)} | ${fmt(r.p50, 3)} | ${
+              fmt(r.p99, 3)
+            } | ${r.errors || "none"} |`,
+          );
+        }
+      }
+    } finally {
+      await server.stop();
+    }
+    for (const rows of [1, 100]) {
+      const { bare, full } = await overhead(backend, rows);
+      over.push(
+        `| ${backend} | ${rows} | ${fmt(bare, 1)} | ${fmt(full, 1)} | ${fmt(full - bare, 1)} |`,
+      );
+    }
+  }
+  console.log(
+    `wrk -t2 -d${duration}s --latency, POST /invocations (iris, dataframe_split), server: \`src/cli.ts serve\` in its own process on 127.0.0.1.\n`,
+  );
+  console.log("| backend | rows | connections | requests/s | p50 ms | p99 ms | errors |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const l of load) console.log(l);
+  console.log(
+    "\nIn-process, mean µs per call: bare `session.run` on pre-built feeds vs the whole predict path (validate in wasm, feeds, run, serialise), same input.\n",
+  );
+  console.log("| backend | rows | session.run µs | predict path µs | overhead µs |");
+  console.log("|---|---|---|---|---|");
+  for (const l of over) console.log(l);
+  console.log(
+    "\nCold start: process spawn to the first 200 from /invocations (model load, session creation, signature compile, self-check included).\n",
+  );
+  console.log("| backend | cold start ms |");
+  console.log("|---|---|");
+  for (const l of cold) console.log(l);
+}
+
+if (import.meta.main) await run(Deno.args);
