@@ -140,6 +140,29 @@ function tensorToPy(t: TensorLike | ArrayLike<number | bigint> | unknown[]): PyV
   return nanToNull(nest(flat, shape) as PyValue);
 }
 
+/** Python's `base64.encodebytes`: standard base64, a newline after every 76 characters and at the end. */
+export function encodeBytes(bytes: Uint8Array): string {
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  const b64 = btoa(bin);
+  let out = "";
+  for (let i = 0; i < b64.length; i += 76) out += b64.slice(i, i + 76) + "\n";
+  return out;
+}
+
+/** MLflow's example encoder writes bytes as `base64.encodebytes` text. */
+function bytesToText(v: unknown): unknown {
+  if (v instanceof Uint8Array) return encodeBytes(v);
+  if (Array.isArray(v)) return v.map(bytesToText);
+  if (
+    typeof v === "object" && v !== null && !ArrayBuffer.isView(v) && !(v instanceof Date) &&
+    !(v instanceof PyFloat)
+  ) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, bytesToText(x)]));
+  }
+  return v;
+}
+
 function nanToNull(v: PyValue): PyValue {
   if (v instanceof PyFloat && Number.isNaN(v.value)) return null;
   if (Array.isArray(v)) return v.map(nanToNull);
@@ -191,7 +214,7 @@ function dataframeToPy(data: unknown): PyDict {
       if (kinds[j] === "float") {
         return new PyFloat(x === null || x === undefined ? NaN : (x as number));
       }
-      return fromJs(x, false, "Input example");
+      return fromJs(bytesToText(x), false, "Input example");
     })
   );
   const entries: [string, PyValue][] = [];
@@ -241,7 +264,7 @@ export function buildInputExample(
     }
     serving = new PyDict([["inputs", example]]);
   } else {
-    example = fromJs(data, false, "Input example");
+    example = fromJs(bytesToText(data), false, "Input example");
     const llm = example instanceof PyDict &&
       ["messages", "prompt", "input"].some((k) => example instanceof PyDict && example.has(k));
     serving = llm ? example as PyDict : new PyDict([["inputs", example]]);

@@ -98,6 +98,17 @@ Deno.test("spec example C: rows with NaN and datetimes plus params, NaN written 
   );
 });
 
+Deno.test("bytes in a json_object or dataframe example are written as base64.encodebytes text", () => {
+  const bytes = new Uint8Array(60).map((_, i) => i);
+  const { info, files } = buildInputExample({ name: "x", blob: bytes }, {});
+  assert.equal(info.type, "json_object");
+  // base64.encodebytes(bytes(range(60))): 76 characters, a newline, the rest, a newline.
+  assert.equal(
+    files.get("input_example.json"),
+    '{"name": "x", "blob": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4\\nOTo7\\n"}',
+  );
+});
+
 Deno.test("unified LLM examples are served as the dict itself with params merged in", () => {
   const { files } = buildInputExample({ messages: [{ role: "user", content: "hi" }] }, {
     params: { max_tokens: 5 },
