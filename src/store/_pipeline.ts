@@ -139,6 +139,9 @@ export async function readBody(
   const reader = body.stream.getReader();
   const chunks: Uint8Array[] = [];
   let received = 0;
+  // Streams that do not follow the request's signal (an R2 binding's) are cancelled on abort.
+  const onAbort = () => reader.cancel(signal.reason).catch(() => {});
+  signal.addEventListener("abort", onAbort, { once: true });
   try {
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
@@ -160,9 +163,10 @@ export async function readBody(
       chunks.push(chunk.value);
     }
   } finally {
+    signal.removeEventListener("abort", onAbort);
     reader.releaseLock();
-    if (signal.aborted) body.stream.cancel().catch(() => {});
   }
+  if (signal.aborted) throw signal.reason;
   checkLength(received, expected, what);
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(received);

@@ -76,7 +76,7 @@ export async function fetchBundle(
     const cache = options.cacheDir === false
       ? undefined
       : options.cacheDir
-      ? await diskCache(options.cacheDir)
+      ? await openDiskCache(options.cacheDir)
       : sharedMemoryCache();
     return { uri, files: await download(store, options, p, cache, controller.signal) };
   } catch (err) {
@@ -85,6 +85,17 @@ export async function fetchBundle(
     throw scrubSecrets(
       new MlflowError(`Fetching ${q(uri)} failed: ${describeCause(err)}.`, "INTERNAL_ERROR"),
       secrets,
+    );
+  }
+}
+
+async function openDiskCache(dir: string): Promise<BundleCache> {
+  try {
+    return await diskCache(dir);
+  } catch (err) {
+    throw new MlflowError(
+      `Cache directory "${dir}" cannot be used: ${describeCause(err)}.`,
+      "INVALID_PARAMETER_VALUE",
     );
   }
 }

@@ -49,6 +49,8 @@ export function httpStore(uri: string, p: Pipeline, options: HttpStoreOptions = 
   const search = url.search;
   url.search = "";
   url.hash = "";
+  // A URL of the MLmodel file itself stands for its directory.
+  if (url.pathname.endsWith("/MLmodel")) url.pathname = url.pathname.slice(0, -"MLmodel".length);
   if (!url.pathname.endsWith("/")) url.pathname += "/";
   const shown = url.href;
 

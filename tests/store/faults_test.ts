@@ -260,3 +260,32 @@ Deno.test("a missing local directory is RESOURCE_DOES_NOT_EXIST", async () => {
   assert.equal(err.errorCode, "RESOURCE_DOES_NOT_EXIST");
   assert.equal(err.message, 'Model directory "/nonexistent/model" does not exist.');
 });
+
+Deno.test("an R2 binding that does not answer in time is DEADLINE_EXCEEDED", async () => {
+  // A binding whose get never settles (a stalled call into the runtime); list answers normally.
+  const stalled = {
+    list: () => Promise.resolve({ objects: [{ key: "iris/MLmodel", size: 3 }], truncated: false }),
+    get: () => new Promise<never>(() => {}),
+  };
+  const err = await rejection(
+    fetchBundle("r2://MODELS/iris", { cacheDir: false, timeoutMs: 100, r2: { MODELS: stalled } }),
+  );
+  assert.equal(err.errorCode, "DEADLINE_EXCEEDED");
+  assert.match(
+    err.message,
+    /Object "MLmodel" of "r2:\/\/MODELS\/iris" did not complete within 100 ms/,
+  );
+});
+
+Deno.test("a cache directory that cannot be created is a clear error", async () => {
+  const file = await Deno.makeTempFile();
+  try {
+    const err = await rejection(
+      fetchBundle(fixtureDir("iris_mlp_onnx"), { cacheDir: `${file}/cache` }),
+    );
+    assert.equal(err.errorCode, "INVALID_PARAMETER_VALUE");
+    assert.match(err.message, /^Cache directory ".*\/cache" cannot be used: /);
+  } finally {
+    await Deno.remove(file);
+  }
+});

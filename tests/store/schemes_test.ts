@@ -145,6 +145,9 @@ Deno.test("http:// without a listing finds MLmodel, the files it names and the O
     // Each file was requested exactly once (MLmodel and model.onnx are not read twice).
     const gets = server.requests.filter((r) => r.path.startsWith("/iris_mlp_onnx/"));
     assert.equal(gets.length, 5);
+    // The URL of the MLmodel file itself stands for its directory.
+    const viaMlmodel = await fetchBundle(`${server.url}/iris_mlp_onnx/MLmodel`, NO_CACHE);
+    assert.equal(viaMlmodel.files.size, 5);
   } finally {
     await server.close();
   }
