@@ -27,6 +27,7 @@ import {
   DEFAULT_TIMEOUT_MS,
 } from "./server/app.ts";
 import { loadModel } from "./server/loaded_model.ts";
+import { redactUri } from "./server/_redact.ts";
 import { storeOptionsFromEnv } from "./store/mod.ts";
 
 /** The example bundle served when no model is given (resolved from this file, any cwd works). */
@@ -211,7 +212,8 @@ async function serve(args: string[]): Promise<void> {
     hostname: config.host,
     port: config.port,
     onListen: ({ hostname, port }) => {
-      const what = config.app.modelUri ?? Object.values(config.app.models ?? {}).join(", ");
+      const what = [config.app.modelUri, ...Object.values(config.app.models ?? {})]
+        .filter((u): u is string => u !== undefined).map(redactUri).join(", ");
       console.error(
         `mlflow-edge: serving ${what} on http://${hostname}:${port}/ (backend ${
           config.app.backend ?? "web"
@@ -234,7 +236,7 @@ async function serve(args: string[]): Promise<void> {
     for (const slot of app.registry.slots) {
       if (slot.state !== "ready") continue;
       slot.reload().then(
-        () => console.error(`mlflow-edge: reloaded "${slot.name}" from ${slot.uri}`),
+        () => console.error(`mlflow-edge: reloaded "${slot.name}" from ${redactUri(slot.uri)}`),
         (err) =>
           console.error(
             `mlflow-edge: reloading "${slot.name}" failed, still serving the old version: ${err.message}`,

@@ -9,6 +9,7 @@ import { bodyLimit } from "hono/body-limit";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { setMetric, timing } from "hono/timing";
 import { MlflowError } from "../errors.ts";
+import { redactUri } from "./_redact.ts";
 import { DEADLINE_MESSAGE, errorBody, errorResponse, JSON_HEADERS } from "./_responses.ts";
 import type { LoadedModel } from "./loaded_model.ts";
 import { ModelRegistry, type ModelRegistryOptions } from "./model_registry.ts";
@@ -223,7 +224,7 @@ export function createApp(options: AppOptions = {}): ServingApp {
       JSON.stringify({
         models: registry.slots.map((s) => ({
           name: s.name,
-          uri: s.uri,
+          uri: redactUri(s.uri),
           state: s.state,
           size_bytes: s.sizeBytes,
           ...(s.error ? { error: s.error.message } : {}),

@@ -23,6 +23,7 @@ import {
   Model,
   type ValidatedInput,
 } from "./_deps.ts";
+import { redactUri } from "./_redact.ts";
 import { serializePredictions, toPyJson } from "./serialize.ts";
 
 /** Options of {@linkcode loadModel}. */
@@ -128,11 +129,11 @@ export class LoadedModel {
     const mlmodelBytes = bundle.files.get("MLmodel");
     if (!mlmodelBytes) {
       throw new MlflowError(
-        `No MLmodel file in "${uri}": it is not an MLflow model directory.`,
+        `No MLmodel file in "${redactUri(uri)}": it is not an MLflow model directory.`,
         "RESOURCE_DOES_NOT_EXIST",
       );
     }
-    const source = `${uri.replace(/\/+$/, "")}/MLmodel`;
+    const source = `${redactUri(uri).replace(/\/+$/, "")}/MLmodel`;
     const model = Model.fromYaml(new TextDecoder().decode(mlmodelBytes), source);
     const onnx = await OnnxModel.create(bundle.files, model.flavors, {
       backend: await resolveBackend(options.backend),
@@ -189,7 +190,7 @@ export class LoadedModel {
   ): Promise<{ predictions: Predictions; input: ValidatedInput; parse: number; infer: number }> {
     if (this.#closed) {
       throw new MlflowError(
-        `The model "${this.uri}" has been unloaded.`,
+        `The model "${redactUri(this.uri)}" has been unloaded.`,
         "TEMPORARILY_UNAVAILABLE",
       );
     }

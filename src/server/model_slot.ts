@@ -5,6 +5,7 @@
  * @module
  */
 import { MlflowError } from "../errors.ts";
+import { redactUri } from "./_redact.ts";
 import {
   type Invocation,
   type LoadedModel,
@@ -114,7 +115,7 @@ export class ModelSlot {
         if (generation === this.#generation) {
           this.#error = err instanceof MlflowError
             ? err
-            : new MlflowError(`Loading "${uri}" failed: ${err}`, "INTERNAL_ERROR");
+            : new MlflowError(`Loading "${redactUri(uri)}" failed: ${err}`, "INTERNAL_ERROR");
           this.#failedAt = performance.now();
           this.#loading = undefined;
         }

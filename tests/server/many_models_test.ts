@@ -180,3 +180,28 @@ Deno.test("a failed reload keeps serving the old version", async () => {
     await slot.unload();
   }
 });
+
+Deno.test("model URIs are listed and reported without credentials", async () => {
+  const uri = "https://user:s3cret@127.0.0.1:9/model?X-Amz-Signature=t0ken";
+  const app = createApp({
+    models: { remote: uri },
+    log: () => {},
+    store: { retries: 0, timeoutMs: 500 },
+  });
+  const server = serveOnFreePort(app.fetch);
+  try {
+    const listing = await (await fetch(`${server.url}/models`)).text();
+    assert.match(listing, /127\.0\.0\.1:9\/model/);
+    const failed = await post(`${server.url}/models/remote/invocations`, IRIS_ROW);
+    assert.equal(failed.status, 503);
+    const texts = [
+      listing,
+      await failed.text(),
+      await (await fetch(`${server.url}/models`)).text(),
+    ];
+    for (const text of texts) assert.doesNotMatch(text, /s3cret|t0ken/);
+  } finally {
+    await server.close();
+    await app.close();
+  }
+});
