@@ -163,6 +163,66 @@ const ESCAPES: Record<string, string> = {
   "\u2029": "P",
 };
 
+/**
+ * A YAML timestamp as PyYAML's `safe_load` constructs it (a `date` or a `datetime`), kept as the
+ * text PyYAML writes back: `date.isoformat()` or `datetime.isoformat(' ')`. Unquoted timestamps
+ * in an MLmodel's free-form fields (e.g. `metadata`) read as this.
+ *
+ * @example
+ * ```ts
+ * import { Model, PyTimestamp } from "./mod.ts";
+ * const m = Model.fromYaml("flavors: {}\nmetadata:\n  day: 2024-01-02\n");
+ * m.metadata?.day instanceof PyTimestamp; // true
+ * String(m.metadata?.day); // "2024-01-02"
+ * ```
+ */
+export class PyTimestamp {
+  /** Wraps the isoformat text. */
+  constructor(
+    /** `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM]`. */
+    readonly text: string,
+  ) {}
+  /** The text (what `str()` of the Python value gives). */
+  toString(): string {
+    return this.text;
+  }
+  /** The text, for JSON. */
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+const TS_CONSTRUCT =
+  /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]*))?(?:[ \t]*(Z|([-+])([0-9]{1,2})(?::([0-9]{2}))?))?)?$/;
+
+/** PyYAML's `construct_yaml_timestamp`, written back in Python's isoformat; throws for impossible dates. */
+export function constructTimestamp(str: string): PyTimestamp {
+  const m = TS_CONSTRUCT.exec(str);
+  if (!m) throw new Error(`'${str}' is not a timestamp`);
+  const [, y, mo, d, h, mi, sec, frac, tz, sign, tzh, tzm] = m;
+  const pad = (n: string | number, w = 2) => String(n).padStart(w, "0");
+  const year = Number(y), month = Number(mo), day = Number(d);
+  const check = new Date(Date.UTC(2000, month - 1, day));
+  if (year < 1 || month < 1 || month > 12 || day < 1 || check.getUTCDate() !== day) {
+    throw new Error(`'${str}' is not a valid date (day is out of range for month)`);
+  }
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  if (month === 2 && day === 29 && !leap) {
+    throw new Error(`'${str}' is not a valid date (day is out of range for month)`);
+  }
+  const date = `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+  if (h === undefined) return new PyTimestamp(date);
+  if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) {
+    throw new Error(`'${str}' is not a valid time`);
+  }
+  let text = `${date} ${pad(h)}:${mi}:${sec}`;
+  const micros = Number((frac ?? "").slice(0, 6).padEnd(6, "0"));
+  if (micros) text += `.${pad(micros, 6)}`;
+  if (sign) text += `${sign}${pad(tzh)}:${tzm ?? "00"}`;
+  else if (tz === "Z") text += "+00:00";
+  return new PyTimestamp(text);
+}
+
 /** A plain scalar (int, float, bool, null) already in PyYAML's text form. */
 class Plain {
   constructor(readonly text: string) {}
@@ -184,6 +244,7 @@ function represent(v: unknown): string | Plain {
     if (!s.includes(".") && s.includes("e")) s = s.replace("e", ".0e");
     return new Plain(s);
   }
+  if (v instanceof PyTimestamp) return new Plain(v.text);
   if (v instanceof Date) {
     // PyYAML writes datetimes with isoformat(' '); JS Dates carry no date/datetime distinction.
     return new Plain(v.toISOString().replace("T", " ").replace(/\.000Z$|Z$/, ""));
@@ -430,7 +491,7 @@ class Emitter {
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof PyFloat) &&
-    !(v instanceof Date);
+    !(v instanceof Date) && !(v instanceof PyTimestamp);
 }
 
 /** Python's ordering of str (by code point). */

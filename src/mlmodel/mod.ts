@@ -72,4 +72,5 @@ export {
 } from "./input_example.ts";
 export { type BundleReader, type BundleSource } from "./_files.ts";
 export { PyDict, PyFloat, type PyValue } from "./_pyjson.ts";
+export { PyTimestamp } from "./_pyyaml.ts";
 export { inferSignature, type Tensor } from "./infer.ts";

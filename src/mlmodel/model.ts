@@ -8,7 +8,7 @@ import { parseDocument } from "yaml";
 import { MlflowError } from "../errors.ts";
 import { type BundleSource, checkRelative, localPath, readerFor } from "./_files.ts";
 import { PyFloat } from "./_pyjson.ts";
-import { safeDump } from "./_pyyaml.ts";
+import { constructTimestamp, PyTimestamp, safeDump } from "./_pyyaml.ts";
 import {
   type OnnxFlavor,
   onnxFlavorOf,
@@ -130,7 +130,7 @@ const KNOWN = new Set([
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof PyFloat) &&
-    !(v instanceof Date) && !ArrayBuffer.isView(v);
+    !(v instanceof Date) && !(v instanceof PyTimestamp) && !ArrayBuffer.isView(v);
 }
 
 function kindOf(v: unknown): string {
@@ -151,6 +151,7 @@ function pyUtcNow(): string {
 /** Deep copy into plain JSON-able values (integral floats become numbers). */
 function plain(v: unknown): unknown {
   if (v instanceof PyFloat) return v.value;
+  if (v instanceof PyTimestamp) return v.text;
   if (Array.isArray(v)) return v.map(plain);
   if (isMapping(v)) {
     const o: Record<string, unknown> = {};
@@ -172,11 +173,14 @@ function copy(v: unknown): unknown {
 }
 
 // YAML 1.1 as PyYAML's safe_load reads it: PyYAML's own patterns for bools (no `y`/`n`), ints
-// (`08` is a string) and floats (a dot is required, `1e5` is a string); timestamps stay strings;
+// (`08` is a string), floats (a dot is required, `1e5` is a string) and timestamps (kept as the
+// text PyYAML writes back);
 // integral floats (`1.0`) become PyFloat so that writing the file back keeps `1.0`.
 const PY_BOOL_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
 const PY_BOOL_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
 const PY_INT = /^[-+]?(?:0|[1-9][0-9_]*)$/;
+const PY_TIMESTAMP =
+  /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/;
 const PY_FLOAT =
   /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?)$/;
 
@@ -185,7 +189,22 @@ type Tag = any;
 function yamlTags(tags: Tag[]): Tag[] {
   const out: Tag[] = [];
   for (const t of tags) {
-    if (t?.tag === "tag:yaml.org,2002:timestamp") continue;
+    if (t?.tag === "tag:yaml.org,2002:timestamp") {
+      out.push({
+        ...t,
+        identify: (v: unknown) => v instanceof PyTimestamp,
+        test: PY_TIMESTAMP,
+        resolve: (str: string, onError: (msg: string) => void) => {
+          try {
+            return constructTimestamp(str);
+          } catch (e) {
+            onError((e as Error).message);
+            return str;
+          }
+        },
+      });
+      continue;
+    }
     if (t?.tag === "tag:yaml.org,2002:bool" && t.test instanceof RegExp) {
       out.push({ ...t, test: t.test.test("true") ? PY_BOOL_TRUE : PY_BOOL_FALSE });
     } else if (t?.tag === "tag:yaml.org,2002:int" && t.test?.source === "^[-+]?[0-9][0-9_]*$") {

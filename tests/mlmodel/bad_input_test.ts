@@ -140,6 +140,10 @@ Deno.test("absurd sizes are refused before parsing", async () => {
   refuses(`flavors: {}\nsignature:\n  inputs: '${deep}'\n`, /nesting deeper than 500/);
 });
 
+Deno.test("an impossible unquoted date is refused like PyYAML refuses it", () => {
+  refuses("flavors: {}\nmetadata:\n  d: 2023-02-29\n", /'2023-02-29' is not a valid date/);
+});
+
 Deno.test("duplicate keys are read like PyYAML (the last one wins)", () => {
   const m = Model.fromYaml("flavors: {}\nrun_id: a\nrun_id: b\n", FILE);
   assert.equal(m.runId, "b");

@@ -187,3 +187,65 @@ Deno.test("example C keeps params, the optional column and float defaults", asyn
   assert.equal(model.pyfuncFlavor()?.loader_module, "mlflow.pyfunc.model");
   assert.equal(model.onnxFlavor(), undefined);
 });
+
+Deno.test("unquoted timestamps and YAML 1.1 scalars are read and written back as PyYAML does", () => {
+  // Expected output recorded from PyYAML 6: yaml.safe_dump(yaml.safe_load(text)) after MLflow's
+  // str() of utc_time_created.
+  const text =
+    "flavors: {}\nutc_time_created: 2024-01-02 03:04:05.5\nmetadata:\n  d: 2024-01-02\n" +
+    "  dt: 2024-1-2T3:04:05Z\n  tz: 2024-01-02 03:04:05.1234567 -05:30\n  s: '2024-01-02'\n" +
+    "  n: 2024-01-02 03:04:05.000\n  nums: [1, 2.0, 1.0e+3, 3.5, 1e5, 08, 010, y, n, yes, Off, .inf, -.5, 1_000, '1.0', ~]\n";
+  const m = Model.fromYaml(text);
+  assert.equal(m.utcTimeCreated, "2024-01-02 03:04:05.500000");
+  assert.equal(String(m.metadata?.d), "2024-01-02");
+  assert.deepStrictEqual((m.toDict().metadata as Record<string, unknown>).nums, [
+    1,
+    2,
+    1000,
+    3.5,
+    "1e5",
+    "08",
+    8,
+    "y",
+    "n",
+    true,
+    false,
+    Infinity,
+    "-.5",
+    1000,
+    "1.0",
+    null,
+  ]);
+  assert.equal(
+    m.toYaml(),
+    `flavors: {}
+metadata:
+  d: 2024-01-02
+  dt: 2024-01-02 03:04:05+00:00
+  n: 2024-01-02 03:04:05
+  nums:
+  - 1
+  - 2.0
+  - 1000.0
+  - 3.5
+  - 1e5
+  - 08
+  - 8
+  - y
+  - n
+  - true
+  - false
+  - .inf
+  - -.5
+  - 1000
+  - '1.0'
+  - null
+  s: '2024-01-02'
+  tz: 2024-01-02 03:04:05.123456-05:30
+model_id: null
+model_uuid: null
+prompts: null
+utc_time_created: '2024-01-02 03:04:05.500000'
+`,
+  );
+});
