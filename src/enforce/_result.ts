@@ -67,11 +67,14 @@ const TYPED: Partial<Record<NumpyDtype, Typed>> = {
 
 class Reader {
   at: number;
+  // Valid while reading: nothing calls into the core (which could grow memory) meanwhile.
+  readonly view: DataView;
   constructor(readonly core: CoreExports, readonly base: number) {
     this.at = base;
+    this.view = new DataView(core.memory.buffer);
   }
   u32(): number {
-    const v = new DataView(this.core.memory.buffer).getUint32(this.at, true);
+    const v = this.view.getUint32(this.at, true);
     this.at += 4;
     return v;
   }

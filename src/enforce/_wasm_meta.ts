@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "3e4ca89a6e2d2d2dee9a05dc3f380e33e85fbbb6c4ceb1e68fef7c3d4d34697a";
+export const WASM_SOURCE_HASH = "d6077206e922aed6ed81d0ccc012b771973bcc9e585c5e921ab16f0afb37cc33";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "3e4ca89a6e2d2d2dee9a05dc3f380e33e85fbbb6c4ceb1e
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "631b14d32f536fcea9bd1552a9c57b9e077fe9243c9ed943de5e6099be00372d";
+export const WASM_SHA256 = "3ec467e175de5d3e8aac0dd8b2f7d65626d955d9e0d0bccdfca125419c9993df";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "631b14d32f536fcea9bd1552a9c57b9e077fe9243c9ed943de5e
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 253870;
+export const WASM_BYTE_SIZE = 253566;

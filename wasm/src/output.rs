@@ -84,6 +84,14 @@ macro_rules! raw {
         $w.u32(0);
         $w.u32($v.len() * $size);
         $w.0.reserve($v.len() * $size);
+        #[cfg(target_endian = "little")]
+        {
+            // Plain numbers are already in the host's layout: copy the bytes in one go.
+            // SAFETY: the slice covers exactly the vector's initialised elements, read as bytes.
+            let bytes = unsafe { std::slice::from_raw_parts($v.as_ptr() as *const u8, $v.len() * $size) };
+            $w.0.extend_from_slice(bytes);
+        }
+        #[cfg(not(target_endian = "little"))]
         for x in $v.iter() {
             $w.0.extend_from_slice(&x.to_le_bytes());
         }
