@@ -159,6 +159,13 @@ export class ParamSpec {
     return dumpPyJson(this.toDict(options));
   }
 
+  /** Reads one ParamSpec from its JSON text (as MLflow's `json.dumps` wrote it). */
+  static fromJSON(text: string): ParamSpec {
+    const v = parsePyJson(text, "ParamSpec");
+    if (!(v instanceof PyDict)) bad(`ParamSpec JSON must be an object, got ${pyRepr(v)}`);
+    return ParamSpec.fromDict(v);
+  }
+
   /** Reads one element of a params schema array (`type` or legacy `dtype`). */
   static fromDict(d: PyDict): ParamSpec {
     const hasType = d.has("type") || d.has("dtype");

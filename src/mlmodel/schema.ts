@@ -129,6 +129,13 @@ export class ArrayType {
     return dumpPyJson(this.toDict(options));
   }
 
+  /** Reads one ArrayType from its JSON text (as MLflow's `json.dumps` wrote it). */
+  static fromJSON(text: string): ArrayType {
+    const v = parsePyJson(text, "ArrayType");
+    if (!(v instanceof PyDict)) bad(`ArrayType JSON must be an object, got ${pyRepr(v)}`);
+    return ArrayType.fromDict(v);
+  }
+
   /** Reads `{"type": "array", "items": {...}}`. */
   static fromDict(d: PyDict): ArrayType {
     if (!d.has("items") || !d.has("type")) {
@@ -296,6 +303,13 @@ export class ObjectType {
     return dumpPyJson(this.toDict(options));
   }
 
+  /** Reads one ObjectType from its JSON text (as MLflow's `json.dumps` wrote it). */
+  static fromJSON(text: string): ObjectType {
+    const v = parsePyJson(text, "ObjectType");
+    if (!(v instanceof PyDict)) bad(`ObjectType JSON must be an object, got ${pyRepr(v)}`);
+    return ObjectType.fromDict(v);
+  }
+
   /** Reads `{"type": "object", "properties": {...}}`. */
   static fromDict(d: PyDict): ObjectType {
     if (!d.has("properties") || !d.has("type")) {
@@ -354,6 +368,13 @@ export class MapType {
   /** The type as MLflow's `json.dumps` writes it. */
   toJSON(options?: ToJSONOptions): string {
     return dumpPyJson(this.toDict(options));
+  }
+
+  /** Reads one MapType from its JSON text (as MLflow's `json.dumps` wrote it). */
+  static fromJSON(text: string): MapType {
+    const v = parsePyJson(text, "MapType");
+    if (!(v instanceof PyDict)) bad(`MapType JSON must be an object, got ${pyRepr(v)}`);
+    return MapType.fromDict(v);
   }
 
   /** Reads `{"type": "map", "values": {...}}`. */
@@ -509,6 +530,13 @@ export class ColSpec {
   /** The column as MLflow's `json.dumps` writes it. */
   toJSON(options?: ToJSONOptions): string {
     return dumpPyJson(this.toDict(options));
+  }
+
+  /** Reads one ColSpec from its JSON text (as MLflow's `json.dumps` wrote it). */
+  static fromJSON(text: string): ColSpec {
+    const v = parsePyJson(text, "ColSpec");
+    if (!(v instanceof PyDict)) bad(`ColSpec JSON must be an object, got ${pyRepr(v)}`);
+    return ColSpec.fromDict(v);
   }
 
   /** Reads one element of a column-based schema array. */
@@ -707,6 +735,13 @@ export class TensorSpec {
   /** The tensor as MLflow's `json.dumps` writes it. */
   toJSON(options?: ToJSONOptions): string {
     return dumpPyJson(this.toDict(options));
+  }
+
+  /** Reads one TensorSpec from its JSON text (as MLflow's `json.dumps` wrote it). */
+  static fromJSON(text: string): TensorSpec {
+    const v = parsePyJson(text, "TensorSpec");
+    if (!(v instanceof PyDict)) bad(`TensorSpec JSON must be an object, got ${pyRepr(v)}`);
+    return TensorSpec.fromDict(v);
   }
 
   /** Reads `{"type": "tensor", "tensor-spec": {"dtype", "shape"}, "name"?}`. */

@@ -212,3 +212,19 @@ Deno.test("signature parts that are not JSON, not lists or name unknown types fa
     });
   }
 });
+
+Deno.test("single columns, tensors, types and params read and write their own JSON", () => {
+  const texts: [{ fromJSON(t: string): { toJSON(): string } }, string][] = [
+    [ColSpec, '{"type": "double", "name": "a", "required": true}'],
+    [
+      TensorSpec,
+      '{"name": "x", "type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 4]}}',
+    ],
+    [ArrayType, '{"type": "array", "items": {"type": "map", "values": {"type": "any"}}}'],
+    [ObjectType, '{"type": "object", "properties": {"a": {"type": "string", "required": true}}}'],
+    [MapType, '{"type": "map", "values": {"type": "long"}}'],
+    [ParamSpec, '{"name": "a", "default": 1e-05, "shape": null, "type": "double"}'],
+  ];
+  for (const [cls, text] of texts) assert.equal(cls.fromJSON(text).toJSON(), text);
+  assert.throws(() => ColSpec.fromJSON("[]"), /ColSpec JSON must be an object/);
+});
