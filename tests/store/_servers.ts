@@ -66,6 +66,9 @@ export async function startS3(buckets: string[]): Promise<S3Server> {
       if (!res.ok) throw new Error(`PUT ${key}: ${res.status}`);
     },
     async close() {
+      // Drop kept-alive client connections so close() does not wait for them to idle out.
+      (server as unknown as { httpServer?: { closeAllConnections?: () => void } }).httpServer
+        ?.closeAllConnections?.();
       await server.close();
       await Deno.remove(directory, { recursive: true });
     },
