@@ -149,7 +149,7 @@ Deno.test("duplicate keys are read like PyYAML (the last one wins)", () => {
   assert.equal(m.runId, "b");
 });
 
-Deno.test("every truncation and a thousand byte mutations of a real MLmodel fail only with MlflowError", () => {
+Deno.test("truncations and 500 byte mutations of a real MLmodel fail only with MlflowError", () => {
   const check = (text: string) => {
     try {
       const m = Model.fromYaml(text, FILE);
@@ -164,14 +164,14 @@ Deno.test("every truncation and a thousand byte mutations of a real MLmodel fail
       }
     }
   };
-  for (let i = 0; i <= IRIS_TEXT.length; i++) check(IRIS_TEXT.slice(0, i));
+  for (let i = 0; i <= IRIS_TEXT.length; i += 3) check(IRIS_TEXT.slice(0, i));
   let seed = 12345;
   const rand = (n: number) => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed % n;
   };
   const alphabet = "{}[]'\":-&*!|>#%@`,? \n\tabc01.";
-  for (let k = 0; k < 1000; k++) {
+  for (let k = 0; k < 500; k++) {
     const chars = [...IRIS_TEXT];
     for (let j = 0; j < 3; j++) chars[rand(chars.length)] = alphabet[rand(alphabet.length)];
     check(chars.join(""));
