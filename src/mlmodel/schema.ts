@@ -277,8 +277,7 @@ export class ObjectType {
     const dup = new Set<string>();
     for (const p of properties) (seen.has(p.name) ? dup : seen).add(p.name);
     if (dup.size) bad(`Found duplicated property names: \`${[...dup].join(", ")}\``);
-    // Python sorts str by code point; JS `<` on strings compares UTF-16 units, close enough
-    // except for astral characters, which sort by code point here too.
+    // Sorted by code point, as Python sorts str (JS's default compares UTF-16 units).
     this.properties = [...properties].sort((a, b) => comparePy(a.name, b.name));
   }
 

@@ -1,9 +1,11 @@
 """Regenerates mlflow_schema_cases.json from MLflow's own schema code.
 
-Run with an MLflow source tree importable (mlflow/types/schema.py and the params helpers of
-mlflow/models/utils.py; pandas is not needed): `python3 gen_mlflow_schema_cases.py`.
+Needs `mlflow.types.schema` importable (MLflow 3.6 source). The recorded file was produced with
+MLflow's schema.py and the params helpers of mlflow/models/utils.py on a path where the rest of
+the package was stubbed (MlflowException; `_enforce_object` as a pass-through, so object-typed
+param defaults are not validated by this generator). numpy is needed, pandas is not.
 Each case records what `Schema.from_json(s).to_json()` / `ParamSchema.from_json(s).to_json()`
-return, or the error MLflow raises.
+return, or the error MLflow raises. Run: `python3 gen_mlflow_schema_cases.py`.
 """
 
 import json
