@@ -52,6 +52,32 @@ cases.append({"B": 1, "a": 2, "_": 3, "Z": 4, "\u00e9": 5, "1": 6, "10": 7, "9":
 cases.append({"deep": {"a": {"b": {"c": {"d": ["x" * 100 + " y " + "z" * 10]}}}}})
 cases.append({"seq_of_long": ["word " * 25]})
 
+# Random documents: strings over an alphabet of YAML-significant characters, long enough to fold.
+import random
+
+random.seed(20261126)
+ALPHABET = list("abcXYZ019 .:-#,[]{}&*!|>'\"%@`?=~\n\t_/\\") + ["\u00e9", "\u2603", "\U0001F600", "\x85", "  "]
+
+
+def rand_str():
+    n = random.choice([0, 1, 2, 5, 10, 40, 90, 200])
+    return "".join(random.choice(ALPHABET) for _ in range(n))
+
+
+def rand_value(depth=0):
+    r = random.random()
+    if depth < 3 and r < 0.2:
+        return {rand_str()[:20] or "k": rand_value(depth + 1) for _ in range(random.randint(0, 4))}
+    if depth < 3 and r < 0.35:
+        return [rand_value(depth + 1) for _ in range(random.randint(0, 4))]
+    if r < 0.45:
+        return random.choice([None, True, False, 0, -7, 2 ** 40, 0.5, 1.0, 1e20, -2.5e-7])
+    return rand_str()
+
+
+for _ in range(300):
+    cases.append({"doc": rand_value(), rand_str()[:30] or "x": rand_value()})
+
 out = []
 for c in cases:
     out.append({"input": json.dumps(c), "yaml": yaml.safe_dump(c, default_flow_style=False)})
