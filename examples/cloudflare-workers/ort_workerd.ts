@@ -14,6 +14,36 @@ import * as ort from "onnxruntime-web/wasm";
 const SENTINEL = new Uint8Array([0x6d, 0x6c, 0x65, 0x64, 0x67, 0x65, 0x21, 0x00]);
 
 let installed: WebAssembly.Module | undefined;
+let memory: WebAssembly.Memory | undefined;
+
+/** ort's linear memory: the instance's exported memory, or the one ort passes in imports. */
+function findMemory(
+  instance: WebAssembly.Instance,
+  imports?: WebAssembly.Imports,
+): WebAssembly.Memory | undefined {
+  for (const value of Object.values(instance.exports)) {
+    if (value instanceof WebAssembly.Memory) return value;
+  }
+  for (const ns of Object.values(imports ?? {})) {
+    for (const value of Object.values(ns)) {
+      if (value instanceof WebAssembly.Memory) return value;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Bytes of onnxruntime-web's wasm linear memory in this isolate (0 before the first session).
+ * It only grows (ort keeps its arena), and it is most of what a model costs an isolate.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(`ort memory: ${(ortWasmMemoryBytes() / 2 ** 20).toFixed(1)} MiB`);
+ * ```
+ */
+export function ortWasmMemoryBytes(): number {
+  return memory?.buffer.byteLength ?? 0;
+}
 
 function isSentinel(source: unknown): boolean {
   let bytes: Uint8Array;
@@ -44,7 +74,10 @@ export function installOrtWorkerdShim(module: WebAssembly.Module): typeof ort {
   const instantiate = WebAssembly.instantiate.bind(WebAssembly);
   const patched = (source: unknown, imports?: WebAssembly.Imports): Promise<unknown> => {
     if (isSentinel(source)) {
-      return instantiate(module, imports).then((instance) => ({ instance, module }));
+      return instantiate(module, imports).then((instance) => {
+        memory = findMemory(instance, imports);
+        return { instance, module };
+      });
     }
     return (instantiate as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(
       source,

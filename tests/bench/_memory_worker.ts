@@ -1,0 +1,18 @@
+/**
+ * The production Worker plus one diagnostics route, for the runtimes benchmark only:
+ * `GET /__memory` answers `{"ortWasmBytes": n}`, the size of onnxruntime-web's linear memory
+ * in this isolate. Everything else goes to the real Worker unchanged.
+ *
+ * @module
+ */
+import worker, { type Env } from "../../examples/cloudflare-workers/worker.ts";
+import { ortWasmMemoryBytes } from "../../examples/cloudflare-workers/ort_workerd.ts";
+
+export default {
+  fetch(request: Request, env: Env, ctx: unknown): Promise<Response> {
+    if (new URL(request.url).pathname === "/__memory") {
+      return Promise.resolve(Response.json({ ortWasmBytes: ortWasmMemoryBytes() }));
+    }
+    return worker.fetch(request, env, ctx);
+  },
+};
