@@ -279,6 +279,8 @@ export class Model {
   source = "MLmodel";
   /** The bundle directory when loaded with {@linkcode Model.load}. */
   bundleDir: string | null = null;
+  /** The in-memory bundle when read with {@linkcode Model.fromFiles}. */
+  #files: Map<string, Uint8Array> | null = null;
   /** Example files staged by {@linkcode Model.setInputExample}, written by {@linkcode Model.save}. */
   #exampleFiles: Map<string, string> | null = null;
 
@@ -460,6 +462,41 @@ export class Model {
   }
 
   /**
+   * Reads the `MLmodel` of a bundle held in memory (posix paths relative to the bundle root, as
+   * the store module's `fetchBundle` returns them). The model keeps the map, so
+   * {@linkcode servingInputExample} and {@linkcode inputExample} read from it by default.
+   */
+  static fromFiles(
+    files: Map<string, Uint8Array>,
+    source = "MLmodel",
+    options: ReadOptions = {},
+  ): Model {
+    const bytes = files.get("MLmodel");
+    if (bytes === undefined) {
+      throw new MlflowError(`No MLmodel file in '${source}'`, "RESOURCE_DOES_NOT_EXIST");
+    }
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_MLMODEL_BYTES;
+    if (bytes.byteLength > maxBytes) {
+      throw new MlflowError(
+        `MLmodel file '${source}' is ${bytes.byteLength} bytes, more than the limit of ${maxBytes}`,
+        "INVALID_PARAMETER_VALUE",
+      );
+    }
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw new MlflowError(
+        `MLmodel file '${source}' is not valid UTF-8`,
+        "INVALID_PARAMETER_VALUE",
+      );
+    }
+    const model = Model.fromYaml(text, source, options);
+    model.#files = files;
+    return model;
+  }
+
+  /**
    * Reads the MLmodel of a bundle directory, or the MLmodel file itself (local path or `file:`
    * URL). Remote stores are read with the store module's `fetchBundle` and {@linkcode fromYaml}.
    */
@@ -583,6 +620,7 @@ export class Model {
 
   #bundle(bundle?: BundleSource): BundleSource {
     if (bundle !== undefined) return bundle;
+    if (this.#files !== null) return this.#files;
     if (this.bundleDir === null) {
       throw new MlflowError(
         `Model '${this.source}' was not loaded from a directory; pass the bundle to read its input example`,

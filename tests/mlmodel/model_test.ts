@@ -142,6 +142,18 @@ Deno.test("the serving example can be read from a bundle held in memory", async 
   assert.equal(example?.type, "ndarray");
   assert.equal((example?.data as number[][][][]).length, 2);
   assert.equal((example?.data as number[][][][])[0].length, 28);
+  // fromFiles keeps the map, so nothing needs to be passed.
+  const held = Model.fromFiles(files, "memory://mnist/MLmodel");
+  assert.equal(await held.servingInputExample(), body);
+  assert.deepStrictEqual(held.toDict(), model.toDict());
+  assert.throws(
+    () => Model.fromFiles(new Map(), "memory://empty"),
+    /No MLmodel file in 'memory:\/\/empty'/,
+  );
+  assert.throws(
+    () => Model.fromFiles(new Map([["MLmodel", new Uint8Array([0xff])]]), "memory://bad"),
+    /MLmodel file 'memory:\/\/bad' is not valid UTF-8/,
+  );
   // Without a directory or a bundle there is nothing to read from: a clear error, not a TypeError.
   await assert.rejects(model.servingInputExample(), MlflowError);
   await assert.rejects(
