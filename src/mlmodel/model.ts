@@ -692,7 +692,7 @@ export class Model {
   /**
    * Writes `MLmodel` into `dir` (created if needed) and the input example files: the staged ones
    * from {@linkcode setInputExample}, or copies of the example files of the bundle the model was
-   * loaded from.
+   * loaded from (a directory or {@linkcode fromFiles}).
    */
   async save(dir: string | URL): Promise<void> {
     const { mkdir, writeFile } = await import("node:fs/promises");
@@ -702,8 +702,8 @@ export class Model {
     const files = new Map<string, string | Uint8Array>();
     if (this.#exampleFiles) {
       for (const [p, t] of this.#exampleFiles) files.set(p, t);
-    } else if (this.bundleDir !== null) {
-      const read = readerFor(this.bundleDir);
+    } else if (this.bundleDir !== null || this.#files !== null) {
+      const read = readerFor(this.#bundle());
       for (const p of [this.inputExamplePath, this.servingInputExamplePath]) {
         if (p === null) continue;
         const bytes = await read(p);

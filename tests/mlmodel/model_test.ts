@@ -142,10 +142,18 @@ Deno.test("the serving example can be read from a bundle held in memory", async 
   assert.equal(example?.type, "ndarray");
   assert.equal((example?.data as number[][][][]).length, 2);
   assert.equal((example?.data as number[][][][])[0].length, 28);
-  // fromFiles keeps the map, so nothing needs to be passed.
+  // fromFiles keeps the map, so nothing needs to be passed, and save() copies the examples.
   const held = Model.fromFiles(files, "memory://mnist/MLmodel");
   assert.equal(await held.servingInputExample(), body);
   assert.deepStrictEqual(held.toDict(), model.toDict());
+  const out = await tempDir();
+  try {
+    await held.save(out);
+    assert.equal(await Deno.readTextFile(join(out, "serving_input_example.json")), body);
+    assert.equal(await Deno.readTextFile(join(out, "MLmodel")), text);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
   assert.throws(
     () => Model.fromFiles(new Map(), "memory://empty"),
     /No MLmodel file in 'memory:\/\/empty'/,
