@@ -25,6 +25,13 @@ for (const name of BUNDLES) {
     assert.deepStrictEqual(model.toDict(), expected);
   });
 
+  Deno.test(`${name}: fromDict() of MLflow's to_dict() output gives the same dict and file`, async () => {
+    const dict = JSON.parse(await Deno.readTextFile(join(bundleDir(name), "mlmodel.dict.json")));
+    const model = Model.fromDict(dict, "mlmodel.dict.json");
+    assert.deepStrictEqual(model.toDict(), dict);
+    assert.equal(model.toYaml(), await Deno.readTextFile(join(bundleDir(name), "MLmodel")));
+  });
+
   Deno.test(`${name}: toYaml() reproduces the MLmodel file byte for byte`, async () => {
     const text = await Deno.readTextFile(join(bundleDir(name), "MLmodel"));
     assert.equal(Model.fromYaml(text, "MLmodel").toYaml(), text);
