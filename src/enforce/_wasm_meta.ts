@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "d6077206e922aed6ed81d0ccc012b771973bcc9e585c5e921ab16f0afb37cc33";
+export const WASM_SOURCE_HASH = "c5788e1d0e2291c5cd19e7871ea3817849293905795edc00c639ee7785b7b443";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "d6077206e922aed6ed81d0ccc012b771973bcc9e585c5e9
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "3ec467e175de5d3e8aac0dd8b2f7d65626d955d9e0d0bccdfca125419c9993df";
+export const WASM_SHA256 = "50e8a62e9f599022160a83a89d2787eb3266262d4836284b8f2e9d53ec8fe688";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "3ec467e175de5d3e8aac0dd8b2f7d65626d955d9e0d0bccdfca1
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 253566;
+export const WASM_BYTE_SIZE = 265796;
