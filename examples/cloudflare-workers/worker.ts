@@ -11,7 +11,7 @@
  */
 import { createApp, type ServingApp } from "../../src/server/mod.ts";
 import { initEnforce } from "../../src/enforce/mod.ts";
-import type { R2BucketLike } from "../../src/store/mod.ts";
+import { type R2BucketLike, storeOptionsFromEnv } from "../../src/store/mod.ts";
 import { coreWasmModule, ortWasmModule } from "./_wasm_modules.js";
 import { workerdBackend } from "./workerd_backend.ts";
 
@@ -23,6 +23,13 @@ export interface Env {
 }
 
 let app: Promise<ServingApp> | undefined;
+
+/** The string bindings (vars and secrets), for the store's MLflow/AWS variables. */
+function stringVars(env: Env): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => typeof e[1] === "string"),
+  );
+}
 
 /** Every binding that looks like an R2 bucket, by binding name (the host of `r2://` URIs). */
 function r2Bindings(env: Env): Record<string, R2BucketLike> {
@@ -44,7 +51,8 @@ async function build(env: Env): Promise<ServingApp> {
   const app = createApp({
     modelUri: env.MODEL_URI,
     backend: workerdBackend(ortWasmModule),
-    store: { r2: r2Bindings(env) },
+    // r2:// through bindings; s3://, models:/, https:// with the usual variables as secrets.
+    store: { ...storeOptionsFromEnv(stringVars(env)), r2: r2Bindings(env) },
   });
   // The first request waits for the model instead of getting 503 "loading". A failed load is
   // not thrown here: the app itself answers with it (and retries), as on every other runtime.

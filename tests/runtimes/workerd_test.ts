@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { buildWorker } from "../../examples/cloudflare-workers/build.ts";
 import { startWorker } from "./_workerd.ts";
 import { assertRefusesPytorch, replayGoldens } from "./_replay.ts";
+import { startS3 } from "./_s3.ts";
 import { assertClose, bundlePath, goldenCases, REPLAYED_BUNDLES } from "./_golden.ts";
 
 const SEED = { iris: bundlePath("iris_mlp_onnx"), mnist: bundlePath("mnist_cnn_onnx") };
@@ -96,6 +97,31 @@ Deno.test("the built Worker serves bundles from R2 and answers MLflow's golden r
       }
     });
   } finally {
+    await Deno.remove(outDir, { recursive: true });
+  }
+});
+
+Deno.test("the built Worker serves a bundle from S3 with the AWS variables as secrets", async (t) => {
+  const outDir = await Deno.makeTempDir({ prefix: "worker_s3_" });
+  const s3 = await startS3();
+  try {
+    const build = await buildWorker({ outDir });
+    const worker = await startWorker(build, {
+      vars: {
+        MODEL_URI: "s3://models/iris_mlp_onnx",
+        MLFLOW_S3_ENDPOINT_URL: s3.endpoint,
+        AWS_ACCESS_KEY_ID: "S3RVER",
+        AWS_SECRET_ACCESS_KEY: "S3RVER",
+        AWS_REGION: "us-east-1",
+      },
+    });
+    try {
+      await replayGoldens(t, "iris_mlp_onnx", worker.fetch);
+    } finally {
+      await worker.dispose();
+    }
+  } finally {
+    await s3.close();
     await Deno.remove(outDir, { recursive: true });
   }
 });
