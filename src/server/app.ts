@@ -10,6 +10,7 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { setMetric, timing } from "hono/timing";
 import { MlflowError } from "../errors.ts";
 import { redactUri } from "./_redact.ts";
+import { type Deadline, DeadlineQueue } from "./_deadlines.ts";
 import { DEADLINE_MESSAGE, errorBody, errorResponse, JSON_HEADERS } from "./_responses.ts";
 import type { LoadedModel } from "./loaded_model.ts";
 import { ModelRegistry, type ModelRegistryOptions } from "./model_registry.ts";
@@ -49,28 +50,35 @@ export interface ServingApp extends Hono {
   close(): Promise<void>;
 }
 
-type Env = { Variables: { signal: AbortSignal } };
+type Env = { Variables: { signal: Deadline } };
 
 function deadline(ms: number): MiddlewareHandler<Env> {
-  return async (c, next) => {
-    const controller = new AbortController();
-    c.set("signal", controller.signal);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<true>((resolve) => {
-      timer = setTimeout(() => resolve(true), ms);
+  const queue = new DeadlineQueue(ms);
+  return (c, next) =>
+    new Promise<void>((resolve, reject) => {
+      const state = { aborted: false, reason: undefined as unknown };
+      c.set("signal", state);
+      const entry = queue.add(() => {
+        const err = new MlflowError(DEADLINE_MESSAGE, "DEADLINE_EXCEEDED", 504);
+        // The abandoned request checks this before inference; its late result is discarded.
+        state.aborted = true;
+        state.reason = err;
+        c.res = new Response(errorBody(err), { status: 504, headers: JSON_HEADERS });
+        resolve();
+      });
+      next().then(
+        () => {
+          if (entry.done) return;
+          entry.done = true;
+          resolve();
+        },
+        (err) => {
+          if (entry.done) return;
+          entry.done = true;
+          reject(err);
+        },
+      );
     });
-    const work = next();
-    // After a timeout nobody awaits `work`; its failure must not be an unhandled rejection.
-    work.catch(() => {});
-    const timedOut = await Promise.race([work.then(() => false), expired]);
-    clearTimeout(timer);
-    if (timedOut) {
-      const err = new MlflowError(DEADLINE_MESSAGE, "DEADLINE_EXCEEDED", 504);
-      // Stops the abandoned request before inference; its late result is discarded.
-      controller.abort(err);
-      c.res = new Response(errorBody(err), { status: 504, headers: JSON_HEADERS });
-    }
-  };
 }
 
 function unavailable(slot: ModelSlot): Response {

@@ -186,7 +186,7 @@ export class LoadedModel {
   async #run(
     body: string | Uint8Array,
     contentType: string,
-    signal?: AbortSignal,
+    signal?: { readonly aborted: boolean; readonly reason?: unknown },
   ): Promise<{ predictions: Predictions; input: ValidatedInput; parse: number; infer: number }> {
     if (this.#closed) {
       throw new MlflowError(
@@ -215,7 +215,7 @@ export class LoadedModel {
   async invoke(
     body: string | Uint8Array,
     contentType: string,
-    signal?: AbortSignal,
+    signal?: { readonly aborted: boolean; readonly reason?: unknown },
   ): Promise<Invocation> {
     const r = await this.#run(body, contentType, signal);
     const t2 = performance.now();

@@ -129,7 +129,11 @@ export class ModelSlot {
   }
 
   /** One `/invocations` request against this model (loads it first if needed). */
-  async invoke(body: Uint8Array, contentType: string, signal?: AbortSignal): Promise<Invocation> {
+  async invoke(
+    body: Uint8Array,
+    contentType: string,
+    signal?: { readonly aborted: boolean; readonly reason?: unknown },
+  ): Promise<Invocation> {
     this.lastUsed = performance.now();
     for (let attempt = 0;; attempt++) {
       const model = this.#model ?? await this.get().catch((err) => {
