@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "c5788e1d0e2291c5cd19e7871ea3817849293905795edc00c639ee7785b7b443";
+export const WASM_SOURCE_HASH = "d2871c9830e680a466c1d4f51709e6ad99985627cec7c265821e6b1b6588b22d";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "c5788e1d0e2291c5cd19e7871ea3817849293905795edc0
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "50e8a62e9f599022160a83a89d2787eb3266262d4836284b8f2e9d53ec8fe688";
+export const WASM_SHA256 = "53754900e742b2f325e135f9a7ab68ffa1da0a53f260399bfb88c97846a270ce";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "50e8a62e9f599022160a83a89d2787eb3266262d4836284b8f2e
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 265796;
+export const WASM_BYTE_SIZE = 284865;

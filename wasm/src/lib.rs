@@ -12,6 +12,7 @@ pub mod cells;
 pub mod complex;
 pub mod csv;
 pub mod datetime;
+pub mod fast;
 pub mod frame;
 pub mod json;
 pub mod jsonout;

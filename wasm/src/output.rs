@@ -88,7 +88,8 @@ macro_rules! raw {
         {
             // Plain numbers are already in the host's layout: copy the bytes in one go.
             // SAFETY: the slice covers exactly the vector's initialised elements, read as bytes.
-            let bytes = unsafe { std::slice::from_raw_parts($v.as_ptr() as *const u8, $v.len() * $size) };
+            let bytes =
+                unsafe { std::slice::from_raw_parts($v.as_ptr() as *const u8, $v.len() * $size) };
             $w.0.extend_from_slice(bytes);
         }
         #[cfg(not(target_endian = "little"))]

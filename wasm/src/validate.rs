@@ -42,8 +42,16 @@ fn py_class(v: &Value) -> &'static str {
     }
 }
 
-/// Validates a JSON body.
+/// Validates a JSON body: the fast path for the hot shapes, else the full path.
 pub fn validate_json(sig: &Compiled, body: &[u8]) -> Result<Validated, Failure> {
+    match crate::fast::try_validate(sig, body) {
+        Some(v) => Ok(v),
+        None => validate_full(sig, body),
+    }
+}
+
+/// Validates a JSON body through the JSON tree (every shape, every refusal).
+pub fn validate_full(sig: &Compiled, body: &[u8]) -> Result<Validated, Failure> {
     let doc = json::parse(body, &sig.limits).map_err(|e| {
         Failure::bad(format!(
             "Invalid input. Ensure that input is a valid JSON formatted string. Error: {}",

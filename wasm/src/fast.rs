@@ -1,0 +1,857 @@
+//! A fast path for the hot shapes: numeric (and plain string/boolean) columns in
+//! `dataframe_split`, and one unnamed numeric tensor in `inputs`/`instances`. It scans the
+//! body once and writes the typed buffers directly, without building a JSON tree.
+//!
+//! It only ever *accepts*: the moment anything falls outside its narrow grammar (escapes,
+//! `NaN` tokens, nulls in integer columns, fractions, out-of-range values, extra keys, shape
+//! mismatches, limits) it gives up and the full path (`validate.rs`) decides, so refusals and
+//! their messages always come from one place. Its grammar is a strict subset of RFC 8259 and
+//! its conversions are the same lossless ones (correctly rounded floats, exact integers), which
+//! `tests` below check differentially against the full path.
+
+use crate::cells::ColData;
+use crate::output::{Entry, Format, Kind, Validated};
+use crate::params;
+use crate::schema::{ColSpec, DType, Inputs, Scalar, TensorSpec, Ty};
+use crate::validate::Compiled;
+
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// A number lexeme: where it is, and its decimal parts when they fit.
+struct Lex {
+    start: usize,
+    end: usize,
+    negative: bool,
+    integer: bool,
+    mantissa: u64,
+    digits: u32,
+    exp10: i32,
+    overflow: bool,
+}
+
+struct Scan<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Scan<'a> {
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    #[inline]
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.b.get(self.i).copied()
+    }
+
+    #[inline]
+    fn eat(&mut self, c: u8) -> Option<()> {
+        if self.peek() == Some(c) {
+            self.i += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    fn lit(&mut self, word: &[u8]) -> Option<()> {
+        self.ws();
+        if self.b.get(self.i..self.i + word.len()) == Some(word) {
+            self.i += word.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// A string without escapes or control characters; returns the bytes between the quotes.
+    fn string(&mut self) -> Option<(usize, usize)> {
+        self.eat(b'"')?;
+        let start = self.i;
+        loop {
+            let c = *self.b.get(self.i)?;
+            if c == b'"' {
+                let end = self.i;
+                self.i += 1;
+                return Some((start, end));
+            }
+            if c == b'\\' || c < 0x20 {
+                return None;
+            }
+            self.i += 1;
+        }
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+    fn number(&mut self) -> Option<Lex> {
+        self.ws();
+        let b = self.b;
+        let start = self.i;
+        let mut i = start;
+        let negative = b.get(i) == Some(&b'-');
+        if negative {
+            i += 1;
+        }
+        let mut mantissa: u64 = 0;
+        let mut digits: u32 = 0;
+        let mut overflow = false;
+        #[inline]
+        fn push(d: u8, mantissa: &mut u64, digits: &mut u32, overflow: &mut bool) {
+            if *digits < 19 {
+                *mantissa = *mantissa * 10 + (d - b'0') as u64;
+                if *mantissa != 0 {
+                    *digits += 1;
+                }
+            } else {
+                *overflow = true;
+            }
+        }
+        match b.get(i) {
+            Some(b'0') => i += 1,
+            Some(c) if c.is_ascii_digit() => {
+                while let Some(&c) = b.get(i) {
+                    if !c.is_ascii_digit() {
+                        break;
+                    }
+                    push(c, &mut mantissa, &mut digits, &mut overflow);
+                    i += 1;
+                }
+            }
+            _ => return None,
+        }
+        let mut integer = true;
+        let mut exp10: i32 = 0;
+        if b.get(i) == Some(&b'.') {
+            integer = false;
+            i += 1;
+            let f = i;
+            while let Some(&c) = b.get(i) {
+                if !c.is_ascii_digit() {
+                    break;
+                }
+                push(c, &mut mantissa, &mut digits, &mut overflow);
+                if !overflow {
+                    exp10 -= 1;
+                }
+                i += 1;
+            }
+            if i == f {
+                return None;
+            }
+        }
+        if matches!(b.get(i), Some(b'e') | Some(b'E')) {
+            integer = false;
+            i += 1;
+            let mut eneg = false;
+            if let Some(&c) = b.get(i) {
+                if c == b'+' || c == b'-' {
+                    eneg = c == b'-';
+                    i += 1;
+                }
+            }
+            let f = i;
+            let mut e: i32 = 0;
+            while let Some(&c) = b.get(i) {
+                if !c.is_ascii_digit() {
+                    break;
+                }
+                if e < 100_000 {
+                    e = e * 10 + (c - b'0') as i32;
+                }
+                i += 1;
+            }
+            if i == f {
+                return None;
+            }
+            exp10 += if eneg { -e } else { e };
+        }
+        // A number must end at a delimiter, as in the full parser.
+        match b.get(i) {
+            None | Some(b',') | Some(b']') | Some(b'}') | Some(b' ') | Some(b'\n')
+            | Some(b'\r') | Some(b'\t') => {}
+            _ => return None,
+        }
+        self.i = i;
+        Some(Lex {
+            start,
+            end: i,
+            negative,
+            integer,
+            mantissa,
+            digits,
+            exp10,
+            overflow,
+        })
+    }
+
+    fn f64_of(&self, n: &Lex) -> f64 {
+        if !n.overflow {
+            if let Some(v) = exact_f64(n.mantissa, n.digits, n.exp10) {
+                return if n.negative { -v } else { v };
+            }
+        }
+        // Correctly rounded, as the full parser's fallback.
+        std::str::from_utf8(&self.b[n.start..n.end])
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    }
+}
+
+const POW10_U128: [u128; 20] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+    10_000_000_000,
+    100_000_000_000,
+    1_000_000_000_000,
+    10_000_000_000_000,
+    100_000_000_000_000,
+    1_000_000_000_000_000,
+    10_000_000_000_000_000,
+    100_000_000_000_000_000,
+    1_000_000_000_000_000_000,
+    10_000_000_000_000_000_000,
+];
+
+/// `m * 10^e`, correctly rounded, for an exact mantissa below 10^19 and |e| <= 19; `None`
+/// outside that range.
+///
+/// Up to 15 digits and |e| <= 22 this is Clinger's fast path (one exact operation). Otherwise
+/// positive exponents multiply exactly in u128 (below 10^38) and convert once; negative
+/// exponents divide once in f64 and keep the result only if an exact u128 comparison with the
+/// neighbouring midpoints proves it correctly rounded.
+fn exact_f64(m: u64, digits: u32, e: i32) -> Option<f64> {
+    if m == 0 {
+        return Some(0.0);
+    }
+    if digits <= 15 && (-22..=22).contains(&e) {
+        let mf = m as f64;
+        return Some(if e >= 0 {
+            mf * POW10[e as usize]
+        } else {
+            mf / POW10[(-e) as usize]
+        });
+    }
+    if (0..=19).contains(&e) {
+        return Some((m as u128 * POW10_U128[e as usize]) as f64);
+    }
+    if (-19..0).contains(&e) {
+        // One division in f64, then an exact check (no u128 division, which wasm lacks): the
+        // candidate c = M * 2^E is right when m / 10^k lies strictly between the midpoints
+        // (2M - 1) * 2^(E-1) and (2M + 1) * 2^(E-1), i.e.
+        // (2M - 1) * 10^k < m * 2^(1-E) < (2M + 1) * 10^k, all below 2^128.
+        let k = (-e) as usize;
+        let c = m as f64 / POW10[k];
+        let bits = c.to_bits();
+        let big_m = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
+        let big_e = ((bits >> 52) & 0x7ff) as i32 - 1075;
+        let sh = 1 - big_e;
+        if big_m == 1u64 << 52 || sh <= 0 || sh as u32 >= (m as u128).leading_zeros() {
+            return None;
+        }
+        let lhs = (m as u128) << sh;
+        let p = POW10_U128[k];
+        let lo = (2 * big_m as u128 - 1) * p;
+        let hi = (2 * big_m as u128 + 1) * p;
+        return if lo < lhs && lhs < hi { Some(c) } else { None };
+    }
+    None
+}
+
+fn i64_of(n: &Lex) -> Option<i64> {
+    if !n.integer || n.overflow || n.digits > 18 {
+        return None;
+    }
+    let v = n.mantissa as i64;
+    Some(if n.negative { -v } else { v })
+}
+
+enum Builder {
+    F64(Vec<f64>),
+    F32(Vec<f32>),
+    I64(Vec<i64>),
+    I32(Vec<i32>),
+    Bool(Vec<u8>),
+    Str(String),
+    Datetime(Vec<i64>),
+    Skip,
+}
+
+impl Builder {
+    fn for_scalar(t: Scalar, rows: usize) -> Option<Builder> {
+        Some(match t {
+            Scalar::Double => Builder::F64(Vec::with_capacity(rows)),
+            Scalar::Float => Builder::F32(Vec::with_capacity(rows)),
+            Scalar::Long => Builder::I64(Vec::with_capacity(rows)),
+            Scalar::Integer => Builder::I32(Vec::with_capacity(rows)),
+            Scalar::Boolean => Builder::Bool(Vec::with_capacity(rows)),
+            Scalar::String => Builder::Str(String::from("[")),
+            Scalar::Datetime => Builder::Datetime(Vec::with_capacity(rows)),
+            _ => return None,
+        })
+    }
+
+    #[inline]
+    fn value(&mut self, s: &mut Scan, first: bool, max_str: usize) -> Option<()> {
+        match self {
+            Builder::F64(v) => {
+                if s.peek() == Some(b'n') {
+                    s.lit(b"null")?;
+                    v.push(f64::NAN);
+                } else {
+                    let n = s.number()?;
+                    v.push(s.f64_of(&n));
+                }
+            }
+            Builder::F32(v) => {
+                let n = s.number()?;
+                let f = s.f64_of(&n);
+                let x = f as f32;
+                if x.is_infinite() {
+                    return None;
+                }
+                v.push(x);
+            }
+            Builder::I64(v) => v.push(i64_of(&s.number()?)?),
+            Builder::I32(v) => {
+                let x = i64_of(&s.number()?)?;
+                if x < i32::MIN as i64 || x > i32::MAX as i64 {
+                    return None;
+                }
+                v.push(x as i32);
+            }
+            Builder::Bool(v) => match s.peek()? {
+                b't' => {
+                    s.lit(b"true")?;
+                    v.push(1);
+                }
+                b'f' => {
+                    s.lit(b"false")?;
+                    v.push(0);
+                }
+                _ => return None,
+            },
+            Builder::Str(out) => {
+                if !first {
+                    out.push(',');
+                }
+                if s.peek() == Some(b'n') {
+                    s.lit(b"null")?;
+                    out.push_str("null");
+                } else {
+                    let (a, e) = s.string()?;
+                    if e - a > max_str {
+                        return None;
+                    }
+                    // The body is valid UTF-8 and the text has no escapes: copy it quoted.
+                    out.push('"');
+                    out.push_str(std::str::from_utf8(&s.b[a..e]).ok()?);
+                    out.push('"');
+                }
+            }
+            Builder::Datetime(v) => match s.peek()? {
+                b'"' => {
+                    let (a, e) = s.string()?;
+                    let text = std::str::from_utf8(&s.b[a..e]).ok()?;
+                    v.push(crate::datetime::parse(text).ok()?.ns);
+                }
+                b'n' => {
+                    s.lit(b"null")?;
+                    v.push(crate::datetime::NAT);
+                }
+                _ => {
+                    let x = i64_of(&s.number()?)?;
+                    if x == crate::datetime::NAT {
+                        return None;
+                    }
+                    v.push(x);
+                }
+            },
+            Builder::Skip => match s.peek()? {
+                b'"' => {
+                    s.string()?;
+                }
+                b't' => s.lit(b"true")?,
+                b'f' => s.lit(b"false")?,
+                b'n' => s.lit(b"null")?,
+                _ => {
+                    s.number()?;
+                }
+            },
+        }
+        Some(())
+    }
+
+    fn finish(self, rows: usize) -> Option<(ColData, DType)> {
+        Some(match self {
+            Builder::F64(v) => (ColData::F64(v), DType::F64),
+            Builder::F32(v) => (ColData::F32(v), DType::F32),
+            Builder::I64(v) => (ColData::I64(v), DType::I64),
+            Builder::I32(v) => (ColData::I32(v), DType::I32),
+            Builder::Bool(v) => (ColData::Bool(v), DType::Bool),
+            Builder::Datetime(v) => (ColData::Datetime(v), DType::Datetime),
+            Builder::Str(mut s) => {
+                s.push(']');
+                (ColData::Json(s, rows), DType::Str)
+            }
+            Builder::Skip => return None,
+        })
+    }
+}
+
+/// Tries the fast path; `None` means "let the full path decide".
+pub fn try_validate(sig: &Compiled, body: &[u8]) -> Option<Validated> {
+    std::str::from_utf8(body).ok()?;
+    let mut s = Scan { b: body, i: 0 };
+    s.eat(b'{')?;
+    let (a, e) = s.string()?;
+    let key = &body[a..e];
+    s.eat(b':')?;
+    let (format, kind, rows, entries) = match (&sig.inputs, key) {
+        (Inputs::Columns(specs), b"dataframe_split") => {
+            let (rows, entries) = split(sig, specs, &mut s)?;
+            (Format::Split, Kind::Columns, rows, entries)
+        }
+        (Inputs::Tensors(specs), b"inputs") | (Inputs::Tensors(specs), b"instances")
+            if specs.len() == 1 && specs[0].name.is_none() =>
+        {
+            let e = tensor(sig, &specs[0], &mut s)?;
+            let rows = e.shape.first().copied().unwrap_or(0);
+            (
+                if key == b"inputs" {
+                    Format::Inputs
+                } else {
+                    Format::Instances
+                },
+                Kind::Tensors,
+                rows,
+                vec![e],
+            )
+        }
+        _ => return None,
+    };
+    s.eat(b'}')?;
+    s.ws();
+    if s.i != body.len() {
+        return None;
+    }
+    let params = params::enforce(sig.params.as_deref(), None).ok()?;
+    Some(Validated {
+        kind,
+        format,
+        rows,
+        params,
+        entries,
+    })
+}
+
+fn split(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, Vec<Entry>)> {
+    if specs
+        .iter()
+        .any(|c| c.name.is_none() || !matches!(c.ty, Ty::Scalar(_)))
+    {
+        return None;
+    }
+    s.eat(b'{')?;
+    let (a, e) = s.string()?;
+    if &s.b[a..e] != b"columns" {
+        return None;
+    }
+    s.eat(b':')?;
+    s.eat(b'[')?;
+    // Which spec each request column feeds.
+    let mut targets: Vec<Option<usize>> = Vec::new();
+    let mut seen = vec![false; specs.len()];
+    let mut names: Vec<&[u8]> = Vec::new();
+    if s.peek() != Some(b']') {
+        loop {
+            let (a, e) = s.string()?;
+            let name = &s.b[a..e];
+            let t = specs
+                .iter()
+                .position(|c| c.name.as_deref().map(|n| n.as_bytes()) == Some(name));
+            if names.iter().any(|n| *n == name) {
+                return None; // duplicate column names: the full path refuses them
+            }
+            names.push(name);
+            if let Some(k) = t {
+                seen[k] = true;
+            }
+            targets.push(t);
+            if s.eat(b',').is_none() {
+                break;
+            }
+        }
+    }
+    s.eat(b']')?;
+    if specs
+        .iter()
+        .zip(seen.iter())
+        .any(|(c, seen)| c.required && !seen)
+    {
+        return None;
+    }
+    s.eat(b',')?;
+    let (a, e) = s.string()?;
+    if &s.b[a..e] != b"data" {
+        return None;
+    }
+    s.eat(b':')?;
+    s.eat(b'[')?;
+    let ncols = targets.len();
+    let estimate = s.b.len() / (ncols.max(1) * 4 + 2);
+    let mut builders: Vec<Builder> = Vec::with_capacity(ncols);
+    for t in &targets {
+        builders.push(match t {
+            Some(k) => match &specs[*k].ty {
+                Ty::Scalar(sc) => Builder::for_scalar(*sc, estimate)?,
+                _ => return None,
+            },
+            None => Builder::Skip,
+        });
+    }
+    let max_elements = sig.limits.max_elements;
+    let max_str = sig.limits.max_string_bytes;
+    let mut rows = 0usize;
+    if s.peek() != Some(b']') {
+        loop {
+            s.eat(b'[')?;
+            for (j, b) in builders.iter_mut().enumerate() {
+                if j > 0 {
+                    s.eat(b',')?;
+                }
+                b.value(s, rows == 0, max_str)?;
+            }
+            s.eat(b']')?;
+            rows += 1;
+            if rows.saturating_mul(ncols + 1) > max_elements {
+                return None;
+            }
+            if s.eat(b',').is_none() {
+                break;
+            }
+        }
+    }
+    s.eat(b']')?;
+    s.eat(b'}')?;
+    // Entries in schema order, named as the request names them (= the spec names).
+    let mut by_spec: Vec<Option<Entry>> = (0..specs.len()).map(|_| None).collect();
+    for (t, b) in targets.iter().zip(builders) {
+        if let Some(k) = t {
+            let (data, dtype) = b.finish(rows)?;
+            by_spec[*k] = Some(Entry {
+                name: specs[*k].name.clone(),
+                dtype,
+                shape: vec![rows],
+                data,
+            });
+        }
+    }
+    Some((rows, by_spec.into_iter().flatten().collect()))
+}
+
+fn tensor(sig: &Compiled, spec: &TensorSpec, s: &mut Scan) -> Option<Entry> {
+    let rank = spec.shape.len();
+    if rank == 0 || rank > sig.limits.max_depth {
+        return None;
+    }
+    let mut shape: Vec<Option<usize>> = vec![None; rank];
+    let mut b = match spec.dtype {
+        DType::F64 => Builder::F64(Vec::new()),
+        DType::F32 => Builder::F32(Vec::new()),
+        DType::I64 => Builder::I64(Vec::new()),
+        DType::I32 => Builder::I32(Vec::new()),
+        DType::U8 => Builder::Bool(Vec::new()), // reused as a u8 buffer, range-checked below
+        _ => return None,
+    };
+    let mut count = 0usize;
+    nested(
+        s,
+        0,
+        &mut shape,
+        &mut b,
+        spec.dtype,
+        &mut count,
+        sig.limits.max_elements,
+    )?;
+    let shape: Vec<usize> = shape.into_iter().collect::<Option<Vec<usize>>>()?;
+    if !spec
+        .shape
+        .iter()
+        .zip(shape.iter())
+        .all(|(w, d)| *w == -1 || *w as usize == *d)
+    {
+        return None;
+    }
+    let (data, dtype) = match b {
+        Builder::Bool(v) => (ColData::U8(v), DType::U8),
+        other => other.finish(0)?,
+    };
+    Some(Entry {
+        name: None,
+        dtype,
+        shape,
+        data,
+    })
+}
+
+fn nested(
+    s: &mut Scan,
+    depth: usize,
+    shape: &mut [Option<usize>],
+    b: &mut Builder,
+    dtype: DType,
+    count: &mut usize,
+    max: usize,
+) -> Option<()> {
+    if depth == shape.len() {
+        *count += 1;
+        if *count > max {
+            return None;
+        }
+        if dtype == DType::U8 {
+            let x = i64_of(&s.number()?)?;
+            if !(0..=255).contains(&x) {
+                return None;
+            }
+            if let Builder::Bool(v) = b {
+                v.push(x as u8);
+            }
+            return Some(());
+        }
+        return b.value(s, false, 0);
+    }
+    s.eat(b'[')?;
+    let mut n = 0usize;
+    if s.peek() != Some(b']') {
+        loop {
+            nested(s, depth + 1, shape, b, dtype, count, max)?;
+            n += 1;
+            if s.eat(b',').is_none() {
+                break;
+            }
+        }
+    }
+    s.eat(b']')?;
+    match shape[depth] {
+        None => shape[depth] = Some(n),
+        Some(m) if m == n => {}
+        Some(_) => return None,
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::Limits;
+    use crate::output::encode_ok;
+    use crate::schema::parse_inputs;
+    use crate::validate::validate_full;
+
+    fn compiled(inputs: &str) -> Compiled {
+        Compiled {
+            inputs: parse_inputs(Some(inputs), &Limits::default()).unwrap(),
+            params: None,
+            limits: Limits::default(),
+            max_errors: 20,
+        }
+    }
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+            xs[(self.next() % xs.len() as u64) as usize]
+        }
+    }
+
+    const CELLS: [&str; 24] = [
+        "1",
+        "-2",
+        "0",
+        "3.5",
+        "-0.25",
+        "1e3",
+        "2E-2",
+        "1.0",
+        "123456789012345678",
+        "9007199254740993",
+        "1.7976931348623157e308",
+        "1e39",
+        "0.1",
+        "-0",
+        "true",
+        "false",
+        "null",
+        "\"x\"",
+        "\"h\\u00e9\"",
+        "\"\"",
+        "NaN",
+        "2147483648",
+        "300",
+        "4.9e-324",
+    ];
+
+    /// Whenever the fast path accepts, the full path accepts with byte-identical output.
+    #[test]
+    fn fast_path_agrees_with_full_path() {
+        let sig = compiled(
+            r#"[{"type":"double","name":"a"},{"type":"long","name":"b"},{"type":"float","name":"c"},{"type":"integer","name":"d"},{"type":"boolean","name":"e"},{"type":"string","name":"f"},{"type":"datetime","name":"g"}]"#,
+        );
+        let tsigs = [
+            compiled(r#"[{"type":"tensor","tensor-spec":{"dtype":"uint8","shape":[-1,2,1]}}]"#),
+            compiled(r#"[{"type":"tensor","tensor-spec":{"dtype":"float32","shape":[-1,2]}}]"#),
+            compiled(r#"[{"type":"tensor","tensor-spec":{"dtype":"int64","shape":[-1]}}]"#),
+        ];
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut fast_hits = 0;
+        for _ in 0..4000 {
+            let rows = (rng.next() % 4) as usize;
+            let cols = ["a", "b", "c", "d", "e", "f", "g", "x"];
+            let ncols = 7 + (rng.next() % 2) as usize;
+            let mut body = String::from("{\"dataframe_split\": {\"columns\": [");
+            let names: Vec<&str> = (0..ncols)
+                .map(|j| cols[(j + (rng.next() % 3 == 0) as usize) % cols.len()])
+                .collect();
+            body.push_str(
+                &names
+                    .iter()
+                    .map(|n| format!("\"{}\"", n))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            body.push_str("], \"data\": [");
+            for r in 0..rows {
+                if r > 0 {
+                    body.push_str(", ");
+                }
+                let cells: Vec<&str> = (0..ncols)
+                    .map(|j| match names[j] {
+                        "e" if rng.next() % 4 != 0 => rng.pick(&["true", "false"]),
+                        "f" if rng.next() % 4 != 0 => {
+                            rng.pick(&["\"s\"", "null", "\"\u{e9}t\u{e9}\""])
+                        }
+                        "b" | "d" if rng.next() % 2 == 0 => {
+                            rng.pick(&["1", "-7", "0", "2147483647"])
+                        }
+                        _ => rng.pick(&CELLS),
+                    })
+                    .collect();
+                body.push_str(&format!("[{}]", cells.join(", ")));
+            }
+            body.push_str("]}}");
+            let fast = try_validate(&sig, body.as_bytes());
+            let full = validate_full(&sig, body.as_bytes());
+            if let Some(v) = fast {
+                fast_hits += 1;
+                let full = full.unwrap_or_else(|f| {
+                    panic!(
+                        "full path refused what the fast path took: {} -> {}",
+                        body, f.message
+                    )
+                });
+                assert_eq!(encode_ok(&v), encode_ok(&full), "{}", body);
+            }
+            // Tensors.
+            let t = &tsigs[(rng.next() % 3) as usize];
+            let mut tb = String::from("{\"inputs\": [");
+            for r in 0..(rng.next() % 3) {
+                if r > 0 {
+                    tb.push(',');
+                }
+                let inner: Vec<String> =
+                    (0..2).map(|_| format!("[{}]", rng.pick(&CELLS))).collect();
+                tb.push_str(&format!("[{}]", inner.join(",")));
+            }
+            tb.push_str("]}");
+            for body in [tb.clone(), tb.replace("[[", "[").replace("]]", "]")] {
+                if let Some(v) = try_validate(t, body.as_bytes()) {
+                    fast_hits += 1;
+                    let full = validate_full(t, body.as_bytes())
+                        .unwrap_or_else(|f| panic!("{} -> {}", body, f.message));
+                    assert_eq!(encode_ok(&v), encode_ok(&full), "{}", body);
+                }
+            }
+        }
+        assert!(fast_hits > 300, "fast path taken only {} times", fast_hits);
+    }
+
+    #[test]
+    fn exact_floats_are_correctly_rounded() {
+        let mut rng = Rng(42);
+        let mut hits = 0;
+        for _ in 0..200_000 {
+            let m = rng.next() % 10_000_000_000_000_000_000;
+            let e = (rng.next() % 39) as i32 - 19;
+            let digits = m.to_string().len() as u32;
+            let text = format!("{}e{}", m, e);
+            let want: f64 = text.parse().unwrap();
+            // None sends the number to the full parser; Some must be exact.
+            if let Some(got) = exact_f64(m, digits, e) {
+                assert_eq!(got.to_bits(), want.to_bits(), "{}", text);
+                hits += 1;
+            }
+        }
+        assert!(hits > 150_000, "exact path taken {} times", hits);
+        // 17 significant digits with a fraction, as JavaScript prints random doubles.
+        for _ in 0..200_000 {
+            let x = (rng.next() >> 11) as f64 / (1u64 << 53) as f64 * 10.0;
+            let text = format!("{}", x);
+            let mut s = Scan {
+                b: text.as_bytes(),
+                i: 0,
+            };
+            let n = s.number().unwrap();
+            assert_eq!(s.f64_of(&n).to_bits(), x.to_bits(), "{}", text);
+        }
+    }
+
+    #[test]
+    fn fast_path_takes_the_common_bodies() {
+        let sig = compiled(r#"[{"type":"double","name":"x"},{"type":"long","name":"y"}]"#);
+        assert!(try_validate(
+            &sig,
+            br#"{"dataframe_split": {"columns": ["y", "x"], "data": [[1, 2.5], [3, 4]]}}"#
+        )
+        .is_some());
+        assert!(try_validate(
+            &sig,
+            br#"{"dataframe_split": {"columns": ["y", "x"], "data": [[1.5, 2.5]]}}"#
+        )
+        .is_none());
+        assert!(try_validate(
+            &sig,
+            br#"{"dataframe_split": {"columns": ["x"], "data": [[1]]}}"#
+        )
+        .is_none());
+        let t = compiled(r#"[{"type":"tensor","tensor-spec":{"dtype":"uint8","shape":[-1,2]}}]"#);
+        assert!(try_validate(&t, br#"{"inputs": [[0, 255], [1, 2]]}"#).is_some());
+        assert!(try_validate(&t, br#"{"inputs": [[0, 256]]}"#).is_none());
+        assert!(try_validate(&t, br#"{"inputs": [[0, 1, 2]]}"#).is_none());
+    }
+}
