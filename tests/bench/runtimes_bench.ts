@@ -77,6 +77,8 @@ interface RuntimeRow {
   cold: number[];
   iris: number[];
   mnist: number[];
+  /** Server process VmRSS (MB) after the warm runs, per model; empty for workerd. */
+  rss: Record<string, number>;
 }
 
 /** A server process: cold start per fresh process; warm latency on the last one. */
@@ -88,6 +90,7 @@ async function processRuntime(
   const cold: number[] = [];
   let iris: number[] = [];
   let mnist: number[] = [];
+  const rss: Record<string, number> = {};
   for (let run = 0; run < COLD_RUNS; run++) {
     for (const [bundle, p] of [["iris_mlp_onnx", IRIS], ["mnist_cnn_onnx", MNIST]] as const) {
       const t0 = performance.now();
@@ -103,13 +106,14 @@ async function processRuntime(
         if (run === COLD_RUNS - 1) {
           if (bundle === "iris_mlp_onnx") iris = await warm(send, p, WARM_IRIS);
           else mnist = await warm(send, p, WARM_MNIST);
+          rss[bundle] = vmRssMb(server.pid);
         }
       } finally {
         await server.stop();
       }
     }
   }
-  return { runtime, cold, iris, mnist };
+  return { runtime, cold, iris, mnist, rss };
 }
 
 /** Miniflare options for our Worker(s), R2 persisted in `persist` (seeded once, beforehand). */
@@ -167,7 +171,7 @@ async function workerdRuntime(build: WorkerBuild, persist: string): Promise<Runt
       }
     }
   }
-  return { runtime: "workerd (miniflare)", cold, iris, mnist };
+  return { runtime: "workerd (miniflare)", cold, iris, mnist, rss: {} };
 }
 
 /** workerd processes started by this process. */
@@ -298,7 +302,11 @@ export async function run(_args: string[] = []): Promise<void> {
           ms(Math.max(...r.cold))
         }) | ${ms(quantile(r.iris, 0.5))} | ${ms(quantile(r.iris, 0.9))} | ${
           ms(quantile(r.mnist, 0.5))
-        } | ${ms(quantile(r.mnist, 0.9))} |`,
+        } | ${ms(quantile(r.mnist, 0.9))} | ${
+          r.rss.iris_mlp_onnx
+            ? `${r.rss.iris_mlp_onnx.toFixed(0)} / ${r.rss.mnist_cnn_onnx.toFixed(0)}`
+            : "see below"
+        } |`,
       );
     }
 
