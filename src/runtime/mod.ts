@@ -23,6 +23,7 @@ export { nativeBackend } from "./native_backend.ts";
 export { type OnnxFlavorConfig, onnxFlavorConfig } from "./flavor.ts";
 export { buildFeeds, commonDtype, MODEL_EVALUATION_ERROR, modelEvaluationError } from "./feeds.ts";
 export {
+  halfToNumber,
   type OutputTensor,
   type Predictions,
   predictionsValue,

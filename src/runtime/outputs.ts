@@ -69,7 +69,26 @@ export function shapePredictions(
 function scalar(v: number | bigint | string, type: string): unknown {
   if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v;
   if (type === "bool") return v !== 0;
+  if (type === "float16") return halfToNumber(v as number);
   return v;
+}
+
+/**
+ * Decodes IEEE half-precision bits (onnxruntime returns float16 tensors as raw Uint16 bits).
+ *
+ * @example
+ * ```ts
+ * import { halfToNumber } from "./outputs.ts";
+ * halfToNumber(0x3c00); // 1
+ * ```
+ */
+export function halfToNumber(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const frac = bits & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 function nest(data: OutputTensor["data"], type: string, dims: readonly number[]): unknown {

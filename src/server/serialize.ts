@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { OutputTensor, Predictions } from "../runtime/mod.ts";
+import { halfToNumber, type OutputTensor, type Predictions } from "../runtime/mod.ts";
 
 /**
  * A double in Python's `repr` form, as `json.dumps` writes it (`NaN`, `Infinity` bare).
@@ -103,16 +103,6 @@ export function toPyJson(value: unknown): string {
     return `{${parts.join(", ")}}`;
   }
   return pyString(String(value));
-}
-
-/** Decodes IEEE half-precision bits (onnxruntime returns float16 tensors as raw Uint16 bits). */
-function halfToNumber(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exp = (bits >> 10) & 0x1f;
-  const frac = bits & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 /** `x` is in the range where Python's repr switches to exponent notation below (|x| < 1e-4). */

@@ -81,3 +81,13 @@ Deno.test("any JSON value is written with Python's separators and escapes", () =
   assert.equal(pyString("plain"), '"plain"');
   assert.equal(pyString("\u0001"), '"\\u0001"');
 });
+
+Deno.test("float16 outputs are decoded from their bits for the library's values", async () => {
+  const { predictionsValue } = await import("../../src/runtime/mod.ts");
+  const p = shapePredictions("tensors", [
+    { name: "h", type: "float16", dims: [3], data: new Uint16Array([0x3c00, 0xc000, 0x3555]) },
+  ]);
+  const h = (predictionsValue(p) as { h: number[] }).h;
+  assert.deepEqual(h.slice(0, 2), [1, -2]);
+  assert.ok(Math.abs(h[2] - 1 / 3) < 1e-3);
+});
