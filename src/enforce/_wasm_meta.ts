@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "d2871c9830e680a466c1d4f51709e6ad99985627cec7c265821e6b1b6588b22d";
+export const WASM_SOURCE_HASH = "aa11c13b419b012fcc49fee6826596160348515aba48d8361899a7e03444d295";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "d2871c9830e680a466c1d4f51709e6ad99985627cec7c26
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "53754900e742b2f325e135f9a7ab68ffa1da0a53f260399bfb88c97846a270ce";
+export const WASM_SHA256 = "b7632d0e6c64d58651cdd76745cc0286fac46ae2d21bb320eac8bedb537fa6e8";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "53754900e742b2f325e135f9a7ab68ffa1da0a53f260399bfb88
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 284865;
+export const WASM_BYTE_SIZE = 284921;
