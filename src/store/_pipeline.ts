@@ -121,12 +121,15 @@ async function errorDetail(res: Response): Promise<string | undefined> {
 /**
  * Read an object body completely: checks the length against the expected size (truncation),
  * and calls `take(n)` for every chunk, which throws when the bundle's size cap is passed.
+ * A body whose expected size is at most `preallocate` bytes is written straight into one
+ * buffer of that size (no second copy of large weight files).
  */
 export async function readBody(
   body: ObjectBody,
   what: string,
   take: (n: number) => void,
   signal: AbortSignal,
+  preallocate = 0,
 ): Promise<Uint8Array> {
   const expected = body.size;
   if (!body.stream) {
@@ -138,6 +141,9 @@ export async function readBody(
   }
   const reader = body.stream.getReader();
   const chunks: Uint8Array[] = [];
+  const whole = expected !== undefined && expected > 0 && expected <= preallocate
+    ? new Uint8Array(expected)
+    : undefined;
   let received = 0;
   // Streams that do not follow the request's signal (an R2 binding's) are cancelled on abort.
   const onAbort = () => reader.cancel(signal.reason).catch(() => {});
@@ -159,8 +165,18 @@ export async function readBody(
       }
       if (chunk.done) break;
       take(chunk.value.length);
+      if (whole) {
+        if (received + chunk.value.length > whole.length) {
+          throw retryableError(
+            `${what} sent more than the ${whole.length} bytes it announced.`,
+            "DATA_LOSS",
+          );
+        }
+        whole.set(chunk.value, received);
+      } else {
+        chunks.push(chunk.value);
+      }
       received += chunk.value.length;
-      chunks.push(chunk.value);
     }
   } finally {
     signal.removeEventListener("abort", onAbort);
@@ -168,6 +184,7 @@ export async function readBody(
   }
   if (signal.aborted) throw signal.reason;
   checkLength(received, expected, what);
+  if (whole) return whole;
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(received);
   let at = 0;

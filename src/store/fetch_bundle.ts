@@ -189,7 +189,9 @@ async function download(
   const read = (key: string, meta?: ObjectMeta, optional = false) => {
     let pending = memo.get(key);
     if (!pending) {
-      pending = slots(() => readObject(store, key, meta, optional, p, cache, add));
+      pending = slots(() =>
+        readObject(store, key, meta, optional, p, cache, add, maxBytes - loaded)
+      );
       memo.set(key, pending);
     }
     return pending;
@@ -237,6 +239,7 @@ async function readObject(
   p: Pipeline,
   cache: BundleCache | undefined,
   add: (n: number) => void,
+  budget: number,
 ): Promise<Uint8Array | undefined> {
   const id = cache && store.cacheId ? `${store.cacheId}\n${key}` : undefined;
   const cached = id ? await cache!.get(id) : undefined;
@@ -260,10 +263,16 @@ async function readObject(
         if (body.notModified && cached) {
           return { bytes: cached.bytes, etag: cached.etag, fromCache: true };
         }
-        const bytes = await readBody(body, what, (n) => {
-          got += n;
-          add(n);
-        }, signal);
+        const bytes = await readBody(
+          body,
+          what,
+          (n) => {
+            got += n;
+            add(n);
+          },
+          signal,
+          budget,
+        );
         return { bytes, etag: meta?.etag ?? body.etag, fromCache: false };
       } catch (err) {
         if (got) add(-got);

@@ -289,3 +289,27 @@ Deno.test("a cache directory that cannot be created is a clear error", async () 
     await Deno.remove(file);
   }
 });
+
+Deno.test("a body longer than its Content-Length is DATA_LOSS, not a buffer overrun", async () => {
+  const server = await startStatic(fixtureDir("iris_mlp_onnx").replace(/\/$/, ""));
+  try {
+    // As above, a response that breaks its own Content-Length, which Deno's fetch never hands out.
+    const longFetch: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      return new Response(bytes, { status: res.status, headers: { "content-length": "100" } });
+    };
+    const err = await rejection(
+      fetchBundle(`${server.url}/`, {
+        cacheDir: false,
+        files: ["MLmodel"],
+        fetch: longFetch,
+        retries: 0,
+      }),
+    );
+    assert.equal(err.errorCode, "DATA_LOSS");
+    assert.match(err.message, /Object "MLmodel" of ".*" sent more than the 100 bytes it announced/);
+  } finally {
+    await server.close();
+  }
+});
