@@ -8,7 +8,7 @@
  * @module
  */
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
-import { join, sep } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MlflowError } from "../errors.ts";
 import { q } from "./_errors.ts";
@@ -39,7 +39,7 @@ export async function localStore(pathOrUrl: string | URL): Promise<BundleStore> 
     throw new MlflowError(`Model directory ${q(shown)} does not exist.`, "RESOURCE_DOES_NOT_EXIST");
   }
   if (info.isFile() && /(^|[/\\])MLmodel$/.test(root)) {
-    root = root.replace(/[/\\]?MLmodel$/, "") || ".";
+    root = dirname(root);
   } else if (!info.isDirectory()) {
     throw new MlflowError(
       `Model path ${q(shown)} is neither a directory nor an MLmodel file.`,
