@@ -104,7 +104,7 @@ async function* splitLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<s
   }
 }
 
-Deno.test("deno task serve answers the README's curl example and stops on SIGTERM", async () => {
+Deno.test("deno task serve answers the README's curl example, reloads on SIGHUP and stops on SIGTERM", async () => {
   // `deno task` needs the config: run it from the repository (the example path is resolved
   // from the module, so the working directory does not matter to the server itself).
   const proc = new Deno.Command(Deno.execPath(), {
@@ -129,6 +129,15 @@ Deno.test("deno task serve answers the README's curl example and stops on SIGTER
     });
     assert.equal(res.status, 200);
     assert.equal(await res.text(), README_ANSWER);
+    // SIGHUP reloads the loaded models from their URIs while serving.
+    Deno.kill(serverPid, "SIGHUP");
+    await waitForLine(lines, /reloaded "default"/, seen);
+    const again = await fetch(`http://127.0.0.1:${port}/invocations`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: README_ROW,
+    });
+    assert.equal(await again.text(), README_ANSWER);
     // The task runner does not forward signals: stop the server process itself.
     Deno.kill(serverPid, "SIGTERM");
     await waitForLine(lines, /shutting down/, seen);
