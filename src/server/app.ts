@@ -199,7 +199,16 @@ export function createApp(options: AppOptions = {}): ServingApp {
   });
   const stages = timing({ total: true, totalDescription: "total" });
   const invoke = async (c: Parameters<MiddlewareHandler<Env>>[0], slot: ModelSlot) => {
-    const body = new Uint8Array(await c.req.arrayBuffer());
+    let body: Uint8Array;
+    try {
+      body = new Uint8Array(await c.req.arrayBuffer());
+    } catch (err) {
+      // The client went away or sent less than its Content-Length.
+      throw new MlflowError(
+        `The request body could not be read: ${(err as Error)?.message ?? err}`,
+        "BAD_REQUEST",
+      );
+    }
     const r = await slot.invoke(body, c.req.header("content-type") ?? "", c.get("signal"));
     setMetric(c, "parse", r.timings.parse, "parse+validate", 3);
     setMetric(c, "infer", r.timings.infer, undefined, 3);

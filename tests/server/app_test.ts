@@ -178,3 +178,27 @@ Deno.test("the library predict takes a string, bytes or an envelope object", asy
     await model.close();
   }
 });
+
+Deno.test("a client that hangs up mid-body is no internal error and serving goes on", async () => {
+  const logged: string[] = [];
+  await withServer(
+    { modelUri: bundlePath("iris_mlp_onnx"), log: (m) => logged.push(m) },
+    async (server, app) => {
+      await app.ready();
+      const conn = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: Number(new URL(server.url).port),
+      });
+      await conn.write(
+        new TextEncoder().encode(
+          "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+            'Content-Length: 500\r\n\r\n{"dataframe_split": ',
+        ),
+      );
+      conn.close();
+      await assertServes(server.url);
+      await assertServes(server.url);
+    },
+  );
+  assert.deepEqual(logged.filter((m) => /Internal error/.test(m)), []);
+});
