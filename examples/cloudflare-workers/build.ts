@@ -19,7 +19,14 @@ import { fileURLToPath } from "node:url";
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../..");
 
-/** Options of {@linkcode buildWorker}. */
+/**
+ * Options of {@linkcode buildWorker}.
+ *
+ * @example
+ * ```ts ignore
+ * const options: BuildWorkerOptions = { entry: "tests/bench/_memory_worker.ts", outDir: "/tmp/w" };
+ * ```
+ */
 export interface BuildWorkerOptions {
   /** The Worker's entry module. Default: `examples/cloudflare-workers/worker.ts`. */
   entry?: string;
@@ -31,7 +38,14 @@ export interface BuildWorkerOptions {
   minify?: boolean;
 }
 
-/** One file of the built Worker, as a Workers upload names it. */
+/**
+ * One file of the built Worker, as a Workers upload names it.
+ *
+ * @example
+ * ```ts ignore
+ * const entry: WorkerModule = { name: "worker.js", type: "ESModule", path: "/tmp/w/worker.js", bytes: 308680 };
+ * ```
+ */
 export interface WorkerModule {
   /** File name inside the output directory, e.g. `worker.js`. */
   name: string;
@@ -43,7 +57,15 @@ export interface WorkerModule {
   bytes: number;
 }
 
-/** What {@linkcode buildWorker} wrote. */
+/**
+ * What {@linkcode buildWorker} wrote.
+ *
+ * @example
+ * ```ts ignore
+ * const { outDir, modules } = await buildWorker();
+ * const total = modules.reduce((n, m) => n + m.bytes, 0);
+ * ```
+ */
 export interface WorkerBuild {
   /** Absolute output directory. */
   outDir: string;

@@ -90,5 +90,3 @@ export function installOrtWorkerdShim(module: WebAssembly.Module): typeof ort {
   ort.env.wasm.wasmBinary = SENTINEL;
   return ort;
 }
-
-export { ort };

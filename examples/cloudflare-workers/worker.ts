@@ -15,7 +15,14 @@ import { type R2BucketLike, storeOptionsFromEnv } from "../../src/store/mod.ts";
 import { coreWasmModule, ortWasmModule } from "./_wasm_modules.js";
 import { workerdBackend } from "./workerd_backend.ts";
 
-/** The Worker's bindings: vars from wrangler.toml and R2 buckets. */
+/**
+ * The Worker's bindings: vars and secrets (strings) and R2 buckets.
+ *
+ * @example
+ * ```ts ignore
+ * const env: Env = { MODEL_URI: "r2://MODELS/iris", MODELS: bucket };
+ * ```
+ */
 export interface Env {
   /** The model to serve, e.g. `r2://MODELS/iris`. */
   MODEL_URI?: string;

@@ -7,13 +7,37 @@
  */
 import { type LoadedModel, loadModel, MlflowError } from "../../mod.ts";
 
-/** The iris classes, in the order of the model's output columns. */
+/**
+ * The iris classes, in the order of the model's output columns.
+ *
+ * @example
+ * ```ts
+ * import { SPECIES } from "./classify.ts";
+ * console.log(SPECIES[2]); // "virginica"
+ * ```
+ */
 export const SPECIES = ["setosa", "versicolor", "virginica"] as const;
 
-/** One iris class name. */
+/**
+ * One iris class name.
+ *
+ * @example
+ * ```ts
+ * import type { Species } from "./classify.ts";
+ * const s: Species = "setosa";
+ * ```
+ */
 export type Species = typeof SPECIES[number];
 
-/** The classification of one row. */
+/**
+ * The classification of one row.
+ *
+ * @example
+ * ```ts
+ * import type { Classification } from "./classify.ts";
+ * const c: Classification = { species: "setosa", probabilities: [0.99996, 0.00004, 0] };
+ * ```
+ */
 export interface Classification {
   species: Species;
   /** Probability per class, in {@linkcode SPECIES} order. */

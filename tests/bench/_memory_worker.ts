@@ -8,7 +8,15 @@
 import worker, { type Env } from "../../examples/cloudflare-workers/worker.ts";
 import { ortWasmMemoryBytes } from "../../examples/cloudflare-workers/ort_workerd.ts";
 
-export default {
+/**
+ * The Worker module: `/__memory`, else the production Worker.
+ *
+ * @example
+ * ```ts ignore
+ * const res = await memoryWorker.fetch(new Request("http://w/__memory"), env, ctx);
+ * ```
+ */
+const memoryWorker = {
   fetch(request: Request, env: Env, ctx: unknown): Promise<Response> {
     if (new URL(request.url).pathname === "/__memory") {
       return Promise.resolve(Response.json({ ortWasmBytes: ortWasmMemoryBytes() }));
@@ -16,3 +24,5 @@ export default {
     return worker.fetch(request, env, ctx);
   },
 };
+
+export default memoryWorker;
