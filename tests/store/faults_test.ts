@@ -313,3 +313,26 @@ Deno.test("a body longer than its Content-Length is DATA_LOSS, not a buffer over
     await server.close();
   }
 });
+
+Deno.test("no more than `concurrency` downloads run at once", async () => {
+  await withServer(async (_s, opts) => {
+    let active = 0;
+    let most = 0;
+    const tracking: typeof fetch = async (input, init) => {
+      active++;
+      most = Math.max(most, active);
+      try {
+        const res = await fetch(input, init);
+        return new Response(await res.arrayBuffer(), { status: res.status, headers: res.headers });
+      } finally {
+        active--;
+      }
+    };
+    const bundle = await fetchBundle(URI, { ...opts, fetch: tracking, concurrency: 2 });
+    assert.equal(bundle.files.size, 10);
+    assert.ok(most <= 2, `up to ${most} requests ran at once`);
+    most = 0;
+    await fetchBundle(URI, { ...opts, fetch: tracking, concurrency: 8 });
+    assert.ok(most > 2, "the limit is a limit, not serialisation");
+  });
+});
