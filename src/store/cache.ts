@@ -113,7 +113,15 @@ export async function diskCache(dir: string): Promise<BundleCache> {
   return await mod.openDiskCache(dir);
 }
 
-/** Lower-case hex SHA-256 of bytes or text. */
+/**
+ * Lower-case hex SHA-256 of bytes or text.
+ *
+ * @example
+ * ```ts
+ * import { sha256Hex } from "./cache.ts";
+ * await sha256Hex(""); // "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+ * ```
+ */
 export async function sha256Hex(data: Uint8Array | string): Promise<string> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));

@@ -14,7 +14,15 @@ import { assertSafeKey, encodeKey } from "./_path.ts";
 import { httpRequest, type Pipeline, responseBody } from "./_pipeline.ts";
 import type { BundleStore, ListContext, ObjectMeta } from "./types.ts";
 
-/** Options of {@linkcode httpStore}. */
+/**
+ * Options of {@linkcode httpStore}.
+ *
+ * @example
+ * ```ts
+ * import type { HttpStoreOptions } from "./http.ts";
+ * const options: HttpStoreOptions = { files: ["MLmodel", "model.onnx"] };
+ * ```
+ */
 export interface HttpStoreOptions {
   /** Fetch exactly these files (relative keys) instead of discovering them from MLmodel. */
   files?: string[];

@@ -31,6 +31,7 @@ export type {
   BundleFiles,
   BundleStore,
   FetchBundleOptions,
+  ListContext,
   ObjectBody,
   ObjectMeta,
   R2BucketLike,

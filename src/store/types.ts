@@ -36,8 +36,11 @@ export interface S3Options {
   endpoint?: string;
   /** Signing region; `us-east-1` when unset. R2 uses `auto`. */
   region?: string;
+  /** Access key id (`AWS_ACCESS_KEY_ID`); without keys, requests go unsigned. */
   accessKeyId?: string;
+  /** Secret access key (`AWS_SECRET_ACCESS_KEY`); never shown in messages. */
   secretAccessKey?: string;
+  /** Session token of temporary credentials (`AWS_SESSION_TOKEN`). */
   sessionToken?: string;
 }
 
@@ -57,6 +60,7 @@ export interface TrackingOptions {
   token?: string;
   /** With `password`, sent as HTTP Basic auth (when no token is set). */
   username?: string;
+  /** The Basic auth password; never shown in messages. */
   password?: string;
 }
 
@@ -70,8 +74,11 @@ export interface TrackingOptions {
  * ```
  */
 export interface R2ObjectsLike {
+  /** The objects of this page. */
   objects: { key: string; size: number; etag?: string }[];
+  /** More pages follow. */
   truncated: boolean;
+  /** Where the next page starts. */
   cursor?: string;
 }
 
@@ -86,9 +93,13 @@ export interface R2ObjectsLike {
  * ```
  */
 export interface R2ObjectBodyLike {
+  /** Object size in bytes. */
   size: number;
+  /** The object's entity tag. */
   etag?: string;
+  /** The contents as a stream (read in preference to `arrayBuffer`). */
   body?: ReadableStream<Uint8Array>;
+  /** The contents at once. */
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
@@ -106,7 +117,9 @@ export interface R2ObjectBodyLike {
  * ```
  */
 export interface R2BucketLike {
+  /** One page of the keys under a prefix. */
   list(options: { prefix?: string; cursor?: string }): Promise<R2ObjectsLike>;
+  /** One object, or `null` when there is none. */
   get(key: string): Promise<R2ObjectBodyLike | null>;
 }
 
@@ -166,6 +179,7 @@ export interface FetchBundleOptions {
 export interface ObjectMeta {
   /** POSIX path relative to the bundle root. */
   key: string;
+  /** Size in bytes, when the listing tells. */
   size?: number;
   /** An entity tag or other version token; cache entries are keyed by it when present. */
   etag?: string;
@@ -185,8 +199,11 @@ export interface ObjectMeta {
 export interface ObjectBody {
   /** Expected length (Content-Length or object size) for truncation checks. */
   size?: number;
+  /** The entity tag the store answered with. */
   etag?: string;
+  /** The contents as a stream. */
   stream?: ReadableStream<Uint8Array>;
+  /** The contents at once, for stores without a stream. */
   bytes?: () => Promise<Uint8Array>;
   /** The store answered "not modified" to a conditional request. */
   notModified?: boolean;
@@ -205,7 +222,9 @@ export interface ObjectBody {
  * ```
  */
 export interface ListContext {
+  /** Read another object of the bundle (`optional`: `undefined` instead of a 404 error). */
   read(key: string, options?: { optional?: boolean }): Promise<Uint8Array | undefined>;
+  /** Aborted when the bundle download fails. */
   signal?: AbortSignal;
 }
 
