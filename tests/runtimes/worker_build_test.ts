@@ -75,3 +75,26 @@ Deno.test("the Worker upload stays within its size budget, raw and gzip", async 
   assert.ok(gzip <= WORKER_BUDGET.gzip, `gzip ${gzip} > budget ${WORKER_BUDGET.gzip} (${report})`);
   await Deno.remove(b.outDir, { recursive: true });
 });
+
+Deno.test("deno task build:worker writes the upload where --out says", async () => {
+  const out = await Deno.makeTempDir({ prefix: "worker_task_" });
+  try {
+    const result = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "build:worker", "--out", out],
+      cwd: new URL("../../", import.meta.url).pathname,
+      env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
+    const names = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+    assert.deepEqual(names, [
+      "mlflow_edge_core.wasm",
+      "ort-wasm-simd-threaded.wasm",
+      "worker.js",
+      "wrangler.toml",
+    ]);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
