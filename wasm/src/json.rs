@@ -337,6 +337,171 @@ fn eisel_lemire(w: u64, q: i64) -> Option<f64> {
     Some(f64::from_bits(mantissa | ((power2 as u64) << 52)))
 }
 
+/// A number lexed and decomposed in one pass, for scanners that write typed buffers without
+/// building a [`Value`] tree. Same grammar as [`parse`] (RFC 8259 numbers; the bare `NaN` /
+/// `Infinity` tokens are not numbers here) and the same conversions as [`Num`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScannedNumber {
+    /// Where the lexeme starts.
+    pub start: usize,
+    /// Where it ends (exclusive).
+    pub end: usize,
+    /// No fraction and no exponent.
+    pub is_integer: bool,
+    /// A leading `-`.
+    pub negative: bool,
+    /// The significant digits; exact when `exact`.
+    pub mantissa: u64,
+    /// The value is `±mantissa × 10^exp10` when `exact` (saturated for absurd exponents).
+    pub exp10: i64,
+    /// At most 19 significant digits, so `mantissa` and `exp10` are the exact value.
+    pub exact: bool,
+}
+
+/// Lexes the JSON number at `start` and decomposes it (eight digits at a time); `None` when
+/// `b[start..]` does not begin with a valid number.
+///
+/// ```
+/// use mlflow_edge_core::json::scan_number;
+/// let body = b"[-12.5e1, 7]";
+/// let n = scan_number(body, 1).unwrap();
+/// assert_eq!((n.end, n.mantissa, n.exp10, n.negative), (8, 125, 0, true));
+/// assert_eq!(n.to_f64(body), -125.0);
+/// assert_eq!(n.to_i64(body), Some(-125));
+/// ```
+#[inline]
+pub fn scan_number(b: &[u8], start: usize) -> Option<ScannedNumber> {
+    let mut i = start;
+    let negative = b.get(i) == Some(&b'-');
+    i += negative as usize;
+    let int_start = i;
+    let (mut w, mut i) = match b.get(i) {
+        Some(b'0') => {
+            if matches!(b.get(i + 1), Some(b'0'..=b'9')) {
+                return None;
+            }
+            (0, i + 1)
+        }
+        Some(b'1'..=b'9') => take_digits(b, i, 0),
+        _ => return None,
+    };
+    let mut digits = i - int_start;
+    let mut is_integer = true;
+    let mut frac_len = 0;
+    if b.get(i) == Some(&b'.') {
+        let (w2, end) = take_digits(b, i + 1, w);
+        frac_len = end - i - 1;
+        if frac_len == 0 {
+            return None;
+        }
+        w = w2;
+        digits += frac_len;
+        i = end;
+        is_integer = false;
+    }
+    let mut exact = true;
+    if digits > 19 {
+        // Leading zeros (0.000…) are not significant; beyond 19 digits w has wrapped.
+        let significant = b[int_start..i]
+            .iter()
+            .filter(|&&c| c != b'.')
+            .skip_while(|&&c| c == b'0')
+            .count();
+        exact = significant <= 19;
+    }
+    let mut exp10 = -(frac_len as i64);
+    if matches!(b.get(i), Some(b'e') | Some(b'E')) {
+        i += 1;
+        let mut neg = false;
+        if matches!(b.get(i), Some(b'+') | Some(b'-')) {
+            neg = b[i] == b'-';
+            i += 1;
+        }
+        let digits_start = i;
+        let mut e: i64 = 0;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if e < 1_000_000_000 {
+                e = e * 10 + (b[i] - b'0') as i64;
+            }
+            i += 1;
+        }
+        if i == digits_start {
+            return None;
+        }
+        exp10 += if neg { -e } else { e };
+        is_integer = false;
+    }
+    Some(ScannedNumber {
+        start,
+        end: i,
+        is_integer,
+        negative,
+        mantissa: w,
+        exp10,
+        exact,
+    })
+}
+
+impl ScannedNumber {
+    /// The lexeme, from the input it was scanned in.
+    pub fn text<'a>(&self, b: &'a [u8]) -> &'a str {
+        std::str::from_utf8(&b[self.start..self.end]).unwrap_or("")
+    }
+
+    /// The value as the nearest f64, exactly as [`Num::as_f64`]; `b` is the scanned input.
+    #[inline]
+    pub fn to_f64(&self, b: &[u8]) -> f64 {
+        let v = if self.exact {
+            decimal_to_f64(self.mantissa, self.exp10)
+        } else {
+            None
+        };
+        match v {
+            Some(v) if self.negative => -v,
+            Some(v) => v,
+            None => self.text(b).parse::<f64>().unwrap_or(f64::NAN),
+        }
+    }
+
+    /// The value as an i64 when it is exactly an integer in range, exactly as
+    /// [`Num::as_i64`]; `b` is the scanned input.
+    #[inline]
+    pub fn to_i64(&self, b: &[u8]) -> Option<i64> {
+        if !self.exact {
+            return Num {
+                text: self.text(b),
+                is_integer: self.is_integer,
+            }
+            .as_i64();
+        }
+        let mut m = self.mantissa;
+        if m == 0 {
+            return Some(0);
+        }
+        let mut e = self.exp10;
+        while e < 0 {
+            if m % 10 != 0 {
+                return None;
+            }
+            m /= 10;
+            e += 1;
+        }
+        while e > 0 {
+            m = m.checked_mul(10)?;
+            e -= 1;
+        }
+        if self.negative {
+            if m <= 1 << 63 {
+                Some((m as i64).wrapping_neg())
+            } else {
+                None
+            }
+        } else {
+            i64::try_from(m).ok()
+        }
+    }
+}
+
 impl<'a> Num<'a> {
     /// The value as the nearest f64 (correctly rounded, as Python's `float()` does).
     /// `NaN`/`Infinity`/`-Infinity` map to themselves; magnitudes beyond f64 give ±infinity,
@@ -1700,6 +1865,79 @@ mod tests {
             "1448997445238699",
         ] {
             check(t);
+        }
+    }
+
+    /// scan_number agrees with the parser's lexer and with Num's conversions.
+    #[test]
+    fn scan_number_matches_the_parser_and_num() {
+        let mut rng = Rng(0x5eed_1234_abcd_0001);
+        let mut lexemes: Vec<String> = vec![
+            "0".into(),
+            "-0".into(),
+            "9223372036854775807".into(),
+            "-9223372036854775808".into(),
+            "9223372036854775808".into(),
+            "18446744073709551616".into(),
+            "3.0".into(),
+            "3e2".into(),
+            "30e-1".into(),
+            "1e400".into(),
+            "0.000000000000000000000000123".into(),
+            "1.00000000000000000000".into(),
+            "12345678901234567890123e-3".into(),
+            "01".into(),
+            "1.".into(),
+            "-".into(),
+            "1e".into(),
+            "1e+".into(),
+            ".5".into(),
+            "-a".into(),
+            "".into(),
+        ];
+        for _ in 0..100_000 {
+            let mut t = String::new();
+            if rng.below(2) == 0 {
+                t.push('-');
+            }
+            let digits = 1 + rng.below(24);
+            for k in 0..digits {
+                let d = if k == 0 && digits > 1 {
+                    1 + rng.below(9)
+                } else {
+                    rng.below(10)
+                };
+                t.push((b'0' + d as u8) as char);
+            }
+            if rng.below(2) == 0 {
+                t.push('.');
+                for _ in 0..1 + rng.below(20) {
+                    t.push((b'0' + rng.below(10) as u8) as char);
+                }
+            }
+            if rng.below(3) == 0 {
+                t.push_str(&format!("e{}", rng.below(60) as i64 - 30));
+            }
+            lexemes.push(t);
+        }
+        for t in &lexemes {
+            let body = format!("{} ,", t);
+            let b = body.as_bytes();
+            let scanned = scan_number(b, 0);
+            let lexed = if b[0] == b'-' || b[0].is_ascii_digit() {
+                lex_number(b, 0)
+            } else {
+                None
+            };
+            assert_eq!(scanned.map(|n| (n.end, n.is_integer)), lexed, "{:?}", t);
+            if let Some(n) = scanned {
+                let num = Num {
+                    text: &body[..n.end],
+                    is_integer: n.is_integer,
+                };
+                assert_eq!(n.to_f64(b).to_bits(), num.as_f64().to_bits(), "{}", t);
+                assert_eq!(n.to_i64(b), num.as_i64(), "{}", t);
+            }
         }
     }
 
