@@ -81,7 +81,21 @@ async function wrk(
 interface Server {
   url: string;
   coldStartMs: number;
+  /** CPU seconds (user + system) the server process has used so far; NaN off Linux. */
+  cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
+}
+
+/** user + system CPU seconds of a process, from /proc (Linux). */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    // Fields after the command name (which may hold spaces): utime and stime are 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 /** Starts `src/cli.ts serve` in its own process; cold start = spawn to first 200. */
@@ -129,6 +143,7 @@ async function startServer(backend: string): Promise<Server> {
   return {
     url,
     coldStartMs,
+    cpuSeconds: () => cpuSecondsOf(proc.pid),
     async stop() {
       proc.kill("SIGTERM");
       await proc.status;
@@ -187,11 +202,13 @@ export async function run(args: string[] = []): Promise<void> {
     try {
       for (const rows of [1, 100]) {
         for (const connections of [2, 32]) {
+          const cpu0 = await server.cpuSeconds();
           const r = await wrk(`${server.url}/invocations`, body(rows), connections, duration);
+          const cpuPerRequest = ((await server.cpuSeconds()) - cpu0) * 1e6 / (r.rps * duration);
           load.push(
             `| ${backend} | ${rows} | ${connections} | ${fmt(r.rps, 0)} | ${fmt(r.p50, 3)} | ${
               fmt(r.p99, 3)
-            } | ${r.errors || "none"} |`,
+            } | ${fmt(cpuPerRequest, 0)} | ${r.errors || "none"} |`,
           );
         }
       }
@@ -206,10 +223,12 @@ export async function run(args: string[] = []): Promise<void> {
     }
   }
   console.log(
-    `wrk -t2 -d${duration}s --latency, POST /invocations (iris, dataframe_split), server: \`src/cli.ts serve\` in its own process on 127.0.0.1.\n`,
+    `wrk -t2 -d${duration}s --latency, POST /invocations (iris, dataframe_split), server: \`src/cli.ts serve\` in its own process on 127.0.0.1. Server CPU per request (user + system time of the server process / requests) is the figure least disturbed by other load on the machine.\n`,
   );
-  console.log("| backend | rows | connections | requests/s | p50 ms | p99 ms | errors |");
-  console.log("|---|---|---|---|---|---|---|");
+  console.log(
+    "| backend | rows | connections | requests/s | p50 ms | p99 ms | server CPU µs/request | errors |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|");
   for (const l of load) console.log(l);
   console.log(
     "\nIn-process, mean µs per call: bare `session.run` on pre-built feeds vs the whole predict path (validate in wasm, feeds, run, serialise), same input.\n",
