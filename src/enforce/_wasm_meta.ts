@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "aa11c13b419b012fcc49fee6826596160348515aba48d8361899a7e03444d295";
+export const WASM_SOURCE_HASH = "f858a7f17a571e54530f8dee9e58eeecd9be4082288d521bb332894024eff027";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "aa11c13b419b012fcc49fee6826596160348515aba48d83
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "b7632d0e6c64d58651cdd76745cc0286fac46ae2d21bb320eac8bedb537fa6e8";
+export const WASM_SHA256 = "00d94c6b793f73c9572010ffd626855ff17a024c5f30062da876115b5483f16d";
 
 /**
  * Size of the committed wasm file in bytes.
