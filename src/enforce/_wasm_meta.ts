@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "f858a7f17a571e54530f8dee9e58eeecd9be4082288d521bb332894024eff027";
+export const WASM_SOURCE_HASH = "a0db9d708cac8eca9cea3d8afef2bdc478c5ade4038f3f44ce4dd9ec9caea0e9";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "f858a7f17a571e54530f8dee9e58eeecd9be4082288d521
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "00d94c6b793f73c9572010ffd626855ff17a024c5f30062da876115b5483f16d";
+export const WASM_SHA256 = "b23231225e97b81f86b1052c0b4cb133707f904678a4045141c569da28965562";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "00d94c6b793f73c9572010ffd626855ff17a024c5f30062da876
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 284921;
+export const WASM_BYTE_SIZE = 304599;

@@ -94,6 +94,7 @@ impl<'a> Scan<'a> {
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+    #[inline(always)]
     fn number(&mut self) -> Option<Lex> {
         self.ws();
         let b = self.b;
@@ -103,53 +104,57 @@ impl<'a> Scan<'a> {
         if negative {
             i += 1;
         }
+        let int_start = i;
+        // Digits accumulate with wrapping arithmetic; the digit count says whether it held.
         let mut mantissa: u64 = 0;
-        let mut digits: u32 = 0;
-        let mut overflow = false;
-        #[inline]
-        fn push(d: u8, mantissa: &mut u64, digits: &mut u32, overflow: &mut bool) {
-            if *digits < 19 {
-                *mantissa = *mantissa * 10 + (d - b'0') as u64;
-                if *mantissa != 0 {
-                    *digits += 1;
-                }
-            } else {
-                *overflow = true;
-            }
+        while let Some(v) = eight_digits(b, i) {
+            mantissa = mantissa.wrapping_mul(100_000_000).wrapping_add(v);
+            i += 8;
         }
-        match b.get(i) {
-            Some(b'0') => i += 1,
-            Some(c) if c.is_ascii_digit() => {
-                while let Some(&c) = b.get(i) {
-                    if !c.is_ascii_digit() {
-                        break;
-                    }
-                    push(c, &mut mantissa, &mut digits, &mut overflow);
-                    i += 1;
-                }
+        while let Some(&c) = b.get(i) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                break;
             }
-            _ => return None,
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(d as u64);
+            i += 1;
+        }
+        let int_len = i - int_start;
+        let leading_zero = b.get(int_start) == Some(&b'0');
+        if int_len == 0 || (int_len > 1 && leading_zero) {
+            return None;
         }
         let mut integer = true;
-        let mut exp10: i32 = 0;
+        let mut frac_len = 0usize;
+        let mut frac_zeros = 0usize;
         if b.get(i) == Some(&b'.') {
             integer = false;
             i += 1;
             let f = i;
+            if mantissa == 0 {
+                while b.get(i) == Some(&b'0') {
+                    frac_zeros += 1;
+                    i += 1;
+                }
+            }
+            while let Some(v) = eight_digits(b, i) {
+                mantissa = mantissa.wrapping_mul(100_000_000).wrapping_add(v);
+                i += 8;
+            }
             while let Some(&c) = b.get(i) {
-                if !c.is_ascii_digit() {
+                let d = c.wrapping_sub(b'0');
+                if d > 9 {
                     break;
                 }
-                push(c, &mut mantissa, &mut digits, &mut overflow);
-                if !overflow {
-                    exp10 -= 1;
-                }
+                mantissa = mantissa.wrapping_mul(10).wrapping_add(d as u64);
                 i += 1;
             }
-            if i == f {
+            frac_len = i - f;
+            if frac_len == 0 {
                 return None;
             }
         }
+        let mut exp10: i64 = -(frac_len as i64);
         if matches!(b.get(i), Some(b'e') | Some(b'E')) {
             integer = false;
             i += 1;
@@ -161,13 +166,14 @@ impl<'a> Scan<'a> {
                 }
             }
             let f = i;
-            let mut e: i32 = 0;
+            let mut e: i64 = 0;
             while let Some(&c) = b.get(i) {
-                if !c.is_ascii_digit() {
+                let d = c.wrapping_sub(b'0');
+                if d > 9 {
                     break;
                 }
                 if e < 100_000 {
-                    e = e * 10 + (c - b'0') as i32;
+                    e = e * 10 + d as i64;
                 }
                 i += 1;
             }
@@ -182,6 +188,9 @@ impl<'a> Scan<'a> {
             | Some(b'\r') | Some(b'\t') => {}
             _ => return None,
         }
+        // Significant digits: all digits minus the leading zeros ("0.00123" has 3).
+        let zeros = if leading_zero { 1 + frac_zeros } else { 0 };
+        let digits = (int_len + frac_len).saturating_sub(zeros);
         self.i = i;
         Some(Lex {
             start,
@@ -189,12 +198,13 @@ impl<'a> Scan<'a> {
             negative,
             integer,
             mantissa,
-            digits,
-            exp10,
-            overflow,
+            digits: digits.min(u32::MAX as usize) as u32,
+            exp10: exp10.clamp(-100_000, 100_000) as i32,
+            overflow: digits > 19,
         })
     }
 
+    #[inline(always)]
     fn f64_of(&self, n: &Lex) -> f64 {
         if !n.overflow {
             if let Some(v) = exact_f64(n.mantissa, n.digits, n.exp10) {
@@ -239,6 +249,7 @@ const POW10_U128: [u128; 20] = [
 /// positive exponents multiply exactly in u128 (below 10^38) and convert once; negative
 /// exponents divide once in f64 and keep the result only if an exact u128 comparison with the
 /// neighbouring midpoints proves it correctly rounded.
+#[inline(always)]
 fn exact_f64(m: u64, digits: u32, e: i32) -> Option<f64> {
     if m == 0 {
         return Some(0.0);
@@ -260,21 +271,60 @@ fn exact_f64(m: u64, digits: u32, e: i32) -> Option<f64> {
         // (2M - 1) * 2^(E-1) and (2M + 1) * 2^(E-1), i.e.
         // (2M - 1) * 10^k < m * 2^(1-E) < (2M + 1) * 10^k, all below 2^128.
         let k = (-e) as usize;
-        let c = m as f64 / POW10[k];
-        let bits = c.to_bits();
-        let big_m = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
-        let big_e = ((bits >> 52) & 0x7ff) as i32 - 1075;
-        let sh = 1 - big_e;
-        if big_m == 1u64 << 52 || sh <= 0 || sh as u32 >= (m as u128).leading_zeros() {
-            return None;
-        }
-        let lhs = (m as u128) << sh;
         let p = POW10_U128[k];
-        let lo = (2 * big_m as u128 - 1) * p;
-        let hi = (2 * big_m as u128 + 1) * p;
-        return if lo < lhs && lhs < hi { Some(c) } else { None };
+        let mut c = m as f64 / POW10[k];
+        // The first guess is within about one unit in the last place; step to a neighbour
+        // when the check says the true value lies outside its rounding interval.
+        for _ in 0..3 {
+            let bits = c.to_bits();
+            let big_m = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
+            let big_e = ((bits >> 52) & 0x7ff) as i32 - 1075;
+            let sh = 1 - big_e;
+            if big_m == 1u64 << 52 || sh <= 0 || sh as u32 >= (m as u128).leading_zeros() {
+                return None;
+            }
+            let lhs = (m as u128) << sh;
+            let lo = (2 * big_m as u128 - 1) * p;
+            let hi = (2 * big_m as u128 + 1) * p;
+            if lo < lhs && lhs < hi {
+                return Some(c);
+            }
+            if lhs == lo || lhs == hi {
+                return None; // a tie: leave it to the full parser
+            }
+            c = f64::from_bits(if lhs < lo { bits - 1 } else { bits + 1 });
+        }
+        return None;
     }
     None
+}
+
+/// The text between two quotes of the body, which was checked to be UTF-8 as a whole.
+#[inline(always)]
+fn text_at(b: &[u8], a: usize, e: usize) -> &str {
+    match b.get(a..e) {
+        // SAFETY: `try_validate` checked the whole body is UTF-8, and `a`/`e` sit right after
+        // and at an ASCII quote, so the slice starts and ends on character boundaries.
+        Some(slice) => unsafe { std::str::from_utf8_unchecked(slice) },
+        None => "",
+    }
+}
+
+/// Eight ASCII digits at `i` as their value (SWAR), or `None` if any byte is not a digit.
+#[inline(always)]
+fn eight_digits(b: &[u8], i: usize) -> Option<u64> {
+    let chunk: [u8; 8] = b.get(i..i + 8)?.try_into().ok()?;
+    let v = u64::from_le_bytes(chunk);
+    let a = v.wrapping_add(0x4646_4646_4646_4646);
+    let z = v.wrapping_sub(0x3030_3030_3030_3030);
+    if (a | z) & 0x8080_8080_8080_8080 != 0 {
+        return None;
+    }
+    let mut x = z;
+    x = x.wrapping_mul(10).wrapping_add(x >> 8);
+    let x1 = (x & 0x0000_00FF_0000_00FF).wrapping_mul(0x000F_4240_0000_0064);
+    let x2 = ((x >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(0x0000_2710_0000_0001);
+    Some(((x1.wrapping_add(x2) >> 32) as u32) as u64)
 }
 
 fn i64_of(n: &Lex) -> Option<i64> {
@@ -310,7 +360,7 @@ impl Builder {
         })
     }
 
-    #[inline]
+    #[inline(always)]
     fn value(&mut self, s: &mut Scan, first: bool, max_str: usize) -> Option<()> {
         match self {
             Builder::F64(v) => {
@@ -364,14 +414,14 @@ impl Builder {
                     }
                     // The body is valid UTF-8 and the text has no escapes: copy it quoted.
                     out.push('"');
-                    out.push_str(std::str::from_utf8(&s.b[a..e]).ok()?);
+                    out.push_str(text_at(s.b, a, e));
                     out.push('"');
                 }
             }
             Builder::Datetime(v) => match s.peek()? {
                 b'"' => {
                     let (a, e) = s.string()?;
-                    let text = std::str::from_utf8(&s.b[a..e]).ok()?;
+                    let text = text_at(s.b, a, e);
                     v.push(crate::datetime::parse(text).ok()?.ns);
                 }
                 b'n' => {
@@ -799,6 +849,22 @@ mod tests {
             }
         }
         assert!(fast_hits > 300, "fast path taken only {} times", fast_hits);
+    }
+
+    #[test]
+    fn eight_digits_at_once() {
+        assert_eq!(eight_digits(b"12345678", 0), Some(12_345_678));
+        assert_eq!(eight_digits(b"x00000009", 1), Some(9));
+        assert_eq!(eight_digits(b"99999999", 0), Some(99_999_999));
+        assert_eq!(eight_digits(b"1234567", 0), None);
+        assert_eq!(eight_digits(b"1234.678", 0), None);
+        assert_eq!(eight_digits(b"1234567:", 0), None);
+        assert_eq!(eight_digits(b"/2345678", 0), None);
+        let mut rng = Rng(7);
+        for _ in 0..10_000 {
+            let x = rng.next() % 100_000_000;
+            assert_eq!(eight_digits(format!("{:08}", x).as_bytes(), 0), Some(x));
+        }
     }
 
     #[test]
