@@ -30,12 +30,29 @@ import { loadModel } from "./server/loaded_model.ts";
 import { redactUri } from "./server/_redact.ts";
 import { storeOptionsFromEnv } from "./store/mod.ts";
 
-/** The example bundle served when no model is given (resolved from this file, any cwd works). */
+/**
+ * The example bundle served when no model is given (resolved from this file, any cwd works).
+ *
+ * @example
+ * ```ts
+ * import { EXAMPLE_MODEL } from "./cli.ts";
+ * EXAMPLE_MODEL.endsWith("/examples/iris"); // true
+ * ```
+ */
 export const EXAMPLE_MODEL = decodeURIComponent(
   new URL("../examples/iris", import.meta.url).pathname,
 );
 
-/** Host, port and the app's options, as `serve` uses them. */
+/**
+ * Host, port and the app's options, as `serve` uses them.
+ *
+ * @example
+ * ```ts
+ * import { type ServeConfig, serveConfig } from "./cli.ts";
+ * const config: ServeConfig = await serveConfig(["-p", "8080"], {});
+ * config.host; // "127.0.0.1"
+ * ```
+ */
 export interface ServeConfig {
   host: string;
   port: number;

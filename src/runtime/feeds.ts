@@ -21,7 +21,15 @@ import type {
   TensorValues,
 } from "./types.ts";
 
-/** MLflow's message for any failure while the model evaluates (HTTP 400 BAD_REQUEST). */
+/**
+ * MLflow's message for any failure while the model evaluates (HTTP 400 BAD_REQUEST).
+ *
+ * @example
+ * ```ts
+ * import { MODEL_EVALUATION_ERROR } from "./feeds.ts";
+ * MODEL_EVALUATION_ERROR.startsWith("Encountered an unexpected error"); // true
+ * ```
+ */
 export const MODEL_EVALUATION_ERROR =
   "Encountered an unexpected error while evaluating the model. Verify that the serialized input " +
   "Dataframe is compatible with the model for inference.";

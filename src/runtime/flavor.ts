@@ -6,7 +6,15 @@
 import { MlflowError } from "../errors.ts";
 import type { OnnxSessionOptions } from "./types.ts";
 
-/** What the runtime needs from a servable model's flavors. */
+/**
+ * What the runtime needs from a servable model's flavors.
+ *
+ * @example
+ * ```ts
+ * import type { OnnxFlavorConfig } from "./flavor.ts";
+ * const config: OnnxFlavorConfig = { modelFile: "model.onnx", sessionOptions: {} };
+ * ```
+ */
 export interface OnnxFlavorConfig {
   /** The ONNX file, relative to the bundle root (the flavor's `data`, normally `model.onnx`). */
   modelFile: string;

@@ -17,7 +17,16 @@ import type {
 } from "./types.ts";
 import { webBackend } from "./web_backend.ts";
 
-/** Options of {@linkcode OnnxModel.create}. */
+/**
+ * Options of {@linkcode OnnxModel.create}.
+ *
+ * @example
+ * ```ts
+ * import type { OnnxModelOptions } from "./onnx_model.ts";
+ * import { webBackend } from "./web_backend.ts";
+ * const options: OnnxModelOptions = { backend: webBackend(), warn: (m) => console.error(m) };
+ * ```
+ */
 export interface OnnxModelOptions {
   /** Default: the onnxruntime-web backend. */
   backend?: OnnxBackend;

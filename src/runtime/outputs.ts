@@ -7,7 +7,15 @@
 import { modelEvaluationError } from "./feeds.ts";
 import type { TensorData } from "./types.ts";
 
-/** One fetched output tensor and its name. */
+/**
+ * One fetched output tensor and its name.
+ *
+ * @example
+ * ```ts
+ * import type { OutputTensor } from "./outputs.ts";
+ * const y: OutputTensor = { name: "y", type: "float32", dims: [1], data: new Float32Array([0.5]) };
+ * ```
+ */
 export interface OutputTensor extends TensorData {
   name: string;
 }

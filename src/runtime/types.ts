@@ -7,7 +7,15 @@
  * @module
  */
 
-/** numpy's dtype names, as the enforcement core reports them per column or tensor. */
+/**
+ * numpy's dtype names, as the enforcement core reports them per column or tensor.
+ *
+ * @example
+ * ```ts
+ * import type { NumpyDtype } from "./types.ts";
+ * const dtype: NumpyDtype = "float64";
+ * ```
+ */
 export type NumpyDtype =
   | "bool"
   | "int8"
@@ -26,7 +34,15 @@ export type NumpyDtype =
   | "datetime64[ns]"
   | "object";
 
-/** The typed storage of one column or tensor (see enforce's `ColumnValues`). */
+/**
+ * The typed storage of one column or tensor (see enforce's `ColumnValues`).
+ *
+ * @example
+ * ```ts
+ * import type { ColumnValues } from "./types.ts";
+ * const values: ColumnValues = new Float64Array([1.5, 2.5]);
+ * ```
+ */
 export type ColumnValues =
   | Float64Array
   | Float32Array
@@ -42,14 +58,30 @@ export type ColumnValues =
   | (Uint8Array | null)[]
   | unknown[];
 
-/** One column of the DataFrame the model receives. */
+/**
+ * One column of the DataFrame the model receives.
+ *
+ * @example
+ * ```ts
+ * import type { InputColumn } from "./types.ts";
+ * const column: InputColumn = { name: "age", dtype: "int64", values: new BigInt64Array([42n]) };
+ * ```
+ */
 export interface InputColumn {
   name: string;
   dtype: NumpyDtype;
   values: ColumnValues;
 }
 
-/** One tensor the model receives; `name` is null for the unnamed tensor of a tensor signature. */
+/**
+ * One tensor the model receives; `name` is null for the unnamed tensor of a tensor signature.
+ *
+ * @example
+ * ```ts
+ * import type { InputTensor } from "./types.ts";
+ * const image: InputTensor = { name: null, dtype: "uint8", shape: [1, 2], values: new Uint8Array([0, 255]) };
+ * ```
+ */
 export interface InputTensor {
   name: string | null;
   dtype: NumpyDtype;
@@ -78,7 +110,15 @@ export interface ModelInput {
   rows: number;
 }
 
-/** onnxruntime's tensor element type names (the JavaScript API's `Tensor.Type`). */
+/**
+ * onnxruntime's tensor element type names (the JavaScript API's `Tensor.Type`).
+ *
+ * @example
+ * ```ts
+ * import type { TensorType } from "./types.ts";
+ * const type: TensorType = "float32";
+ * ```
+ */
 export type TensorType =
   | "float32"
   | "float64"
@@ -94,7 +134,15 @@ export type TensorType =
   | "bool"
   | "string";
 
-/** The data of a tensor handed to or returned by a session, backend-neutral. */
+/**
+ * The data of a tensor handed to or returned by a session, backend-neutral.
+ *
+ * @example
+ * ```ts
+ * import type { TensorValues } from "./types.ts";
+ * const data: TensorValues = new Float32Array(4);
+ * ```
+ */
 export type TensorValues =
   | Float32Array
   | Float64Array
@@ -123,7 +171,15 @@ export interface TensorData {
   data: TensorValues;
 }
 
-/** A graph input or output as the session reports it. */
+/**
+ * A graph input or output as the session reports it.
+ *
+ * @example
+ * ```ts
+ * import type { GraphValueInfo } from "./types.ts";
+ * const input: GraphValueInfo = { name: "input", isTensor: true, type: "float32", shape: ["batch", 4] };
+ * ```
+ */
 export interface GraphValueInfo {
   name: string;
   /** False for sequences and maps (e.g. an sklearn ZipMap output). */
@@ -151,7 +207,15 @@ export interface OnnxSessionOptions {
   extra?: Record<string, string>;
 }
 
-/** One external-data file of a model: its path as `model.onnx` refers to it, and its bytes. */
+/**
+ * One external-data file of a model: its path as `model.onnx` refers to it, and its bytes.
+ *
+ * @example
+ * ```ts
+ * import type { ExternalDataFile } from "./types.ts";
+ * const weights: ExternalDataFile = { path: "7a352ddc-e9a0-11f1-9901-02fc00000001", data: new Uint8Array(0) };
+ * ```
+ */
 export interface ExternalDataFile {
   path: string;
   data: Uint8Array;

@@ -10,7 +10,16 @@ import * as ort from "onnxruntime-web";
 import { createOrtSession } from "./_ort_session.ts";
 import type { OnnxBackend } from "./types.ts";
 
-/** Options of {@linkcode webBackend}. */
+/**
+ * Options of {@linkcode webBackend}.
+ *
+ * @example
+ * ```ts
+ * import { webBackend, type WebBackendOptions } from "./web_backend.ts";
+ * const options: WebBackendOptions = { numThreads: 1 };
+ * webBackend(options);
+ * ```
+ */
 export interface WebBackendOptions {
   /** wasm threads; default 1 (multi-threaded ort-web is unreliable in Deno). */
   numThreads?: number;

@@ -16,18 +16,55 @@ import type { LoadedModel } from "./loaded_model.ts";
 import { ModelRegistry, type ModelRegistryOptions } from "./model_registry.ts";
 import type { ModelSlot } from "./model_slot.ts";
 
-/** The MLflow version whose scoring protocol this server follows. */
+/**
+ * The MLflow version whose scoring protocol this server follows.
+ *
+ * @example
+ * ```ts
+ * import { MLFLOW_PROTOCOL_VERSION } from "./app.ts";
+ * MLFLOW_PROTOCOL_VERSION; // "3.6.1.dev0"
+ * ```
+ */
 export const MLFLOW_PROTOCOL_VERSION = "3.6.1.dev0";
 
-/** Default request timeout: MLflow's `MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT` default, 60 s. */
+/**
+ * Default request timeout: MLflow's `MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT` default, 60 s.
+ *
+ * @example
+ * ```ts
+ * import { createApp, DEFAULT_TIMEOUT_MS } from "./app.ts";
+ * createApp({ modelUri: "examples/iris", timeoutMs: DEFAULT_TIMEOUT_MS / 2 });
+ * ```
+ */
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
-/** Default body limit: what MLflow's Docker front (nginx) allows, 100 MB. */
+/**
+ * Default body limit: what MLflow's Docker front (nginx) allows, 100 MB.
+ *
+ * @example
+ * ```ts
+ * import { createApp, DEFAULT_BODY_LIMIT } from "./app.ts";
+ * createApp({ modelUri: "examples/iris", bodyLimit: DEFAULT_BODY_LIMIT / 10 });
+ * ```
+ */
 export const DEFAULT_BODY_LIMIT = 100 * 1024 * 1024;
 
 /**
  * Everything the server is configured with (the CLI and the edge entries map their flags and
  * environment onto this object).
+ *
+ * @example
+ * ```ts
+ * import { type AppOptions, createApp } from "./app.ts";
+ * const options: AppOptions = {
+ *   modelUri: "examples/iris",
+ *   models: { mnist: "s3://models/mnist" },
+ *   timeoutMs: 5_000,
+ *   bodyLimit: 1 << 20,
+ *   memoryBudgetBytes: 512 * 1024 * 1024,
+ * };
+ * createApp(options);
+ * ```
  */
 export interface AppOptions extends ModelRegistryOptions {
   /** The default model, served at `/invocations` (and `/models/default/…`); loaded at start. */
@@ -40,7 +77,18 @@ export interface AppOptions extends ModelRegistryOptions {
   bodyLimit?: number;
 }
 
-/** The Hono app with its models. */
+/**
+ * The Hono app with its models.
+ *
+ * @example
+ * ```ts
+ * import { createApp, type ServingApp } from "./app.ts";
+ * const app: ServingApp = createApp({ modelUri: "examples/iris" });
+ * await app.ready();
+ * console.log(app.registry.get("default")?.state); // "ready"
+ * await app.close();
+ * ```
+ */
 export interface ServingApp extends Hono {
   /** The served models. */
   readonly registry: ModelRegistry;

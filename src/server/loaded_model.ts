@@ -26,7 +26,16 @@ import {
 import { redactUri } from "./_redact.ts";
 import { serializePredictions, toPyJson } from "./serialize.ts";
 
-/** Options of {@linkcode loadModel}. */
+/**
+ * Options of {@linkcode loadModel}.
+ *
+ * @example
+ * ```ts
+ * import { loadModel, type LoadModelOptions } from "./loaded_model.ts";
+ * const options: LoadModelOptions = { backend: "native", selfCheck: true };
+ * await loadModel("examples/iris", options);
+ * ```
+ */
 export interface LoadModelOptions {
   /** `"web"` (default, onnxruntime-web), `"native"` (onnxruntime-node) or a backend object. */
   backend?: OnnxBackend | "web" | "native";
@@ -40,7 +49,15 @@ export interface LoadModelOptions {
   warn?: (message: string) => void;
 }
 
-/** Milliseconds spent in each stage of one prediction (for `Server-Timing`). */
+/**
+ * Milliseconds spent in each stage of one prediction (for `Server-Timing`).
+ *
+ * @example
+ * ```ts
+ * import type { StageTimings } from "./loaded_model.ts";
+ * const t: StageTimings = { parse: 0.02, infer: 0.05, serialize: 0.01 };
+ * ```
+ */
 export interface StageTimings {
   /** Envelope parse and signature enforcement (the wasm core). */
   parse: number;
@@ -50,7 +67,17 @@ export interface StageTimings {
   serialize: number;
 }
 
-/** One prediction as JSON text, with its stage timings. */
+/**
+ * One prediction as JSON text, with its stage timings.
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from "./loaded_model.ts";
+ * const model = await loadModel("examples/iris");
+ * const { text, timings } = await model.invoke('{"inputs": {"sepal length (cm)": 5.1, "sepal width (cm)": 3.5, "petal length (cm)": 1.4, "petal width (cm)": 0.2}}', "application/json");
+ * console.log(text, timings.infer);
+ * ```
+ */
 export interface Invocation {
   text: string;
   timings: StageTimings;
@@ -58,7 +85,16 @@ export interface Invocation {
 
 let sharedWeb: OnnxBackend | undefined;
 
-/** Resolves a backend option to a backend. */
+/**
+ * Resolves a backend option to a backend.
+ *
+ * @example
+ * ```ts
+ * import { resolveBackend } from "./loaded_model.ts";
+ * const backend = await resolveBackend("web");
+ * backend.name; // "web"
+ * ```
+ */
 export async function resolveBackend(backend: LoadModelOptions["backend"]): Promise<OnnxBackend> {
   if (backend === undefined || backend === "web") return sharedWeb ??= webBackend();
   if (backend === "native") return await nativeBackend();

@@ -6,7 +6,16 @@
  */
 import { ModelSlot, type ModelSlotOptions } from "./model_slot.ts";
 
-/** Options of {@linkcode ModelRegistry}. */
+/**
+ * Options of {@linkcode ModelRegistry}.
+ *
+ * @example
+ * ```ts
+ * import { ModelRegistry, type ModelRegistryOptions } from "./model_registry.ts";
+ * const options: ModelRegistryOptions = { memoryBudgetBytes: 256 * 1024 * 1024, backend: "web" };
+ * new ModelRegistry(options);
+ * ```
+ */
 export interface ModelRegistryOptions extends ModelSlotOptions {
   /** Evict least-recently-used models when loaded bundles exceed this many bytes. */
   memoryBudgetBytes?: number;

@@ -13,10 +13,27 @@ import {
   type LoadModelOptions,
 } from "./loaded_model.ts";
 
-/** Where a slot is in its life. */
+/**
+ * Where a slot is in its life.
+ *
+ * @example
+ * ```ts
+ * import { ModelSlot, type SlotState } from "./model_slot.ts";
+ * const state: SlotState = new ModelSlot("iris", "examples/iris").state; // "unloaded"
+ * ```
+ */
 export type SlotState = "unloaded" | "loading" | "ready" | "failed";
 
-/** Options of {@linkcode ModelSlot}. */
+/**
+ * Options of {@linkcode ModelSlot}.
+ *
+ * @example
+ * ```ts
+ * import { ModelSlot, type ModelSlotOptions } from "./model_slot.ts";
+ * const options: ModelSlotOptions = { backend: "web", retryAfterMs: 10_000 };
+ * new ModelSlot("iris", "examples/iris", options);
+ * ```
+ */
 export interface ModelSlotOptions extends LoadModelOptions {
   /** After a failed load, the next request retries only after this long (default 5000 ms). */
   retryAfterMs?: number;
