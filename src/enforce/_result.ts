@@ -1,6 +1,7 @@
 /**
  * Reads the core's result records (layout documented in wasm/src/output.rs) into
- * ValidatedInput objects, copying every buffer out of wasm memory.
+ * ValidatedInput objects. Each record is copied out of wasm memory once, as a whole; the
+ * typed arrays are views into that copy, so they survive later calls into the core.
  *
  * @module
  */
@@ -47,9 +48,9 @@ const FORMATS: ValidatedInput["format"][] = [
 const NONE = 0xffffffff;
 const decoder = new TextDecoder();
 
-type Typed = new (buffer: ArrayBuffer) => ColumnValues;
+type Typed = new (buffer: ArrayBuffer, byteOffset: number, length: number) => ColumnValues;
 
-const TYPED: Partial<Record<NumpyDtype, Typed>> = {
+const TYPED: Partial<Record<NumpyDtype, Typed & { BYTES_PER_ELEMENT: number }>> = {
   bool: Uint8Array,
   int8: Int8Array,
   int16: Int16Array,
@@ -65,13 +66,14 @@ const TYPED: Partial<Record<NumpyDtype, Typed>> = {
   "datetime64[ns]": BigInt64Array,
 };
 
+/** Reads one record from its own copy (an ArrayBuffer starting at the record). */
 class Reader {
-  at: number;
-  // Valid while reading: nothing calls into the core (which could grow memory) meanwhile.
+  at = 0;
   readonly view: DataView;
-  constructor(readonly core: CoreExports, readonly base: number) {
-    this.at = base;
-    this.view = new DataView(core.memory.buffer);
+  readonly bytes: Uint8Array;
+  constructor(readonly buffer: ArrayBuffer) {
+    this.view = new DataView(buffer);
+    this.bytes = new Uint8Array(buffer);
   }
   u32(): number {
     const v = this.view.getUint32(this.at, true);
@@ -80,30 +82,44 @@ class Reader {
   }
   str(): string {
     const len = this.u32();
-    const s = decoder.decode(new Uint8Array(this.core.memory.buffer, this.at, len));
+    const start = this.at;
     this.at += len;
-    return s;
+    if (len <= 32) {
+      // Short names: skip TextDecoder's call overhead when the text is ASCII.
+      let s = "";
+      for (let i = start; i < start + len; i++) {
+        const c = this.bytes[i];
+        if (c >= 0x80) return decoder.decode(this.bytes.subarray(start, start + len));
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return decoder.decode(this.bytes.subarray(start, start + len));
   }
   optStr(): string | null {
-    const len = this.u32();
-    if (len === NONE) return null;
-    this.at -= 4;
+    if (this.view.getUint32(this.at, true) === NONE) {
+      this.at += 4;
+      return null;
+    }
     return this.str();
   }
-  /** A copy of the next `len` bytes as a fresh ArrayBuffer (aligned for any view). */
-  copy(len: number): ArrayBuffer {
-    const ab = (this.core.memory.buffer as ArrayBuffer).slice(this.at, this.at + len);
-    this.at += len;
-    return ab;
+}
+
+/** Copies the record at `ptr` out of wasm memory and releases it in the core. */
+function take(core: CoreExports, ptr: number): Reader {
+  try {
+    const len = new DataView(core.memory.buffer).getUint32(ptr, true);
+    return new Reader((core.memory.buffer as ArrayBuffer).slice(ptr, ptr + len));
+  } finally {
+    (core.free_result as (p: number) => void)(ptr);
   }
 }
 
 /** Throws the MlflowError of an error record; returns a reader positioned after the tag. */
 function open(core: CoreExports, ptr: number): Reader {
-  const r = new Reader(core, ptr);
+  const r = take(core, ptr);
   r.u32(); // total length
-  const tag = r.u32();
-  if (tag === 1) {
+  if (r.u32() === 1) {
     const status = r.u32();
     const code = r.str();
     const message = r.str();
@@ -113,7 +129,7 @@ function open(core: CoreExports, ptr: number): Reader {
 }
 
 /**
- * Reads a `compile` result: the handle, or throws.
+ * Reads a `compile` result: the handle, or throws its MlflowError.
  *
  * @example
  * ```ts
@@ -121,30 +137,31 @@ function open(core: CoreExports, ptr: number): Reader {
  * ```
  */
 export function readHandle(core: CoreExports, ptr: number): number {
-  try {
-    return open(core, ptr).u32();
-  } finally {
-    (core.free_result as (p: number) => void)(ptr);
-  }
+  return open(core, ptr).u32();
 }
 
 function values(r: Reader, dtype: NumpyDtype, count: number): ColumnValues {
   const repr = r.u32();
   if (repr === 0) {
     const len = r.u32();
+    r.at = (r.at + 7) & ~7;
     const Ctor = TYPED[dtype];
     if (!Ctor) throw new MlflowError(`Unexpected raw buffer for dtype ${dtype}`, "INTERNAL_ERROR");
-    return new Ctor(r.copy(len));
+    const out = new Ctor(r.buffer, r.at, len / Ctor.BYTES_PER_ELEMENT);
+    r.at += len;
+    return out;
   }
   if (repr === 1) return JSON.parse(r.str()) as unknown[];
   const dataLen = r.u32();
-  const data = new Uint8Array(r.copy(dataLen));
-  const offsets = new Uint32Array(r.copy((count + 1) * 4));
-  const nulls = new Uint8Array(r.copy(count));
+  const data = r.bytes.slice(r.at, r.at + dataLen);
+  r.at += dataLen;
+  const offsets: number[] = [];
+  for (let i = 0; i <= count; i++) offsets.push(r.u32());
   const out: (Uint8Array | null)[] = new Array(count);
   for (let i = 0; i < count; i++) {
-    out[i] = nulls[i] ? null : data.subarray(offsets[i], offsets[i + 1]);
+    out[i] = r.bytes[r.at + i] ? null : data.subarray(offsets[i], offsets[i + 1]);
   }
+  r.at += count;
   return out;
 }
 
@@ -157,31 +174,27 @@ function values(r: Reader, dtype: NumpyDtype, count: number): ColumnValues {
  * ```
  */
 export function readValidated(core: CoreExports, ptr: number): ValidatedInput {
-  try {
-    const r = open(core, ptr);
-    const kind = r.u32() === 0 ? "columns" : "tensors";
-    const format = FORMATS[r.u32()] ?? "inputs";
-    const rows = r.u32();
-    const paramsText = r.optStr();
-    const n = r.u32();
-    const columns: ValidatedColumn[] = [];
-    const tensors: ValidatedTensor[] = [];
-    for (let i = 0; i < n; i++) {
-      const name = r.optStr();
-      const dtype = DTYPES[r.u32()] ?? "object";
-      const rank = r.u32();
-      const shape: number[] = [];
-      for (let k = 0; k < rank; k++) shape.push(r.u32());
-      const count = r.u32();
-      const vals = values(r, dtype, count);
-      if (kind === "columns") columns.push({ name: name ?? String(i), dtype, values: vals });
-      else tensors.push({ name, dtype, shape, values: vals });
-    }
-    const params = paramsText === null ? null : JSON.parse(paramsText) as Record<string, unknown>;
-    return new Validated(kind, columns, tensors, params, format, rows);
-  } finally {
-    (core.free_result as (p: number) => void)(ptr);
+  const r = open(core, ptr);
+  const kind = r.u32() === 0 ? "columns" : "tensors";
+  const format = FORMATS[r.u32()] ?? "inputs";
+  const rows = r.u32();
+  const paramsText = r.optStr();
+  const n = r.u32();
+  const columns: ValidatedColumn[] = [];
+  const tensors: ValidatedTensor[] = [];
+  for (let i = 0; i < n; i++) {
+    const name = r.optStr();
+    const dtype = DTYPES[r.u32()] ?? "object";
+    const rank = r.u32();
+    const shape: number[] = [];
+    for (let k = 0; k < rank; k++) shape.push(r.u32());
+    const count = r.u32();
+    const vals = values(r, dtype, count);
+    if (kind === "columns") columns.push({ name: name ?? String(i), dtype, values: vals });
+    else tensors.push({ name, dtype, shape, values: vals });
   }
+  const params = paramsText === null ? null : JSON.parse(paramsText) as Record<string, unknown>;
+  return new Validated(kind, columns, tensors, params, format, rows);
 }
 
 function isoFromNs(ns: bigint): string | null {

@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "a0db9d708cac8eca9cea3d8afef2bdc478c5ade4038f3f44ce4dd9ec9caea0e9";
+export const WASM_SOURCE_HASH = "3d662636cf7a07d70f88c97d93c872f011b9d0a0ccdc820feef26ca1e8942bc8";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "a0db9d708cac8eca9cea3d8afef2bdc478c5ade4038f3f4
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "b23231225e97b81f86b1052c0b4cb133707f904678a4045141c569da28965562";
+export const WASM_SHA256 = "34729ad76d53de0b8354a7236d4726c197f04ddafd40cfddca73cb9ed3291db9";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "b23231225e97b81f86b1052c0b4cb133707f904678a4045141c5
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 304599;
+export const WASM_BYTE_SIZE = 305356;

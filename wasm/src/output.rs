@@ -7,7 +7,7 @@
 //!        u32 entry count, then per entry:
 //!        opt-str name, u32 dtype code, u32 rank, rank x u32 dims, u32 element count,
 //!        u32 repr (0 raw little-endian values, 1 JSON array text, 2 byte strings),
-//!        raw:   u32 byte length + bytes
+//!        raw:   u32 byte length, zero padding to a multiple of 8 from the record start, bytes
 //!        json:  str
 //!        bytes: u32 data length + data, (count+1) x u32 offsets, count x u8 null flags
 //! ```
@@ -83,6 +83,11 @@ macro_rules! raw {
     ($w:expr, $v:expr, $size:expr) => {{
         $w.u32(0);
         $w.u32($v.len() * $size);
+        // Values start 8-aligned from the record's start, so the host can view them in place
+        // in its one copy of the record.
+        while $w.0.len() % 8 != 0 {
+            $w.0.push(0);
+        }
         $w.0.reserve($v.len() * $size);
         #[cfg(target_endian = "little")]
         {
