@@ -1,11 +1,20 @@
 // Request deadlines without a timer per request: every request of a route has the same time
 // limit, so deadlines arrive in order and one coarse interval timer expires them from the front
 // of a queue. A deadline fires between `ms` and `ms + tick` after it was set.
+//
+// Cloudflare Workers tie timers to the request that created them (a shared interval would die
+// with its request), so there every request gets its own timer.
 
 /** What a request's work checks to learn that its deadline has passed. */
 export interface Deadline {
   readonly aborted: boolean;
   readonly reason: unknown;
+}
+
+/** A scheduled deadline. */
+export interface DeadlineHandle {
+  /** Marks the request finished; false when its deadline has already fired. */
+  finish(): boolean;
 }
 
 interface Entry {
@@ -14,24 +23,50 @@ interface Entry {
   expire: () => void;
 }
 
+const PER_REQUEST_TIMERS = (globalThis as { navigator?: { userAgent?: string } }).navigator
+  ?.userAgent === "Cloudflare-Workers";
+
 export class DeadlineQueue {
   readonly ms: number;
   #tick: number;
   #queue: Entry[] = [];
   #head = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #perRequest: boolean;
 
-  constructor(ms: number) {
+  constructor(ms: number, perRequestTimers = PER_REQUEST_TIMERS) {
     this.ms = ms;
     this.#tick = Math.max(5, Math.min(100, Math.floor(ms / 10)));
+    this.#perRequest = perRequestTimers;
   }
 
-  /** Schedules `expire` for `ms` from now; set `done` on the result to cancel it. */
-  add(expire: () => void): { done: boolean } {
+  /** Schedules `expire` for `ms` from now. */
+  add(expire: () => void): DeadlineHandle {
     const entry: Entry = { at: performance.now() + this.ms, done: false, expire };
+    if (this.#perRequest) {
+      const timer = setTimeout(() => {
+        if (entry.done) return;
+        entry.done = true;
+        expire();
+      }, this.ms);
+      return {
+        finish() {
+          if (entry.done) return false;
+          entry.done = true;
+          clearTimeout(timer);
+          return true;
+        },
+      };
+    }
     this.#queue.push(entry);
     this.#timer ??= setInterval(() => this.#expire(), this.#tick);
-    return entry;
+    return {
+      finish() {
+        if (entry.done) return false;
+        entry.done = true;
+        return true;
+      },
+    };
   }
 
   #expire(): void {

@@ -116,14 +116,10 @@ function deadline(ms: number): MiddlewareHandler<Env> {
       });
       next().then(
         () => {
-          if (entry.done) return;
-          entry.done = true;
-          resolve();
+          if (entry.finish()) resolve();
         },
         (err) => {
-          if (entry.done) return;
-          entry.done = true;
-          reject(err);
+          if (entry.finish()) reject(err);
         },
       );
     });
