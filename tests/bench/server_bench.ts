@@ -186,6 +186,15 @@ async function overhead(backendName: "web" | "native", rows: number) {
   return { bare, full };
 }
 
+/** The 1-minute load average (Linux), to show how busy the machine was. */
+async function loadAverage(): Promise<string> {
+  try {
+    return (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
+  } catch {
+    return "n/a";
+  }
+}
+
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 
 /** Runs the suite and prints markdown tables. */
@@ -193,6 +202,7 @@ export async function run(args: string[] = []): Promise<void> {
   const duration = Number(args.find((a) => a.startsWith("--duration="))?.split("=")[1] ?? 5);
   const backends = (args.find((a) => a.startsWith("--backends="))?.split("=")[1] ?? "web,native")
     .split(",") as ("web" | "native")[];
+  const loadAvgBefore = await loadAverage();
   const load: string[] = [];
   const cold: string[] = [];
   const over: string[] = [];
@@ -222,6 +232,10 @@ export async function run(args: string[] = []): Promise<void> {
       );
     }
   }
+  console.log(
+    `Machine load average (1 min) before the runs: ${loadAvgBefore}, after: ${await loadAverage()} ` +
+      `(on ${navigator.hardwareConcurrency} cores; other work on the machine lowers requests/s).\n`,
+  );
   console.log(
     `wrk -t2 -d${duration}s --latency, POST /invocations (iris, dataframe_split), server: \`src/cli.ts serve\` in its own process on 127.0.0.1. Server CPU per request (user + system time of the server process / requests) is the figure least disturbed by other load on the machine.\n`,
   );
