@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "3d662636cf7a07d70f88c97d93c872f011b9d0a0ccdc820feef26ca1e8942bc8";
+export const WASM_SOURCE_HASH = "80a98d502b3081b9d863e229c6f7b6f8b84028a42ebd58ac1323d5de3d196fb8";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "3d662636cf7a07d70f88c97d93c872f011b9d0a0ccdc820
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "34729ad76d53de0b8354a7236d4726c197f04ddafd40cfddca73cb9ed3291db9";
+export const WASM_SHA256 = "39380965d4e7a986ab9b9ee5913d897a94577a815ec94f99d839fdec9a0f3241";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "34729ad76d53de0b8354a7236d4726c197f04ddafd40cfddca73
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 305356;
+export const WASM_BYTE_SIZE = 305657;

@@ -648,7 +648,7 @@ fn tensor(sig: &Compiled, spec: &TensorSpec, s: &mut Scan) -> Option<Entry> {
         .shape
         .iter()
         .zip(shape.iter())
-        .all(|(w, d)| *w == -1 || *w as usize == *d)
+        .all(|(w, d)| *w == -1 || *w == *d as i64)
     {
         return None;
     }

@@ -161,7 +161,7 @@ pub fn check_shape(spec: &TensorSpec, shape: &[usize], problems: &mut Problems) 
             .shape
             .iter()
             .zip(shape.iter())
-            .all(|(s, d)| *s == -1 || *s as usize == *d);
+            .all(|(s, d)| *s == -1 || *s == *d as i64);
     if !ok {
         let who = match &spec.name {
             Some(n) => format!(" for input '{}'", n),
@@ -283,7 +283,27 @@ fn column_tensor(
         };
         (shape, cells.to_vec())
     } else {
-        let per_row: usize = spec.shape.iter().skip(1).map(|d| *d as usize).product();
+        let per_row = spec.shape.iter().skip(1).try_fold(1usize, |acc, d| {
+            usize::try_from(*d)
+                .ok()
+                .and_then(|d| acc.checked_mul(d))
+                .filter(|p| *p <= max)
+        });
+        let per_row = match per_row {
+            Some(p) => p,
+            None => {
+                problems.push(
+                    Code::BadRequest,
+                    format!(
+                        "Invalid input. The tensor shape {} of input {} has more than {} elements per row",
+                        shape_repr(&spec.shape),
+                        name,
+                        max
+                    ),
+                );
+                return None;
+            }
+        };
         let mut leaves = Vec::with_capacity(rows.saturating_mul(per_row).min(max));
         for v in cells {
             let ok = match flatten(v, max) {
