@@ -4,13 +4,14 @@
  * The same Hono app as `deno task serve`, served by `Bun.serve`. Settings come from the
  * environment: `MODEL_URI` (a directory, `s3://…`, `models:/…`, …; default the iris example),
  * `HOST` (default 127.0.0.1), `PORT` (default 5000; 0 picks a free port) and the store's
- * variables (`AWS_*`, `MLFLOW_S3_ENDPOINT_URL`, `MLFLOW_TRACKING_URI`, …).
+ * variables (`AWS_*`, `MLFLOW_S3_ENDPOINT_URL`, `MLFLOW_TRACKING_URI`, …) and the serving
+ * settings of `deno task serve` (`MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT`, …).
  *
  * @module
  */
 import { createApp } from "../../src/server/mod.ts";
 import { initEnforce } from "../../src/enforce/mod.ts";
-import { storeOptionsFromEnv } from "../../src/store/mod.ts";
+import { appOptionsFromEnv, EXAMPLE_MODEL } from "../../src/cli.ts";
 import { coreWasmPath } from "./_wasm_paths.js";
 
 /** The part of Bun's global API this server uses (Deno type-checks this file too). */
@@ -25,10 +26,11 @@ declare const Bun: {
 };
 
 const env = Bun.env;
-const modelUri = env.MODEL_URI ?? new URL("../iris", import.meta.url).pathname;
+const modelUri = env.MODEL_URI || EXAMPLE_MODEL;
 
 await initEnforce(new Uint8Array(await Bun.file(coreWasmPath).arrayBuffer()));
-const app = createApp({ modelUri, store: storeOptionsFromEnv(env) });
+// The same environment mapping as `deno task serve` (timeouts, body limit, backend, store).
+const app = createApp(appOptionsFromEnv(env));
 
 const server = Bun.serve({
   hostname: env.HOST ?? "127.0.0.1",

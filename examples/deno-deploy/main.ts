@@ -5,13 +5,14 @@
  * environment variables: `MODEL_URI` (e.g. `s3://my-bucket/models/iris`, `models:/iris/3`),
  * the S3 credentials `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_REGION` (and
  * `MLFLOW_S3_ENDPOINT_URL` or `AWS_ENDPOINT_URL` for R2, MinIO, ...), `MLFLOW_TRACKING_URI` and
- * `MLFLOW_TRACKING_TOKEN` for registry URIs. Locally: `deno run -A examples/deno-deploy/main.ts`
+ * `MLFLOW_TRACKING_TOKEN` for registry URIs, and the serving settings of `deno task serve`
+ * (`MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT`, `MLFLOW_EDGE_BACKEND=native`, ...). Locally: `deno run -A examples/deno-deploy/main.ts`
  * (`HOST`, `PORT` choose the address; Deno Deploy routes traffic to `Deno.serve` itself).
  *
  * @module
  */
 import { createApp } from "../../src/server/mod.ts";
-import { storeOptionsFromEnv } from "../../src/store/mod.ts";
+import { appOptionsFromEnv } from "../../src/cli.ts";
 
 const env = Deno.env.toObject();
 const modelUri = env.MODEL_URI;
@@ -20,7 +21,8 @@ if (!modelUri) {
   Deno.exit(1);
 }
 
-const app = createApp({ modelUri, store: storeOptionsFromEnv(env) });
+// The same environment mapping as `deno task serve` (timeouts, body limit, backend, store).
+const app = createApp(appOptionsFromEnv(env));
 
 Deno.serve({
   hostname: env.HOST,
