@@ -97,12 +97,18 @@ const registry = new FinalizationRegistry<{ core: CoreExports; handle: number }>
 class Compiled implements CompiledSignature {
   #core: CoreExports | null;
   #handle: number;
+  #freed = false;
+  #restarting: Promise<void> | null = null;
+  readonly #texts: SignatureTexts;
+  readonly #limits: EnforceLimits;
   readonly #maxBody: number;
   readonly #token = {};
 
-  constructor(core: CoreExports, handle: number, limits: EnforceLimits) {
+  constructor(core: CoreExports, handle: number, texts: SignatureTexts, limits: EnforceLimits) {
     this.#core = core;
     this.#handle = handle;
+    this.#texts = texts;
+    this.#limits = limits;
     this.#maxBody = limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     registry.register(this, { core, handle }, this.#token);
   }
@@ -110,15 +116,22 @@ class Compiled implements CompiledSignature {
   validate(body: string | Uint8Array, contentType: string): ValidatedInput {
     const core = this.#core;
     if (!core) {
+      if (this.#freed) {
+        throw new MlflowError(
+          "This compiled signature was freed; compile it again",
+          "INTERNAL_ERROR",
+        );
+      }
       throw new MlflowError(
-        "This compiled signature was freed; compile it again",
-        "INTERNAL_ERROR",
+        "The request validator is restarting after an internal failure; retry shortly",
+        "TEMPORARILY_UNAVAILABLE",
       );
     }
     const format = bodyFormat(contentType);
     const size = typeof body === "string" ? body.length : body.byteLength;
     if (size > this.#maxBody) this.#tooLarge(size);
     const block = typeof body === "string" ? copyInString(core, body) : copyIn(core, body);
+    let trapped = false;
     try {
       if (block.len > this.#maxBody) this.#tooLarge(block.len);
       const ptr =
@@ -126,15 +139,41 @@ class Compiled implements CompiledSignature {
       return readValidated(core, ptr);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
-        // A trap leaves the instance in an unknown state: drop it and this handle with it.
-        discardCore();
-        this.#core = null;
+        trapped = true;
+        this.#restart();
         throw new MlflowError(`The request validator failed: ${e.message}`, "INTERNAL_ERROR");
       }
       throw e;
     } finally {
-      if (this.#core) freeBlock(core, block);
+      if (!trapped) freeBlock(core, block);
     }
+  }
+
+  /**
+   * A trap (e.g. memory exhausted) leaves the instance in an unknown state: drop it, and
+   * compile this signature again in a fresh one in the background.
+   */
+  #restart(): void {
+    discardCore();
+    registry.unregister(this.#token);
+    this.#core = null;
+    this.#restarting ??= (async () => {
+      try {
+        const core = await instantiateCore();
+        const handle = callCompile(core, this.#texts, this.#limits);
+        if (this.#freed) {
+          (core.free_signature as (h: number) => void)(handle);
+          return;
+        }
+        this.#core = core;
+        this.#handle = handle;
+        registry.register(this, { core, handle }, this.#token);
+      } catch {
+        // Stays unavailable; the next trap-free load of the model recovers.
+      } finally {
+        this.#restarting = null;
+      }
+    })();
   }
 
   #tooLarge(size: number): never {
@@ -146,6 +185,7 @@ class Compiled implements CompiledSignature {
   }
 
   free(): void {
+    this.#freed = true;
     if (this.#core) {
       registry.unregister(this.#token);
       (this.#core.free_signature as (h: number) => void)(this.#handle);
@@ -173,6 +213,7 @@ export async function compileSignature(
   limits: EnforceLimits = {},
 ): Promise<CompiledSignature> {
   const core = await instantiateCore();
-  const handle = callCompile(core, signatureTexts(signature), limits);
-  return new Compiled(core, handle, limits);
+  const texts = signatureTexts(signature);
+  const handle = callCompile(core, texts, limits);
+  return new Compiled(core, handle, texts, limits);
 }

@@ -81,6 +81,7 @@ export async function validateRequest(
   try {
     return sig.validate(body, contentType);
   } catch (e) {
+    // After a trap the core is replaced: compile afresh on the next call.
     if ((e as { errorCode?: string }).errorCode === "INTERNAL_ERROR") cache.clear();
     throw e;
   }
