@@ -82,7 +82,9 @@ predict options:
       --backend web|native  as for serve
 
 Stores read AWS_*, MLFLOW_S3_ENDPOINT_URL, AWS_ENDPOINT_URL and MLFLOW_TRACKING_* as MLflow does.
-SIGHUP reloads every loaded model from its URI (e.g. a new version behind models:/name@alias).`;
+SIGHUP reloads every loaded model from its URI (e.g. a new version behind models:/name@alias).
+With MLFLOW_EDGE_ADMIN_TOKEN set, POST /models/NAME/reload (Authorization: Bearer TOKEN, optional
+body {"uri": "..."}) reloads one model.`;
 
 function usageError(message: string): never {
   throw new MlflowError(`${message}\n\n${USAGE}`, "INVALID_PARAMETER_VALUE");
@@ -130,6 +132,7 @@ export function appOptionsFromEnv(env: Record<string, string | undefined>): AppO
     bodyLimit: positiveNumber(env.MLFLOW_EDGE_BODY_LIMIT, "MLFLOW_EDGE_BODY_LIMIT") ??
       DEFAULT_BODY_LIMIT,
     memoryBudgetBytes: positiveNumber(env.MLFLOW_EDGE_MEMORY_BUDGET, "MLFLOW_EDGE_MEMORY_BUDGET"),
+    adminToken: env.MLFLOW_EDGE_ADMIN_TOKEN || undefined,
     store: storeOptionsFromEnv(env),
   };
 }

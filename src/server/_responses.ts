@@ -20,6 +20,7 @@ export function errorBody(err: MlflowError): string {
 export function errorResponse(err: unknown, log: (message: string) => void): Response {
   let e: MlflowError;
   if (err instanceof MlflowError) e = err;
+  else if (err instanceof HTTPException && err.res) return err.getResponse();
   else if (err instanceof HTTPException && err.status === 413) {
     e = new MlflowError("The request body is too large.", "BAD_REQUEST", 413);
   } else if (err instanceof HTTPException && err.status < 500) {

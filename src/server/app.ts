@@ -5,6 +5,7 @@
  * @module
  */
 import { Hono, type MiddlewareHandler } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { setMetric, timing } from "hono/timing";
@@ -75,6 +76,11 @@ export interface AppOptions extends ModelRegistryOptions {
   timeoutMs?: number;
   /** Largest accepted request body in bytes (default 100 MB); over it, 413. */
   bodyLimit?: number;
+  /**
+   * Enables `POST /models/{name}/reload` for callers presenting `Authorization: Bearer <token>`;
+   * without a token there is no reload endpoint.
+   */
+  adminToken?: string;
 }
 
 /**
@@ -303,6 +309,57 @@ export function createApp(options: AppOptions = {}): ServingApp {
     limit,
     (c) => invoke(c, named(c.req.param("name"))),
   );
+
+  if (options.adminToken) {
+    const refusal = (code: string, message: string) => ({ error_code: code, message });
+    const admin = bearerAuth({
+      token: options.adminToken,
+      noAuthenticationHeaderMessage: refusal(
+        "UNAUTHENTICATED",
+        "This endpoint needs an Authorization: Bearer <token> header.",
+      ),
+      invalidAuthenticationHeaderMessage: refusal(
+        "BAD_REQUEST",
+        'The Authorization header must be "Bearer <token>".',
+      ),
+      invalidTokenMessage: refusal("PERMISSION_DENIED", "The bearer token is not valid."),
+    });
+    const smallBody = bodyLimit({
+      maxSize: 64 * 1024,
+      onError: () => {
+        throw new MlflowError("A reload request body is at most 64 KiB.", "BAD_REQUEST", 413);
+      },
+    });
+    // Loads the named model again (from its URI, or from {"uri": …}) and swaps it in once
+    // ready; requests in flight finish on the old version. A failed load keeps the old one.
+    app.post("/models/:name/reload", admin, smallBody, async (c) => {
+      const slot = named(c.req.param("name"));
+      let uri = slot.uri;
+      const text = (await c.req.text()).trim();
+      if (text) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new MlflowError(
+            'The reload body must be JSON: {"uri": "<model URI>"}.',
+            "BAD_REQUEST",
+          );
+        }
+        const next = (parsed as { uri?: unknown } | null)?.uri;
+        if (typeof next !== "string" || next === "") {
+          throw new MlflowError('The reload body must be {"uri": "<model URI>"}.', "BAD_REQUEST");
+        }
+        uri = next;
+      }
+      await slot.reload(uri);
+      return c.body(
+        JSON.stringify({ name: slot.name, uri: redactUri(slot.uri), state: slot.state }),
+        200,
+        JSON_HEADERS,
+      );
+    });
+  }
 
   return Object.assign(app, {
     registry,

@@ -41,8 +41,10 @@ Deno.test("serve reads MLflow's environment variables when no flag is given", as
     MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT: "7",
     MLFLOW_EDGE_BODY_LIMIT: "2048",
     MLFLOW_EDGE_BACKEND: "native",
+    MLFLOW_EDGE_ADMIN_TOKEN: "t0ken",
   });
   assert.equal(config.app.modelUri, "s3://bucket/model");
+  assert.equal(config.app.adminToken, "t0ken");
   assert.equal(config.host, "0.0.0.0");
   assert.equal(config.port, 8000);
   assert.equal(config.app.timeoutMs, 7000);

@@ -205,3 +205,50 @@ Deno.test("model URIs are listed and reported without credentials", async () => 
     await app.close();
   }
 });
+
+Deno.test("POST /models/{name}/reload needs the admin token and swaps in a new version", async () => {
+  const v2 = await Deno.makeTempDir();
+  await copy(bundlePath("iris_mlp_onnx"), v2);
+  const app = createApp({
+    models: { iris: bundlePath("iris_mlp_onnx") },
+    adminToken: "s3cret-token",
+    log: () => {},
+  });
+  const server = serveOnFreePort(app.fetch);
+  const reload = (headers: Record<string, string>, body?: string) =>
+    fetch(`${server.url}/models/iris/reload`, { method: "POST", headers, body });
+  try {
+    const anonymous = await reload({});
+    assert.equal(anonymous.status, 401);
+    assert.equal((await anonymous.json()).error_code, "UNAUTHENTICATED");
+    const wrong = await reload({ Authorization: "Bearer nope" });
+    assert.equal(wrong.status, 401);
+    assert.equal((await wrong.json()).error_code, "PERMISSION_DENIED");
+    const auth = { Authorization: "Bearer s3cret-token" };
+    const ok = await reload(auth, JSON.stringify({ uri: v2 }));
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { name: "iris", uri: v2, state: "ready" });
+    assert.equal(app.registry.get("iris")!.uri, v2);
+    const served = await post(`${server.url}/models/iris/invocations`, IRIS_ROW);
+    assert.equal(await served.text(), IRIS_ANSWER);
+    const bad = await reload(auth, JSON.stringify({ uri: bundlePath("iris_mlp_pytorch") }));
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json()).message, /flavor "pytorch"/);
+    assert.equal(app.registry.get("iris")!.uri, v2);
+    const garbage = await reload(auth, "{not json");
+    assert.equal(garbage.status, 400);
+    await garbage.body?.cancel();
+  } finally {
+    await server.close();
+    await app.close();
+    await Deno.remove(v2, { recursive: true });
+  }
+});
+
+Deno.test("without an admin token there is no reload endpoint", async () => {
+  const app = createApp({ models: { iris: bundlePath("iris_mlp_onnx") }, log: () => {} });
+  const res = await app.request("/models/iris/reload", { method: "POST" });
+  assert.equal(res.status, 404);
+  assert.equal((await res.json()).error_code, "ENDPOINT_NOT_FOUND");
+  await app.close();
+});
