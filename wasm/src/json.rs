@@ -149,14 +149,6 @@ fn read8(b: &[u8], i: usize) -> u64 {
     unsafe { u64::from_le(std::ptr::read_unaligned(b.as_ptr().add(i) as *const u64)) }
 }
 
-/// True when all eight bytes of `v` are ASCII digits.
-#[inline(always)]
-fn all_digits8(v: u64) -> bool {
-    (v.wrapping_add(0x4646_4646_4646_4646) | v.wrapping_sub(0x3030_3030_3030_3030))
-        & 0x8080_8080_8080_8080
-        == 0
-}
-
 /// The value of eight ASCII digits read little-endian (first digit most significant).
 #[inline(always)]
 fn value8(v: u64) -> u64 {
@@ -171,10 +163,34 @@ fn value8(v: u64) -> u64 {
         >> 32
 }
 
+/// High bit set in each byte of `v` that is not an ASCII digit. Exact for the lowest such byte
+/// (the only one the callers use): bytes below it are digits, so no carry or borrow reaches it.
+#[inline(always)]
+fn non_digits8(v: u64) -> u64 {
+    (v.wrapping_add(0x4646_4646_4646_4646) | v.wrapping_sub(0x3030_3030_3030_3030))
+        & 0x8080_8080_8080_8080
+}
+
+const POW10_U64: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
 /// Skips ASCII digits from `i`, eight at a time where it can.
 #[inline(always)]
 fn skip_digits(b: &[u8], mut i: usize) -> usize {
-    while i + 8 <= b.len() && all_digits8(read8(b, i)) {
+    while i + 8 <= b.len() {
+        let m = non_digits8(read8(b, i));
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
         i += 8;
     }
     while i < b.len() && b[i].is_ascii_digit() {
@@ -184,16 +200,36 @@ fn skip_digits(b: &[u8], mut i: usize) -> usize {
 }
 
 /// Reads digits from `i` into `w` (wrapping: the caller bounds the count): the new `w` and
-/// the position after the digits.
+/// the position after the digits. Whole words of eight digits go through [`value8`]; a
+/// shorter run at the end of a word is shifted up behind '0' padding and does too.
 #[inline(always)]
 fn take_digits(b: &[u8], mut i: usize, mut w: u64) -> (u64, usize) {
     while i + 8 <= b.len() {
-        let chunk = read8(b, i);
-        if !all_digits8(chunk) {
-            break;
+        let v = read8(b, i);
+        let m = non_digits8(v);
+        if m == 0 {
+            w = w.wrapping_mul(100_000_000).wrapping_add(value8(v));
+            i += 8;
+            continue;
         }
-        w = w.wrapping_mul(100_000_000).wrapping_add(value8(chunk));
-        i += 8;
+        let k = (m.trailing_zeros() / 8) as usize; // digits before the first non-digit
+        if k > 0 {
+            let padded = (v << ((8 - k) * 8)) | (0x3030_3030_3030_3030 >> (k * 8));
+            w = w.wrapping_mul(POW10_U64[k]).wrapping_add(value8(padded));
+        }
+        return (w, i + k);
+    }
+    if i < b.len() && b.len() >= 8 {
+        // Fewer than eight bytes left: read the last word of the input and shift the consumed
+        // bytes out; the zero bytes shifted in stop the run like any non-digit.
+        let rest = b.len() - i;
+        let v = read8(b, b.len() - 8) >> ((8 - rest) * 8);
+        let k = (non_digits8(v).trailing_zeros() / 8) as usize;
+        if k > 0 {
+            let padded = (v << ((8 - k) * 8)) | (0x3030_3030_3030_3030 >> (k * 8));
+            w = w.wrapping_mul(POW10_U64[k]).wrapping_add(value8(padded));
+        }
+        return (w, i + k);
     }
     while i < b.len() {
         let d = b[i].wrapping_sub(b'0');
