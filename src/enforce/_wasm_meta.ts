@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "80a98d502b3081b9d863e229c6f7b6f8b84028a42ebd58ac1323d5de3d196fb8";
+export const WASM_SOURCE_HASH = "eca7ceade1339e415f6781e3fa2c17dbbcfdd587f05e74adca6752fd9ffc466d";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "80a98d502b3081b9d863e229c6f7b6f8b84028a42ebd58a
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "39380965d4e7a986ab9b9ee5913d897a94577a815ec94f99d839fdec9a0f3241";
+export const WASM_SHA256 = "f68033b3674879271844aa0fd0d9c24888186332bc37958dabd1c0472a226a2d";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "39380965d4e7a986ab9b9ee5913d897a94577a815ec94f99d839
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 305657;
+export const WASM_BYTE_SIZE = 306528;
