@@ -16,7 +16,7 @@
  */
 import { Miniflare } from "miniflare";
 import { buildWorker, type WorkerBuild } from "../../examples/cloudflare-workers/build.ts";
-import { readTree } from "../runtimes/_workerd.ts";
+import { listeningPid, readTree, vmRssMb } from "../runtimes/_workerd.ts";
 import { bundlePath, goldenCases, requestBody } from "../runtimes/_golden.ts";
 import { onPath, startServer } from "../runtimes/_process.ts";
 
@@ -187,27 +187,6 @@ async function workerdRuntime(build: WorkerBuild, persist: string): Promise<Runt
   return { runtime: "workerd (miniflare)", cold, listen, iris, mnist, rss: {} };
 }
 
-/** workerd processes started by this process. */
-function workerdPids(): number[] {
-  const out: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      const m = /^\d+ \((.*)\) \S (\d+)/.exec(stat);
-      if (m && m[1].startsWith("workerd") && Number(m[2]) === Deno.pid) out.push(Number(e.name));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
-}
-
-function vmRssMb(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]) / 1024;
-}
-
 async function settledRss(pid: number): Promise<number> {
   await new Promise((r) => setTimeout(r, 300));
   return vmRssMb(pid);
@@ -243,8 +222,9 @@ async function workerdMemory(memoryBuild: WorkerBuild, persist: string): Promise
         r2Persist: persist,
       });
     try {
-      const origin = (await mf.ready).origin;
-      const [pid] = workerdPids();
+      const url = await mf.ready;
+      const origin = url.origin;
+      const pid = listeningPid(url)!;
       const idle = await settledRss(pid);
       const probe = p ?? { contentType: "application/json", body: IRIS.body };
       const send: Send = p === null

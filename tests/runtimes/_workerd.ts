@@ -91,3 +91,58 @@ export async function readTree(
   }
   return out.sort(([a], [b]) => a.localeCompare(b));
 }
+
+/**
+ * The pid of the process listening on `url`'s port (the workerd behind a Miniflare instance),
+ * found through /proc/net/tcp and the processes' socket fds. Linux only; undefined elsewhere.
+ * Parent pids would not do: parallel test modules share one Deno process.
+ *
+ * @example
+ * ```ts ignore
+ * const pid = listeningPid(await mf.ready);
+ * ```
+ */
+export function listeningPid(url: URL): number | undefined {
+  const port = Number(url.port).toString(16).toUpperCase().padStart(4, "0");
+  const inodes = new Set<string>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = Deno.readTextFileSync(table);
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is f[1] ("0100007F:1F90"), state f[3] ("0A" = LISTEN), inode f[9].
+      if (f.length > 9 && f[1].endsWith(`:${port}`) && f[3] === "0A") inodes.add(f[9]);
+    }
+  }
+  if (inodes.size === 0) return undefined;
+  for (const proc of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(proc.name)) continue;
+    try {
+      for (const fd of Deno.readDirSync(`/proc/${proc.name}/fd`)) {
+        const target = Deno.readLinkSync(`/proc/${proc.name}/fd/${fd.name}`);
+        const m = /^socket:\[(\d+)\]$/.exec(target);
+        if (m && inodes.has(m[1])) return Number(proc.name);
+      }
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Resident memory of a process in MB (VmRSS from /proc/<pid>/status).
+ *
+ * @example
+ * ```ts ignore
+ * console.log(vmRssMb(Deno.pid));
+ * ```
+ */
+export function vmRssMb(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]) / 1024;
+}
