@@ -10,6 +10,11 @@
 //! objects are collected on a shared scratch stack and moved into exactly-sized `Vec`s when they
 //! close. The parser is iterative, so nesting costs heap, not call stack; depth, element count
 //! and string length are bounded by [`Limits`].
+//!
+//! Code that scans a body itself (to write typed buffers without a tree) can share the number
+//! handling: [`scan_number`] lexes and decomposes a number eight digits at a time, and its
+//! `to_f64`/`to_i64` (or [`decimal_to_f64`]) convert exactly as [`Num`] does, without falling
+//! back to `str::parse` for the 16-17 digit doubles Python's `repr` writes.
 
 use std::borrow::Cow;
 use std::fmt;
