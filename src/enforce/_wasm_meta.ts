@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "eca7ceade1339e415f6781e3fa2c17dbbcfdd587f05e74adca6752fd9ffc466d";
+export const WASM_SOURCE_HASH = "925a1a9a00ad8ab8c1e1eb1fc9d854c51cbb06b94865c9782f5b5fe1f66f9ef9";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "eca7ceade1339e415f6781e3fa2c17dbbcfdd587f05e74a
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "f68033b3674879271844aa0fd0d9c24888186332bc37958dabd1c0472a226a2d";
+export const WASM_SHA256 = "28f6966d876d8b77f5592ce02726d9f9422f7205f9a9a17010d48b7f90d7e014";
 
 /**
  * Size of the committed wasm file in bytes.
