@@ -15,3 +15,14 @@ Deno.test("the package exports its library surface from mod.ts", async () => {
   const mod = await import("../mod.ts");
   assert.equal(typeof mod.MlflowError, "function");
 });
+
+Deno.test("the example model is byte-identical to the MLflow-written fixture bundle", async () => {
+  const example = new URL("../examples/iris/", import.meta.url);
+  const fixture = new URL("./fixtures/mlflow-bundles/iris_mlp_onnx/", import.meta.url);
+  for await (const entry of Deno.readDir(example)) {
+    if (entry.name === "README.md") continue;
+    const got = await Deno.readFile(new URL(entry.name, example));
+    const want = await Deno.readFile(new URL(entry.name, fixture));
+    assert.deepEqual(got, want, `examples/iris/${entry.name} differs from the fixture`);
+  }
+});
