@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "925a1a9a00ad8ab8c1e1eb1fc9d854c51cbb06b94865c9782f5b5fe1f66f9ef9";
+export const WASM_SOURCE_HASH = "840e572126c70a8eebbed2f506feb9926b7b284aec39234ba6f99ec97a608f60";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "925a1a9a00ad8ab8c1e1eb1fc9d854c51cbb06b94865c97
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "28f6966d876d8b77f5592ce02726d9f9422f7205f9a9a17010d48b7f90d7e014";
+export const WASM_SHA256 = "03d8696aa3d312083917a5502b062c39b3ff2af9be0894b0b21d79f159a1103e";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "28f6966d876d8b77f5592ce02726d9f9422f7205f9a9a17010d4
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 306528;
+export const WASM_BYTE_SIZE = 305860;

@@ -79,6 +79,21 @@ impl<'a> Scan<'a> {
     fn string(&mut self) -> Option<(usize, usize)> {
         self.eat(b'"')?;
         let start = self.i;
+        // Eight bytes at a time while none is a quote, a backslash or a control character.
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        while let Some(chunk) = self.b.get(self.i..self.i + 8) {
+            let v = u64::from_le_bytes(chunk.try_into().ok()?);
+            let quote = v ^ (ONES * b'"' as u64);
+            let slash = v ^ (ONES * b'\\' as u64);
+            let special = (quote.wrapping_sub(ONES) & !quote)
+                | (slash.wrapping_sub(ONES) & !slash)
+                | (v.wrapping_sub(ONES * 0x20) & !v);
+            if special & HIGH != 0 {
+                break;
+            }
+            self.i += 8;
+        }
         loop {
             let c = *self.b.get(self.i)?;
             if c == b'"' {
@@ -849,6 +864,24 @@ mod tests {
             }
         }
         assert!(fast_hits > 300, "fast path taken only {} times", fast_hits);
+    }
+
+    #[test]
+    fn strings_are_scanned_to_the_closing_quote() {
+        for (text, want) in [
+            ("\"abcdefghijklmnop\",", Some((1, 17))),
+            ("\"abc\"", Some((1, 4))),
+            ("\"abcdefgh\\\"\"", None),
+            ("\"abcdefghij\u{1}k\"", None),
+            ("\"h\u{e9}llo w\u{f6}rld \u{65e5}\u{672c}\"", Some((1, 21))),
+            ("\"abcdefghijklmnop", None),
+        ] {
+            let mut s = Scan {
+                b: text.as_bytes(),
+                i: 0,
+            };
+            assert_eq!(s.string(), want, "{:?}", text);
+        }
     }
 
     #[test]
