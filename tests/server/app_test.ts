@@ -130,7 +130,7 @@ Deno.test("a body over the limit gets 413, by Content-Length or chunked, and ser
 
 Deno.test("a body that stalls past the timeout gets 504 DEADLINE_EXCEEDED and serving goes on", async () => {
   await withServer(
-    { modelUri: bundlePath("iris_mlp_onnx"), timeoutMs: 300 },
+    { modelUri: bundlePath("iris_mlp_onnx"), timeoutMs: 1000 },
     async (server, app) => {
       await app.ready();
       const port = Number(new URL(server.url).port);
@@ -138,7 +138,7 @@ Deno.test("a body that stalls past the timeout gets 504 DEADLINE_EXCEEDED and se
         "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
         `Content-Length: ${IRIS_ROW.length}\r\n\r\n`,
         IRIS_ROW.slice(0, 20),
-        { delayMs: 1500, data: IRIS_ROW.slice(20) },
+        { delayMs: 3000, data: IRIS_ROW.slice(20) },
       ]);
       assert.equal(res.status, 504);
       assert.deepEqual(JSON.parse(res.body), {
