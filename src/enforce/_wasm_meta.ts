@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "840e572126c70a8eebbed2f506feb9926b7b284aec39234ba6f99ec97a608f60";
+export const WASM_SOURCE_HASH = "d259f7c48aebf02552dc8cc1ab76881e2070bb8958a911db5268a2b9aa1713cd";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "840e572126c70a8eebbed2f506feb9926b7b284aec39234
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "03d8696aa3d312083917a5502b062c39b3ff2af9be0894b0b21d79f159a1103e";
+export const WASM_SHA256 = "a8fa0ad456c6adf0d2e6db8252e74e10b31f41e782a861ba276dd5d0a214d515";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "03d8696aa3d312083917a5502b062c39b3ff2af9be0894b0b21d
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 305860;
+export const WASM_BYTE_SIZE = 320484;

@@ -356,7 +356,9 @@ enum Builder {
     I64(Vec<i64>),
     I32(Vec<i32>),
     Bool(Vec<u8>),
-    Str(String),
+    /// JSON array text; the flag says whether null may pass (not over `inputs`, where MLflow
+    /// would hand the model the text "None").
+    Str(String, bool),
     Datetime(Vec<i64>),
     Skip,
 }
@@ -369,7 +371,7 @@ impl Builder {
             Scalar::Long => Builder::I64(Vec::with_capacity(rows)),
             Scalar::Integer => Builder::I32(Vec::with_capacity(rows)),
             Scalar::Boolean => Builder::Bool(Vec::with_capacity(rows)),
-            Scalar::String => Builder::Str(String::from("[")),
+            Scalar::String => Builder::Str(String::from("["), true),
             Scalar::Datetime => Builder::Datetime(Vec::with_capacity(rows)),
             _ => return None,
         })
@@ -415,11 +417,14 @@ impl Builder {
                 }
                 _ => return None,
             },
-            Builder::Str(out) => {
+            Builder::Str(out, null_ok) => {
                 if !first {
                     out.push(',');
                 }
                 if s.peek() == Some(b'n') {
+                    if !*null_ok {
+                        return None;
+                    }
                     s.lit(b"null")?;
                     out.push_str("null");
                 } else {
@@ -474,7 +479,7 @@ impl Builder {
             Builder::I32(v) => (ColData::I32(v), DType::I32),
             Builder::Bool(v) => (ColData::Bool(v), DType::Bool),
             Builder::Datetime(v) => (ColData::Datetime(v), DType::Datetime),
-            Builder::Str(mut s) => {
+            Builder::Str(mut s, _) => {
                 s.push(']');
                 (ColData::Json(s, rows), DType::Str)
             }
@@ -495,6 +500,10 @@ pub fn try_validate(sig: &Compiled, body: &[u8]) -> Option<Validated> {
         (Inputs::Columns(specs), b"dataframe_split") => {
             let (rows, entries) = split(sig, specs, &mut s)?;
             (Format::Split, Kind::Columns, rows, entries)
+        }
+        (Inputs::Columns(specs), b"inputs") => {
+            let (rows, entries) = columnar(sig, specs, &mut s)?;
+            (Format::Inputs, Kind::Columns, rows, entries)
         }
         (Inputs::Tensors(specs), b"inputs") | (Inputs::Tensors(specs), b"instances")
             if specs.len() == 1 && specs[0].name.is_none() =>
@@ -632,6 +641,80 @@ fn split(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, Vec<
         }
     }
     Some((rows, by_spec.into_iter().flatten().collect()))
+}
+
+/// `{"inputs": {"name": [values], ...}}` for named scalar columns (numpy casting rules).
+fn columnar(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, Vec<Entry>)> {
+    if specs
+        .iter()
+        .any(|c| c.name.is_none() || !matches!(c.ty, Ty::Scalar(_)))
+    {
+        return None;
+    }
+    s.eat(b'{')?;
+    let mut by_spec: Vec<Option<Entry>> = (0..specs.len()).map(|_| None).collect();
+    let mut names: Vec<&[u8]> = Vec::new();
+    let mut rows: Option<usize> = None;
+    let max_str = sig.limits.max_string_bytes;
+    let mut total = 0usize;
+    loop {
+        let (a, e) = s.string()?;
+        let name = &s.b[a..e];
+        if names.iter().any(|n| *n == name) {
+            return None;
+        }
+        names.push(name);
+        s.eat(b':')?;
+        let k = specs
+            .iter()
+            .position(|c| c.name.as_deref().map(|n| n.as_bytes()) == Some(name));
+        let mut b = match k {
+            Some(k) => match &specs[k].ty {
+                Ty::Scalar(Scalar::String) => Builder::Str(String::from("["), false),
+                Ty::Scalar(t) => Builder::for_scalar(*t, 16)?,
+                _ => return None,
+            },
+            None => Builder::Skip,
+        };
+        s.eat(b'[')?;
+        let mut n = 0usize;
+        if s.peek() != Some(b']') {
+            loop {
+                b.value(s, n == 0, max_str)?;
+                n += 1;
+                if s.eat(b',').is_none() {
+                    break;
+                }
+            }
+        }
+        s.eat(b']')?;
+        total = total.saturating_add(n + 1);
+        if total > sig.limits.max_elements || rows.map_or(false, |r| r != n) {
+            return None;
+        }
+        rows = Some(n);
+        if let Some(k) = k {
+            let (data, dtype) = b.finish(n)?;
+            by_spec[k] = Some(Entry {
+                name: specs[k].name.clone(),
+                dtype,
+                shape: vec![n],
+                data,
+            });
+        }
+        if s.eat(b',').is_none() {
+            break;
+        }
+    }
+    s.eat(b'}')?;
+    if specs
+        .iter()
+        .zip(by_spec.iter())
+        .any(|(c, e)| c.required && e.is_none())
+    {
+        return None;
+    }
+    Some((rows?, by_spec.into_iter().flatten().collect()))
 }
 
 fn tensor(sig: &Compiled, spec: &TensorSpec, s: &mut Scan) -> Option<Entry> {
@@ -795,6 +878,10 @@ mod tests {
         ];
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let mut fast_hits = 0;
+        let mut columnar_hits = 0;
+        let optional = compiled(
+            r#"[{"type":"double","name":"a","required":false},{"type":"long","name":"b","required":false},{"type":"float","name":"c","required":false},{"type":"integer","name":"d","required":false},{"type":"boolean","name":"e","required":false},{"type":"string","name":"f","required":false},{"type":"datetime","name":"g","required":false}]"#,
+        );
         for _ in 0..4000 {
             let rows = (rng.next() % 4) as usize;
             let cols = ["a", "b", "c", "d", "e", "f", "g", "x"];
@@ -842,6 +929,31 @@ mod tests {
                 });
                 assert_eq!(encode_ok(&v), encode_ok(&full), "{}", body);
             }
+            // The same columns as `inputs` (column-wise), with numpy's casting rules.
+            let mut ib = String::from("{\"inputs\": {");
+            let ncols_in = 1 + (rng.next() % 7) as usize;
+            for j in 0..ncols_in {
+                if j > 0 {
+                    ib.push_str(", ");
+                }
+                let name = cols[(j + (rng.next() % 4 == 0) as usize) % cols.len()];
+                let cells: Vec<&str> = (0..rows.max(1))
+                    .map(|_| match name {
+                        "e" if rng.next() % 4 != 0 => rng.pick(&["true", "false"]),
+                        "f" if rng.next() % 4 != 0 => rng.pick(&["\"s\"", "null", "\"x y\""]),
+                        "g" if rng.next() % 2 == 0 => rng.pick(&["\"2024-01-02\"", "null"]),
+                        _ => rng.pick(&CELLS),
+                    })
+                    .collect();
+                ib.push_str(&format!("\"{}\": [{}]", name, cells.join(", ")));
+            }
+            ib.push_str("}}");
+            if let Some(v) = try_validate(&optional, ib.as_bytes()) {
+                columnar_hits += 1;
+                let full = validate_full(&optional, ib.as_bytes())
+                    .unwrap_or_else(|f| panic!("{} -> {}", ib, f.message));
+                assert_eq!(encode_ok(&v), encode_ok(&full), "{}", ib);
+            }
             // Tensors.
             let t = &tsigs[(rng.next() % 3) as usize];
             let mut tb = String::from("{\"inputs\": [");
@@ -864,6 +976,11 @@ mod tests {
             }
         }
         assert!(fast_hits > 300, "fast path taken only {} times", fast_hits);
+        assert!(
+            columnar_hits > 100,
+            "columnar fast path taken only {} times",
+            columnar_hits
+        );
     }
 
     #[test]
