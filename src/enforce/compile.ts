@@ -18,7 +18,15 @@ import { readHandle, readValidated } from "./_result.ts";
 import { bodyFormat } from "./content_type.ts";
 import type { CompiledSignature, EnforceLimits, SignatureLike, ValidatedInput } from "./types.ts";
 
-/** Default for {@linkcode EnforceLimits.maxBodyBytes}: 64 MiB. */
+/**
+ * Default for {@linkcode EnforceLimits.maxBodyBytes}: 64 MiB.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_BODY_BYTES } from "./compile.ts";
+ * DEFAULT_MAX_BODY_BYTES; // 67108864
+ * ```
+ */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 type Fn = (...args: number[]) => number;
@@ -38,7 +46,15 @@ export async function initEnforce(source?: WebAssembly.Module | BufferSource | U
   await instantiateCore(source as CoreSource | undefined);
 }
 
-/** The signature's two JSON texts (`null` = absent). */
+/**
+ * The signature's two JSON texts (`null` = absent).
+ *
+ * @example
+ * ```ts
+ * import type { SignatureTexts } from "./compile.ts";
+ * const texts: SignatureTexts = { inputs: '[{"type": "long", "name": "a"}]', params: null };
+ * ```
+ */
 export interface SignatureTexts {
   inputs: string | null;
   params: string | null;

@@ -115,8 +115,11 @@ export type ColumnValues =
  * ```
  */
 export interface ValidatedColumn {
+  /** The column's name (for an unnamed signature, the request's label or position). */
   name: string;
+  /** numpy's name for the buffer's type. */
   dtype: NumpyDtype;
+  /** One value per row. */
   values: ColumnValues;
 }
 
@@ -130,9 +133,13 @@ export interface ValidatedColumn {
  * ```
  */
 export interface ValidatedTensor {
+  /** The tensor's name, or null for the one unnamed tensor. */
   name: string | null;
+  /** numpy's name for the buffer's type. */
   dtype: NumpyDtype;
+  /** The shape; axis 0 is the batch. */
   shape: number[];
+  /** All elements, flat, in row-major (C) order. */
   values: ColumnValues;
 }
 
