@@ -8,7 +8,7 @@ import { buildWorker } from "../../examples/cloudflare-workers/build.ts";
 import { startWorker } from "./_workerd.ts";
 import { assertRefusesPytorch, replayGoldens } from "./_replay.ts";
 import { startS3 } from "./_s3.ts";
-import { assertClose, bundlePath, goldenCases, REPLAYED_BUNDLES } from "./_golden.ts";
+import { assertClose, bundlePath, goldenCases, REPLAYED_BUNDLES, requestBody } from "./_golden.ts";
 
 const SEED = { iris: bundlePath("iris_mlp_onnx"), mnist: bundlePath("mnist_cnn_onnx") };
 const R2_PREFIX: Record<string, string> = { iris_mlp_onnx: "iris", mnist_cnn_onnx: "mnist" };
@@ -67,6 +67,16 @@ Deno.test("the built Worker serves bundles from R2 and answers MLflow's golden r
         vars: { MODEL_URI: `r2://MODELS/${R2_PREFIX[bundle]}` },
       });
       try {
+        // Concurrent first requests share one lazy start-up and all get answers.
+        const [first] = goldenCases(bundle);
+        const answers = await Promise.all([1, 2, 3].map(() =>
+          worker.fetch("/invocations", {
+            method: "POST",
+            headers: { "content-type": first.content_type },
+            body: requestBody(first),
+          })
+        ));
+        for (const res of answers) assert.equal(res.status, 200, await res.text());
         const ping = await worker.fetch("/ping");
         assert.equal(ping.status, 200, await ping.text());
         await replayGoldens(t, bundle, worker.fetch);
