@@ -695,6 +695,8 @@ pub fn parse<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Value<'a>, ParseErr
         elements: 0,
         values: Vec::new(),
         keys: Vec::new(),
+        key_offsets: Vec::new(),
+        order: Vec::new(),
         frames: Vec::new(),
     };
     p.run()
@@ -705,12 +707,11 @@ struct Frame {
     is_object: bool,
     values_start: usize,
     keys_start: usize,
-    /// Open-addressing index of the keys (1-based positions, 0 = empty) once an object grows
-    /// past [`LINEAR_KEYS`] members; empty before.
-    key_index: Vec<u32>,
 }
 
-/// Objects up to this many members are checked for duplicate keys by a linear scan.
+/// The first this many keys of an object are checked for duplicates as they come, by a linear
+/// scan; larger objects are checked once more when they close, by sorting (O(n log n) whatever
+/// the keys, unlike a hash table an attacker could fill with colliding keys).
 const LINEAR_KEYS: usize = 16;
 
 /// Bytes that end the fast scan of a string: `"`, `\` and control characters.
@@ -737,6 +738,10 @@ struct Parser<'a> {
     values: Vec<Value<'a>>,
     /// Keys of the open objects' members, innermost last.
     keys: Vec<Cow<'a, str>>,
+    /// Byte offset of each key in `keys` (for duplicate-key messages).
+    key_offsets: Vec<usize>,
+    /// Scratch for the duplicate check of large objects.
+    order: Vec<u32>,
     frames: Vec<Frame>,
 }
 
@@ -749,48 +754,17 @@ fn describe(src: &str, pos: usize) -> String {
     }
 }
 
-fn hash_key(key: &str) -> u64 {
-    // FNV-1a: keys are short; quality is ample for a probe table.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in key.as_bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
-/// True when `key` already occurs among `existing`; otherwise records it (as the next
-/// position) in `index` for large objects.
-fn is_duplicate(existing: &[Cow<'_, str>], index: &mut Vec<u32>, key: &str) -> bool {
-    let n = existing.len();
-    if n < LINEAR_KEYS {
-        return existing.iter().any(|k| k.as_ref() == key);
-    }
-    if index.len() < n * 2 {
-        let size = (n * 4).next_power_of_two();
-        index.clear();
-        index.resize(size, 0);
-        let mask = size - 1;
-        for (i, k) in existing.iter().enumerate() {
-            let mut slot = hash_key(k) as usize & mask;
-            while index[slot] != 0 {
-                slot = (slot + 1) & mask;
-            }
-            index[slot] = i as u32 + 1;
-        }
-    }
-    let mask = index.len() - 1;
-    let mut slot = hash_key(key) as usize & mask;
-    loop {
-        match index[slot] {
-            0 => {
-                index[slot] = n as u32 + 1;
-                return false;
-            }
-            i if existing[i as usize - 1].as_ref() == key => return true,
-            _ => slot = (slot + 1) & mask,
-        }
-    }
+/// The position (within `keys`) of the first key, in document order, that repeats an earlier
+/// one; `order` is scratch space.
+fn first_duplicate(keys: &[Cow<'_, str>], order: &mut Vec<u32>) -> Option<usize> {
+    order.clear();
+    order.extend(0..keys.len() as u32);
+    order.sort_unstable_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]).then(a.cmp(&b)));
+    order
+        .windows(2)
+        .filter(|w| keys[w[0] as usize] == keys[w[1] as usize])
+        .map(|w| w[1] as usize)
+        .min()
 }
 
 /// Skips JSON whitespace (space, tab, LF, CR) from `pos`.
@@ -912,7 +886,6 @@ impl<'a> Parser<'a> {
                             is_object,
                             values_start: self.values.len(),
                             keys_start: self.keys.len(),
-                            key_index: Vec::new(),
                         });
                         if is_object {
                             pos = self.member_key(pos)?;
@@ -981,6 +954,15 @@ impl<'a> Parser<'a> {
                         self.values.push(Value::Array(items));
                     }
                     Some(b'}') if is_object => {
+                        if self.keys.len() - keys_start > LINEAR_KEYS {
+                            let keys = &self.keys[keys_start..];
+                            if let Some(k) = first_duplicate(keys, &mut self.order) {
+                                let at = self.key_offsets[keys_start + k];
+                                return self
+                                    .err(format!("Duplicate object key \"{}\"", keys[k]), at);
+                            }
+                        }
+                        self.key_offsets.truncate(keys_start);
                         pos += 1;
                         self.frames.pop();
                         let members: Vec<(Cow<'a, str>, Value<'a>)> = self
@@ -1019,14 +1001,16 @@ impl<'a> Parser<'a> {
             );
         }
         let (key, end) = self.string(at)?;
-        let frame = match self.frames.last_mut() {
+        let frame = match self.frames.last() {
             Some(f) => f,
             None => return self.err("Object key outside an object", at),
         };
-        if is_duplicate(&self.keys[frame.keys_start..], &mut frame.key_index, &key) {
+        let earlier = &self.keys[frame.keys_start..];
+        if earlier.len() < LINEAR_KEYS && earlier.iter().any(|k| *k == key) {
             return self.err(format!("Duplicate object key \"{}\"", key), at);
         }
         self.keys.push(key);
+        self.key_offsets.push(at);
         let colon = skip_ws(self.b, end);
         if self.b.get(colon) != Some(&b':') {
             return self.err(
@@ -2080,7 +2064,17 @@ mod tests {
             v => panic!("{:?}", v),
         }
         let dup_body = format!("{}\"k317\": 0}}", body);
-        assert_eq!(fail(&dup_body).message, "Duplicate object key \"k317\"");
+        let e = fail(&dup_body);
+        assert_eq!(e.message, "Duplicate object key \"k317\"");
+        assert_eq!(e.offset, body.len());
+        // Several repeats: the first one in document order is reported.
+        let many = format!("{}\"k5\": 1, \"k3\": 2, \"k5\": 3}}", body);
+        let e = fail(&many);
+        assert_eq!(e.message, "Duplicate object key \"k5\"");
+        assert_eq!(e.offset, body.len());
+        // A repeat of one of the first keys, found late, and repeats within nested objects.
+        fail(&format!("{}\"k0\": 0}}", body));
+        fail(&format!("[{}\"x\": {{\"a\": 1, \"a\": 2}}}}]", body));
         // Equal keys in different objects are fine.
         ok(r#"[{"a": 1}, {"a": 2, "b": {"a": 3}}]"#);
     }
