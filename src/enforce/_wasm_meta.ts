@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "d259f7c48aebf02552dc8cc1ab76881e2070bb8958a911db5268a2b9aa1713cd";
+export const WASM_SOURCE_HASH = "8acb77747dcf6eb420d4858f8487b8288fcd60492f6d473d2d2100e01bf347c0";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "d259f7c48aebf02552dc8cc1ab76881e2070bb8958a911d
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "a8fa0ad456c6adf0d2e6db8252e74e10b31f41e782a861ba276dd5d0a214d515";
+export const WASM_SHA256 = "c1a7b16921cf083011e136b53e12dc068479ddba0a295c1913a7133a7e6e088c";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "a8fa0ad456c6adf0d2e6db8252e74e10b31f41e782a861ba276d
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 320484;
+export const WASM_BYTE_SIZE = 327453;
