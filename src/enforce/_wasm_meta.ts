@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "8acb77747dcf6eb420d4858f8487b8288fcd60492f6d473d2d2100e01bf347c0";
+export const WASM_SOURCE_HASH = "6035da36a196f5b0bbe5ceeb7c959f02f326766afb5a98580ea7719f3ebb5049";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "8acb77747dcf6eb420d4858f8487b8288fcd60492f6d473
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "c1a7b16921cf083011e136b53e12dc068479ddba0a295c1913a7133a7e6e088c";
+export const WASM_SHA256 = "aea25723be52a1458a28387245053afd8bd0def79e38ab593ee61d0ddc6e156d";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "c1a7b16921cf083011e136b53e12dc068479ddba0a295c1913a7
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 327453;
+export const WASM_BYTE_SIZE = 329592;

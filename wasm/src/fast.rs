@@ -286,21 +286,28 @@ fn exact_f64(m: u64, digits: u32, e: i32) -> Option<f64> {
         // (2M - 1) * 2^(E-1) and (2M + 1) * 2^(E-1), i.e.
         // (2M - 1) * 10^k < m * 2^(1-E) < (2M + 1) * 10^k, all below 2^128.
         let k = (-e) as usize;
-        let p = POW10_U128[k];
+        let p = POW10_U128[k] as u64; // below 2^64 for k <= 19
         let mut c = m as f64 / POW10[k];
         // The first guess is within about one unit in the last place; step to a neighbour
-        // when the check says the true value lies outside its rounding interval.
+        // when the check says the true value lies outside its rounding interval. The 128-bit
+        // values are (high, low) pairs of u64: wasm has no 64x64->128 multiply, and u128
+        // arithmetic there goes through library calls.
         for _ in 0..3 {
             let bits = c.to_bits();
             let big_m = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
             let big_e = ((bits >> 52) & 0x7ff) as i32 - 1075;
             let sh = 1 - big_e;
-            if big_m == 1u64 << 52 || sh <= 0 || sh as u32 >= (m as u128).leading_zeros() {
+            if big_m == 1u64 << 52 || sh <= 0 || sh as u32 >= 64 + m.leading_zeros() {
                 return None;
             }
-            let lhs = (m as u128) << sh;
-            let lo = (2 * big_m as u128 - 1) * p;
-            let hi = (2 * big_m as u128 + 1) * p;
+            let sh = sh as u32;
+            let lhs = if sh >= 64 {
+                (m << (sh - 64), 0)
+            } else {
+                (m >> (64 - sh), m << sh)
+            };
+            let lo = mul_64(2 * big_m - 1, p);
+            let hi = mul_64(2 * big_m + 1, p);
             if lo < lhs && lhs < hi {
                 return Some(c);
             }
@@ -312,6 +319,21 @@ fn exact_f64(m: u64, digits: u32, e: i32) -> Option<f64> {
         return None;
     }
     None
+}
+
+/// The full product of two u64 as (high, low), from 32-bit halves.
+#[inline(always)]
+fn mul_64(a: u64, b: u64) -> (u64, u64) {
+    let (a1, a0) = (a >> 32, a & 0xffff_ffff);
+    let (b1, b0) = (b >> 32, b & 0xffff_ffff);
+    let p00 = a0 * b0;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let p11 = a1 * b1;
+    let mid = (p00 >> 32) + (p01 & 0xffff_ffff) + (p10 & 0xffff_ffff);
+    let low = (mid << 32) | (p00 & 0xffff_ffff);
+    let high = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+    (high, low)
 }
 
 /// The text between two quotes of the body, which was checked to be UTF-8 as a whole.
@@ -999,6 +1021,17 @@ mod tests {
             };
             assert_eq!(s.string(), want, "{:?}", text);
         }
+    }
+
+    #[test]
+    fn wide_multiply_is_exact() {
+        let mut rng = Rng(99);
+        for _ in 0..100_000 {
+            let (a, b) = (rng.next(), rng.next());
+            let want = a as u128 * b as u128;
+            assert_eq!(mul_64(a, b), ((want >> 64) as u64, want as u64));
+        }
+        assert_eq!(mul_64(u64::MAX, u64::MAX), (u64::MAX - 1, 1));
     }
 
     #[test]
