@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "6035da36a196f5b0bbe5ceeb7c959f02f326766afb5a98580ea7719f3ebb5049";
+export const WASM_SOURCE_HASH = "2ffb4aeb3c9bf7fb1efdde1467d3c135a788096009231d3a83a953f03c8b44b4";
 
 /**
  * SHA-256 of the committed wasm file.

@@ -4,7 +4,7 @@
 
 use crate::json::Value;
 use crate::jsonout::{show, write_f64, write_str, write_value};
-use crate::problems::{Code, Failure};
+use crate::problems::Failure;
 use crate::schema::{Scalar, Ty};
 
 /// What pandas infers for a list turned into a Series.
@@ -366,11 +366,6 @@ pub fn enforce(v: &Value, ty: &Ty, required: bool, out: &mut String) -> Result<(
     }
 }
 
-/// True when a failure is MLflow's enforcement (predict-time) error rather than a parse error.
-pub fn is_enforcement(f: &Failure) -> bool {
-    f.code == Code::InvalidParameterValue
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,7 +407,7 @@ mod tests {
         let dt = r#"{"type":"array","items":{"type":"datetime"}}"#;
         assert_eq!(
             run("[\"2024-01-01\"]", dt, true).unwrap_err().code,
-            Code::InvalidParameterValue
+            crate::problems::Code::InvalidParameterValue
         );
     }
 
