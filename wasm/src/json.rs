@@ -950,7 +950,7 @@ impl<'a> Parser<'a> {
                     Some(b']') if !is_object => {
                         pos += 1;
                         self.frames.pop();
-                        let items: Vec<Value<'a>> = self.values.drain(values_start..).collect();
+                        let items: Vec<Value<'a>> = self.values.split_off(values_start);
                         self.values.push(Value::Array(items));
                     }
                     Some(b'}') if is_object => {
