@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "2ffb4aeb3c9bf7fb1efdde1467d3c135a788096009231d3a83a953f03c8b44b4";
+export const WASM_SOURCE_HASH = "20f81e7c8895b3f892be3422ea219824aaf425c02bd4791b83c397188aa48293";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "2ffb4aeb3c9bf7fb1efdde1467d3c135a788096009231d3
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "aea25723be52a1458a28387245053afd8bd0def79e38ab593ee61d0ddc6e156d";
+export const WASM_SHA256 = "a23aafd2dab8594dc8b0aff0eefe08df8b59efb3bc2ae8d580eea9491a0b7248";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "aea25723be52a1458a28387245053afd8bd0def79e38ab593ee6
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 329592;
+export const WASM_BYTE_SIZE = 329744;
