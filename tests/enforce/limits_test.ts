@@ -79,3 +79,24 @@ Deno.test("an unreadable signature is refused at compile time", async () => {
   );
   await assert.rejects(() => compileSignature({ inputs: "[" }), /not valid JSON/);
 });
+
+Deno.test("limits hold for the common shapes too (no shortcut around them)", async () => {
+  const cols = '[{"type": "double", "name": "a"}]';
+  const names = await compileSignature({ inputs: cols }, { maxStringBytes: 16 });
+  const long = '{"dataframe_split": {"columns": ["a", "a_much_longer_column_name"], "data": [[1, 2]]}}';
+  assert.equal(refusal(() => names.validate(long, "application/json")).status, 400);
+  assert.ok(
+    names.validate('{"dataframe_split": {"columns": ["a"], "data": [[1]]}}', "application/json"),
+  );
+  const shallow = await compileSignature({ inputs: cols }, { maxDepth: 3 });
+  assert.equal(
+    refusal(() =>
+      shallow.validate('{"dataframe_split": {"columns": ["a"], "data": [[1]]}}', "application/json")
+    ).status,
+    400,
+  );
+  const few = await compileSignature({ inputs: tensor }, { maxElements: 64 });
+  const rows = JSON.stringify({ inputs: Array.from({ length: 40 }, () => [1, 2]) });
+  assert.equal(refusal(() => few.validate(rows, "application/json")).status, 400);
+  for (const s of [names, shallow, few]) s.free();
+});

@@ -35,6 +35,8 @@ struct Lex {
 struct Scan<'a> {
     b: &'a [u8],
     i: usize,
+    /// Longest string the full parser accepts; longer ones go to it.
+    max_str: usize,
 }
 
 impl<'a> Scan<'a> {
@@ -99,6 +101,9 @@ impl<'a> Scan<'a> {
             if c == b'"' {
                 let end = self.i;
                 self.i += 1;
+                if end - start > self.max_str {
+                    return None;
+                }
                 return Some((start, end));
             }
             if c == b'\\' || c < 0x20 {
@@ -513,7 +518,16 @@ impl Builder {
 /// Tries the fast path; `None` means "let the full path decide".
 pub fn try_validate(sig: &Compiled, body: &[u8]) -> Option<Validated> {
     std::str::from_utf8(body).ok()?;
-    let mut s = Scan { b: body, i: 0 };
+    // Limits: the fast path gives up well before any of them, leaving the refusal (and its
+    // exact accounting) to the full parser.
+    if sig.limits.max_depth < 4 || sig.limits.max_elements < 64 {
+        return None;
+    }
+    let mut s = Scan {
+        b: body,
+        i: 0,
+        max_str: sig.limits.max_string_bytes,
+    };
     s.eat(b'{')?;
     let (a, e) = s.string()?;
     let key = &body[a..e];
@@ -639,7 +653,7 @@ fn split(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, Vec<
             }
             s.eat(b']')?;
             rows += 1;
-            if rows.saturating_mul(ncols + 1) > max_elements {
+            if rows.saturating_mul(ncols + 1).saturating_add(ncols + 32) > max_elements {
                 return None;
             }
             if s.eat(b',').is_none() {
@@ -711,7 +725,7 @@ fn columnar(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, V
         }
         s.eat(b']')?;
         total = total.saturating_add(n + 1);
-        if total > sig.limits.max_elements || rows.map_or(false, |r| r != n) {
+        if total.saturating_add(32) > sig.limits.max_elements || rows.map_or(false, |r| r != n) {
             return None;
         }
         rows = Some(n);
@@ -741,7 +755,7 @@ fn columnar(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, V
 
 fn tensor(sig: &Compiled, spec: &TensorSpec, s: &mut Scan) -> Option<Entry> {
     let rank = spec.shape.len();
-    if rank == 0 || rank > sig.limits.max_depth {
+    if rank == 0 || rank + 2 > sig.limits.max_depth {
         return None;
     }
     let mut shape: Vec<Option<usize>> = vec![None; rank];
@@ -795,7 +809,7 @@ fn nested(
 ) -> Option<()> {
     if depth == shape.len() {
         *count += 1;
-        if *count > max {
+        if count.saturating_add(32) > max {
             return None;
         }
         if dtype == DType::U8 {
@@ -811,6 +825,11 @@ fn nested(
         return b.value(s, false, 0);
     }
     s.eat(b'[')?;
+    // Arrays count as values too (with a margin for the envelope).
+    *count += 1;
+    if count.saturating_add(32) > max {
+        return None;
+    }
     let mut n = 0usize;
     if s.peek() != Some(b']') {
         loop {
@@ -1018,6 +1037,7 @@ mod tests {
             let mut s = Scan {
                 b: text.as_bytes(),
                 i: 0,
+                max_str: usize::MAX,
             };
             assert_eq!(s.string(), want, "{:?}", text);
         }
@@ -1074,6 +1094,7 @@ mod tests {
             let mut s = Scan {
                 b: text.as_bytes(),
                 i: 0,
+                max_str: usize::MAX,
             };
             let n = s.number().unwrap();
             assert_eq!(s.f64_of(&n).to_bits(), x.to_bits(), "{}", text);
