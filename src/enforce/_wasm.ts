@@ -187,10 +187,18 @@ const encoder = new TextEncoder();
  * ```
  */
 export function copyInString(core: CoreExports, text: string): Block {
-  const cap = Math.max(text.length * 3, 1); // UTF-16 unit -> at most 3 UTF-8 bytes
-  const ptr = allocOrThrow(core, cap);
-  const { written } = encoder.encodeInto(text, new Uint8Array(core.memory.buffer, ptr, cap));
-  return { ptr, len: written, cap };
+  // Most bodies are ASCII: try the exact size first, then UTF-8's worst case (3 bytes per UTF-16
+  // unit), so a large ASCII body does not grow the (never shrinking) memory threefold.
+  let cap = Math.max(text.length, 1);
+  let ptr = allocOrThrow(core, cap);
+  let result = encoder.encodeInto(text, new Uint8Array(core.memory.buffer, ptr, cap));
+  if (result.read < text.length) {
+    core.dealloc(ptr, cap);
+    cap = text.length * 3;
+    ptr = allocOrThrow(core, cap);
+    result = encoder.encodeInto(text, new Uint8Array(core.memory.buffer, ptr, cap));
+  }
+  return { ptr, len: result.written, cap };
 }
 
 /**

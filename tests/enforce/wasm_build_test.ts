@@ -4,10 +4,16 @@
 import assert from "node:assert/strict";
 import { readMeta, sourceHash } from "../../wasm/build.ts";
 import {
+  copyIn,
+  copyInString,
+  copyOut,
   DEFAULT_WASM_URL,
   discardCore,
+  freeBlock,
   instantiateCore,
   parseCheck,
+  readString,
+  viewAt,
 } from "../../src/enforce/_wasm.ts";
 import { WASM_BYTE_SIZE, WASM_SHA256, WASM_SOURCE_HASH } from "../../src/enforce/_wasm_meta.ts";
 
@@ -131,6 +137,24 @@ Deno.test("the loader instantiates once per isolate and from bytes or a module",
     1,
   );
   discardCore();
+});
+
+Deno.test("the loader's helpers copy bytes and strings in and out of wasm memory", async () => {
+  const core = await instantiateCore();
+  for (const text of ["", "plain ascii", "h\u00e9llo \u{1F600} \u4e2d", "x".repeat(100_000)]) {
+    const block = copyInString(core, text);
+    assert.equal(block.len, new TextEncoder().encode(text).length);
+    assert.ok(block.cap >= block.len);
+    assert.equal(readString(core, block.ptr, block.len), text);
+    freeBlock(core, block);
+  }
+  const bytes = new Uint8Array([0, 1, 2, 250, 255]);
+  const block = copyIn(core, bytes);
+  assert.deepEqual(copyOut(core, block.ptr, block.len), bytes);
+  assert.equal(block.ptr % 8, 0);
+  assert.equal(viewAt(core, Float64Array, block.ptr, 0).length, 0);
+  assert.throws(() => viewAt(core, Float64Array, block.ptr + 1, 1), /Misaligned/);
+  freeBlock(core, block);
 });
 
 Deno.test("the loader reports a module that is not the core", async () => {
