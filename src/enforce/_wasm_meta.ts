@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "20f81e7c8895b3f892be3422ea219824aaf425c02bd4791b83c397188aa48293";
+export const WASM_SOURCE_HASH = "0e1547785e2164664002e598cabcc6dfc6dae4d97b674a45d40b0ca03900a998";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "20f81e7c8895b3f892be3422ea219824aaf425c02bd4791
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "a23aafd2dab8594dc8b0aff0eefe08df8b59efb3bc2ae8d580eea9491a0b7248";
+export const WASM_SHA256 = "cad35e178d8c55b2ba483de86aac1e5389cefba2c8c625328436e79cf74e7180";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "a23aafd2dab8594dc8b0aff0eefe08df8b59efb3bc2ae8d580ee
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 329744;
+export const WASM_BYTE_SIZE = 329902;
