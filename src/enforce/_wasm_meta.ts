@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "0e1547785e2164664002e598cabcc6dfc6dae4d97b674a45d40b0ca03900a998";
+export const WASM_SOURCE_HASH = "d97d5032e7b1422780f813d568af0439be8b629bd7205b6f81c1a991f6764c02";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "0e1547785e2164664002e598cabcc6dfc6dae4d97b674a4
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "cad35e178d8c55b2ba483de86aac1e5389cefba2c8c625328436e79cf74e7180";
+export const WASM_SHA256 = "25c2a846e79f47944b76dc39e45050a17a6302a8ce88f4a410965d0ca7ace6b2";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "cad35e178d8c55b2ba483de86aac1e5389cefba2c8c625328436
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 329902;
+export const WASM_BYTE_SIZE = 343170;

@@ -582,13 +582,49 @@ fn split(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, Vec<
         return None;
     }
     s.eat(b'{')?;
-    let (a, e) = s.string()?;
-    if &s.b[a..e] != b"columns" {
+    // Keys in any order (pandas writes columns/index/data or index/columns/data), except
+    // that data must come after columns.
+    let mut targets: Option<Vec<Option<usize>>> = None;
+    let mut index_len: Option<usize> = None;
+    let mut data: Option<(usize, Vec<Builder>)> = None;
+    loop {
+        let (a, e) = s.string()?;
+        s.eat(b':')?;
+        match &s.b[a..e] {
+            b"columns" if targets.is_none() => targets = Some(columns(specs, s)?),
+            b"index" if index_len.is_none() => index_len = Some(scalars(s)?),
+            b"data" if data.is_none() => data = Some(rows(sig, specs, targets.as_deref()?, s)?),
+            _ => return None,
+        }
+        if s.eat(b',').is_none() {
+            break;
+        }
+    }
+    s.eat(b'}')?;
+    let targets = targets?;
+    let (rows, builders) = data?;
+    if index_len.map_or(false, |n| n != rows) {
         return None;
     }
-    s.eat(b':')?;
+    // Entries in schema order, named as the request names them (= the spec names).
+    let mut by_spec: Vec<Option<Entry>> = (0..specs.len()).map(|_| None).collect();
+    for (t, b) in targets.iter().zip(builders) {
+        if let Some(k) = t {
+            let (data, dtype) = b.finish(rows)?;
+            by_spec[*k] = Some(Entry {
+                name: specs[*k].name.clone(),
+                dtype,
+                shape: vec![rows],
+                data,
+            });
+        }
+    }
+    Some((rows, by_spec.into_iter().flatten().collect()))
+}
+
+/// The `columns` list: which spec each request column feeds (`None` for extras).
+fn columns(specs: &[ColSpec], s: &mut Scan) -> Option<Vec<Option<usize>>> {
     s.eat(b'[')?;
-    // Which spec each request column feeds.
     let mut targets: Vec<Option<usize>> = Vec::new();
     let mut seen = vec![false; specs.len()];
     let mut names: Vec<&[u8]> = Vec::new();
@@ -596,13 +632,13 @@ fn split(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, Vec<
         loop {
             let (a, e) = s.string()?;
             let name = &s.b[a..e];
-            let t = specs
-                .iter()
-                .position(|c| c.name.as_deref().map(|n| n.as_bytes()) == Some(name));
             if names.iter().any(|n| *n == name) {
                 return None; // duplicate column names: the full path refuses them
             }
             names.push(name);
+            let t = specs
+                .iter()
+                .position(|c| c.name.as_deref().map(|n| n.as_bytes()) == Some(name));
             if let Some(k) = t {
                 seen[k] = true;
             }
@@ -620,17 +656,39 @@ fn split(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, Vec<
     {
         return None;
     }
-    s.eat(b',')?;
-    let (a, e) = s.string()?;
-    if &s.b[a..e] != b"data" {
-        return None;
+    Some(targets)
+}
+
+/// A list of scalars (the `index`), skipped; returns its length.
+fn scalars(s: &mut Scan) -> Option<usize> {
+    s.eat(b'[')?;
+    let mut n = 0usize;
+    if s.peek() != Some(b']') {
+        let mut skip = Builder::Skip;
+        loop {
+            skip.value(s, false, 0)?;
+            n += 1;
+            if s.eat(b',').is_none() {
+                break;
+            }
+        }
     }
-    s.eat(b':')?;
+    s.eat(b']')?;
+    Some(n)
+}
+
+/// The `data` rows, written column by column.
+fn rows(
+    sig: &Compiled,
+    specs: &[ColSpec],
+    targets: &[Option<usize>],
+    s: &mut Scan,
+) -> Option<(usize, Vec<Builder>)> {
     s.eat(b'[')?;
     let ncols = targets.len();
     let estimate = s.b.len() / (ncols.max(1) * 4 + 2);
     let mut builders: Vec<Builder> = Vec::with_capacity(ncols);
-    for t in &targets {
+    for t in targets {
         builders.push(match t {
             Some(k) => match &specs[*k].ty {
                 Ty::Scalar(sc) => Builder::for_scalar(*sc, estimate)?,
@@ -662,21 +720,7 @@ fn split(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, Vec<
         }
     }
     s.eat(b']')?;
-    s.eat(b'}')?;
-    // Entries in schema order, named as the request names them (= the spec names).
-    let mut by_spec: Vec<Option<Entry>> = (0..specs.len()).map(|_| None).collect();
-    for (t, b) in targets.iter().zip(builders) {
-        if let Some(k) = t {
-            let (data, dtype) = b.finish(rows)?;
-            by_spec[*k] = Some(Entry {
-                name: specs[*k].name.clone(),
-                dtype,
-                shape: vec![rows],
-                data,
-            });
-        }
-    }
-    Some((rows, by_spec.into_iter().flatten().collect()))
+    Some((rows, builders))
 }
 
 /// `{"inputs": {"name": [values], ...}}` for named scalar columns (numpy casting rules).
@@ -927,7 +971,18 @@ mod tests {
             let rows = (rng.next() % 4) as usize;
             let cols = ["a", "b", "c", "d", "e", "f", "g", "x"];
             let ncols = 7 + (rng.next() % 2) as usize;
-            let mut body = String::from("{\"dataframe_split\": {\"columns\": [");
+            let index = match rng.next() % 4 {
+                0 => format!(
+                    "\"index\": [{}], ",
+                    (0..rows)
+                        .map(|r| r.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                1 => "\"index\": [0], ".to_string(),
+                _ => String::new(),
+            };
+            let mut body = format!("{{\"dataframe_split\": {{{}\"columns\": [", index);
             let names: Vec<&str> = (0..ncols)
                 .map(|j| cols[(j + (rng.next() % 3 == 0) as usize) % cols.len()])
                 .collect();
@@ -1119,6 +1174,14 @@ mod tests {
             br#"{"dataframe_split": {"columns": ["x"], "data": [[1]]}}"#
         )
         .is_none());
+        for (body, fast) in [
+            (&br#"{"dataframe_split": {"index": [7], "columns": ["y", "x"], "data": [[1, 2.5]]}}"#[..], true),
+            (br#"{"dataframe_split": {"columns": ["y", "x"], "index": ["r"], "data": [[1, 2.5]]}}"#, true),
+            (br#"{"dataframe_split": {"columns": ["y", "x"], "data": [[1, 2.5]], "index": [1, 2]}}"#, false),
+            (br#"{"dataframe_split": {"data": [[1, 2.5]], "columns": ["y", "x"]}}"#, false),
+        ] {
+            assert_eq!(try_validate(&sig, body).is_some(), fast, "{}", String::from_utf8_lossy(body));
+        }
         let t = compiled(r#"[{"type":"tensor","tensor-spec":{"dtype":"uint8","shape":[-1,2]}}]"#);
         assert!(try_validate(&t, br#"{"inputs": [[0, 255], [1, 2]]}"#).is_some());
         assert!(try_validate(&t, br#"{"inputs": [[0, 256]]}"#).is_none());
