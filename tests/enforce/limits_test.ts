@@ -83,7 +83,8 @@ Deno.test("an unreadable signature is refused at compile time", async () => {
 Deno.test("limits hold for the common shapes too (no shortcut around them)", async () => {
   const cols = '[{"type": "double", "name": "a"}]';
   const names = await compileSignature({ inputs: cols }, { maxStringBytes: 16 });
-  const long = '{"dataframe_split": {"columns": ["a", "a_much_longer_column_name"], "data": [[1, 2]]}}';
+  const long =
+    '{"dataframe_split": {"columns": ["a", "a_much_longer_column_name"], "data": [[1, 2]]}}';
   assert.equal(refusal(() => names.validate(long, "application/json")).status, 400);
   assert.ok(
     names.validate('{"dataframe_split": {"columns": ["a"], "data": [[1]]}}', "application/json"),
