@@ -4,7 +4,7 @@
  * - Deno, Bun, Node: bytes are read from `wasm/mlflow_edge_core.wasm` next to this package
  *   (fetch for file:/http(s): URLs; Node 20 cannot fetch file: URLs, so `node:fs` there).
  * - Cloudflare workerd forbids compiling wasm from bytes: the worker imports the `.wasm` as a
- *   module and passes the `WebAssembly.Module` here, which is instantiated synchronously.
+ *   module and passes the `WebAssembly.Module` here, which is then only instantiated.
  *
  * The ABI is plain C: the host copies input into memory obtained from `alloc`, calls an
  * export with pointer + length, reads the result region, and frees both. Any call may grow
