@@ -191,7 +191,7 @@ export class LoadedModel {
     const loaded = new LoadedModel(uri, model, onnx, signature, size);
     if (options.selfCheck !== false) {
       try {
-        await loaded.#selfCheck(bundle.files);
+        await loaded.#selfCheck(bundle.files, options.warn ?? ((m) => console.warn(m)));
       } catch (err) {
         await loaded.close();
         throw err;
@@ -200,17 +200,31 @@ export class LoadedModel {
     return loaded;
   }
 
-  async #selfCheck(files: Map<string, Uint8Array>): Promise<void> {
+  async #selfCheck(
+    files: Map<string, Uint8Array>,
+    warn: (message: string) => void,
+  ): Promise<void> {
     const path = this.model.servingInputExamplePath;
     if (!path) return;
     const example = files.get(path);
     if (!example) return;
     try {
+      this.#signature.validate(example, "application/json");
+    } catch (err) {
+      // The example itself breaks the signature's rules (e.g. a value the lossless-or-loud
+      // policy refuses): that says nothing about the model, so warn and go on.
+      warn(
+        `The model's serving input example "${path}" is refused by its signature, so it cannot ` +
+          `check the model: ${(err as Error)?.message ?? err}`,
+      );
+      return;
+    }
+    try {
       await this.invoke(example, "application/json");
     } catch (err) {
       const e = err instanceof MlflowError ? err : new MlflowError(String(err), "INTERNAL_ERROR");
       throw new MlflowError(
-        `The model's own serving input example "${path}" fails: ${e.message}`,
+        `The model fails on its own serving input example "${path}": ${e.message}`,
         e.errorCode,
         e.status,
         { cause: err },
