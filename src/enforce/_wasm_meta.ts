@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "d97d5032e7b1422780f813d568af0439be8b629bd7205b6f81c1a991f6764c02";
+export const WASM_SOURCE_HASH = "53f3d5eb620854063e33a1470087d887964e53a9d3b3ad5828eaf5a7c22df893";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "d97d5032e7b1422780f813d568af0439be8b629bd7205b6
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "25c2a846e79f47944b76dc39e45050a17a6302a8ce88f4a410965d0ca7ace6b2";
+export const WASM_SHA256 = "40ac9537a1fcec277d5da1a4aac4faaf0f778ad658a637ebd133f7bfc91ee17c";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "25c2a846e79f47944b76dc39e45050a17a6302a8ce88f4a41096
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 343170;
+export const WASM_BYTE_SIZE = 360016;

@@ -498,6 +498,23 @@ impl Builder {
         Some(())
     }
 
+    /// A key missing from a record: NaN, null or NaT where pandas would put one; anything
+    /// else is the full path's to refuse.
+    fn missing(&mut self, first: bool) -> Option<()> {
+        match self {
+            Builder::F64(v) => v.push(f64::NAN),
+            Builder::Datetime(v) => v.push(crate::datetime::NAT),
+            Builder::Str(out, true) => {
+                if !first {
+                    out.push(',');
+                }
+                out.push_str("null");
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
     fn finish(self, rows: usize) -> Option<(ColData, DType)> {
         Some(match self {
             Builder::F64(v) => (ColData::F64(v), DType::F64),
@@ -536,6 +553,10 @@ pub fn try_validate(sig: &Compiled, body: &[u8]) -> Option<Validated> {
         (Inputs::Columns(specs), b"dataframe_split") => {
             let (rows, entries) = split(sig, specs, &mut s)?;
             (Format::Split, Kind::Columns, rows, entries)
+        }
+        (Inputs::Columns(specs), b"dataframe_records") => {
+            let (rows, entries) = records(sig, specs, &mut s)?;
+            (Format::Records, Kind::Columns, rows, entries)
         }
         (Inputs::Columns(specs), b"inputs") => {
             let (rows, entries) = columnar(sig, specs, &mut s)?;
@@ -620,6 +641,99 @@ fn split(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, Vec<
         }
     }
     Some((rows, by_spec.into_iter().flatten().collect()))
+}
+
+/// `dataframe_records`: a list of row objects; keys may be missing (NaN/null) or in any order.
+fn records(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, Vec<Entry>)> {
+    if specs
+        .iter()
+        .any(|c| c.name.is_none() || !matches!(c.ty, Ty::Scalar(_)))
+    {
+        return None;
+    }
+    let names: Vec<&[u8]> = specs
+        .iter()
+        .map(|c| c.name.as_deref().unwrap_or("").as_bytes())
+        .collect();
+    let estimate = s.b.len() / (specs.len() * 6 + 2);
+    let mut builders: Vec<Builder> = Vec::with_capacity(specs.len());
+    for c in specs {
+        match &c.ty {
+            Ty::Scalar(t) => builders.push(Builder::for_scalar(*t, estimate)?),
+            _ => return None,
+        }
+    }
+    let mut seen_any = vec![false; specs.len()];
+    let mut filled = vec![false; specs.len()];
+    let max_str = sig.limits.max_string_bytes;
+    let mut rows = 0usize;
+    let mut total = 0usize;
+    s.eat(b'[')?;
+    if s.peek() != Some(b']') {
+        loop {
+            s.eat(b'{')?;
+            for f in filled.iter_mut() {
+                *f = false;
+            }
+            let mut guess = 0usize;
+            if s.peek() != Some(b'}') {
+                loop {
+                    let (a, e) = s.string()?;
+                    let key = &s.b[a..e];
+                    // Keys usually come in the same order in every record: try the next first.
+                    let k = if names.get(guess) == Some(&key) {
+                        guess
+                    } else {
+                        names.iter().position(|n| *n == key)? // unknown keys: the full path
+                    };
+                    if filled[k] {
+                        return None; // a duplicate key: the full parser refuses it
+                    }
+                    filled[k] = true;
+                    seen_any[k] = true;
+                    guess = k + 1;
+                    s.eat(b':')?;
+                    builders[k].value(s, rows == 0, max_str)?;
+                    total += 1;
+                    if s.eat(b',').is_none() {
+                        break;
+                    }
+                }
+            }
+            s.eat(b'}')?;
+            for (k, b) in builders.iter_mut().enumerate() {
+                if !filled[k] {
+                    b.missing(rows == 0)?;
+                }
+            }
+            rows += 1;
+            total += 1;
+            if total.saturating_add(32) > sig.limits.max_elements {
+                return None;
+            }
+            if s.eat(b',').is_none() {
+                break;
+            }
+        }
+    }
+    s.eat(b']')?;
+    let mut entries = Vec::with_capacity(specs.len());
+    for ((c, b), seen) in specs.iter().zip(builders).zip(seen_any) {
+        if !seen {
+            if c.required {
+                return None;
+            }
+            continue; // an optional column no record has is not added
+        }
+        let (data, dtype) = b.finish(rows)?;
+        entries.push(Entry {
+            name: c.name.clone(),
+            dtype,
+            shape: vec![rows],
+            data,
+        });
+    }
+    Some((rows, entries))
 }
 
 /// The `columns` list: which spec each request column feeds (`None` for extras).
@@ -964,6 +1078,7 @@ mod tests {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let mut fast_hits = 0;
         let mut columnar_hits = 0;
+        let mut records_hits = 0;
         let optional = compiled(
             r#"[{"type":"double","name":"a","required":false},{"type":"long","name":"b","required":false},{"type":"float","name":"c","required":false},{"type":"integer","name":"d","required":false},{"type":"boolean","name":"e","required":false},{"type":"string","name":"f","required":false},{"type":"datetime","name":"g","required":false}]"#,
         );
@@ -1025,6 +1140,40 @@ mod tests {
                 });
                 assert_eq!(encode_ok(&v), encode_ok(&full), "{}", body);
             }
+            // The same rows as dataframe_records, keys sometimes missing or reordered.
+            let mut rb = String::from("{\"dataframe_records\": [");
+            for r in 0..rows {
+                if r > 0 {
+                    rb.push_str(", ");
+                }
+                let mut members: Vec<String> = Vec::new();
+                for name in ["a", "b", "c", "d", "e", "f", "g"] {
+                    if rng.next() % 5 == 0 {
+                        continue;
+                    }
+                    let cell = match name {
+                        "e" if rng.next() % 4 != 0 => rng.pick(&["true", "false"]),
+                        "f" if rng.next() % 4 != 0 => rng.pick(&["\"s\"", "null"]),
+                        "g" if rng.next() % 2 == 0 => rng.pick(&["\"2024-01-02\"", "null"]),
+                        "b" | "d" if rng.next() % 2 == 0 => rng.pick(&["1", "-7"]),
+                        _ => rng.pick(&CELLS),
+                    };
+                    members.push(format!("\"{}\": {}", name, cell));
+                }
+                if rng.next() % 3 == 0 {
+                    members.reverse();
+                }
+                rb.push_str(&format!("{{{}}}", members.join(", ")));
+            }
+            rb.push_str("]}");
+            for sg in [&sig, &optional] {
+                if let Some(v) = try_validate(sg, rb.as_bytes()) {
+                    records_hits += 1;
+                    let full = validate_full(sg, rb.as_bytes())
+                        .unwrap_or_else(|f| panic!("{} -> {}", rb, f.message));
+                    assert_eq!(encode_ok(&v), encode_ok(&full), "{}", rb);
+                }
+            }
             // The same columns as `inputs` (column-wise), with numpy's casting rules.
             let mut ib = String::from("{\"inputs\": {");
             let ncols_in = 1 + (rng.next() % 7) as usize;
@@ -1076,6 +1225,11 @@ mod tests {
             columnar_hits > 100,
             "columnar fast path taken only {} times",
             columnar_hits
+        );
+        assert!(
+            records_hits > 100,
+            "records fast path taken only {} times",
+            records_hits
         );
     }
 
