@@ -190,7 +190,8 @@ export function createApp(options: AppOptions = {}): ServingApp {
     defaultSlot = registry.add("default", options.modelUri, true);
   }
   for (const name of names) {
-    const slot = registry.add(name, options.models![name]);
+    // Without a plain model the first named one is the default: loaded at start, never evicted.
+    const slot = registry.add(name, options.models![name], defaultSlot === undefined);
     defaultSlot ??= slot;
   }
   // The default model loads at start; its failure is reported by ready(), /ping and requests.
