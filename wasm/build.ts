@@ -30,7 +30,15 @@ const WASM_OUT = new URL(`${CRATE}.wasm`, WASM_DIR);
 const META_OUT = new URL("src/enforce/_wasm_meta.ts", ROOT);
 const TARGET = "wasm32-unknown-unknown";
 
-/** What `_wasm_meta.ts` records. */
+/**
+ * What `_wasm_meta.ts` records.
+ *
+ * @example
+ * ```ts
+ * const meta: WasmMeta | undefined = await readMeta();
+ * console.log(meta?.sourceHash.length); // 64
+ * ```
+ */
 export interface WasmMeta {
   sourceHash: string;
   wasmSha256: string;

@@ -16,7 +16,16 @@
 
 import { MlflowError } from "../errors.ts";
 
-/** The exports every build of the core has; the enforcement ABI adds more functions. */
+/**
+ * The exports every build of the core has; the enforcement ABI adds more functions.
+ *
+ * @example
+ * ```ts
+ * import { type CoreExports, instantiateCore } from "./_wasm.ts";
+ * const core: CoreExports = await instantiateCore();
+ * console.log(core.memory.buffer.byteLength);
+ * ```
+ */
 export interface CoreExports {
   /** The module's linear memory. */
   readonly memory: WebAssembly.Memory;
@@ -28,10 +37,26 @@ export interface CoreExports {
   readonly [name: string]: unknown;
 }
 
-/** Where the wasm comes from: a compiled module (workerd), its bytes, or a URL to read. */
+/**
+ * Where the wasm comes from: a compiled module (workerd), its bytes, or a URL to read.
+ *
+ * @example
+ * ```ts
+ * import type { CoreSource } from "./_wasm.ts";
+ * const source: CoreSource = new URL("https://example.com/mlflow_edge_core.wasm");
+ * ```
+ */
 export type CoreSource = WebAssembly.Module | BufferSource | URL;
 
-/** The committed build, resolved next to this module. */
+/**
+ * The committed build, resolved next to this module.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_WASM_URL } from "./_wasm.ts";
+ * console.log(DEFAULT_WASM_URL.pathname.endsWith("wasm/mlflow_edge_core.wasm")); // true
+ * ```
+ */
 export const DEFAULT_WASM_URL: URL = new URL("../../wasm/mlflow_edge_core.wasm", import.meta.url);
 
 /** Imports the core needs: none (no wasm-bindgen, no WASI). */
@@ -129,7 +154,17 @@ async function readBytes(url: URL): Promise<BufferSource> {
   return await res.arrayBuffer();
 }
 
-/** A block of wasm memory owned by the caller: free it with {@linkcode freeBlock}. */
+/**
+ * A block of wasm memory owned by the caller: free it with {@linkcode freeBlock}.
+ *
+ * @example
+ * ```ts
+ * import { type Block, copyIn, freeBlock, instantiateCore } from "./_wasm.ts";
+ * const core = await instantiateCore();
+ * const block: Block = copyIn(core, new Uint8Array([1, 2]));
+ * freeBlock(core, block);
+ * ```
+ */
 export interface Block {
   /** Address in linear memory. */
   ptr: number;
@@ -259,7 +294,15 @@ export function readString(core: CoreExports, ptr: number, len: number): string 
   return decoder.decode(new Uint8Array(core.memory.buffer, ptr, len));
 }
 
-/** Typed-array constructors that can view wasm memory. */
+/**
+ * Typed-array constructors that can view wasm memory.
+ *
+ * @example
+ * ```ts
+ * import type { ViewConstructor } from "./_wasm.ts";
+ * const type: ViewConstructor<Float64Array> = Float64Array;
+ * ```
+ */
 export type ViewConstructor<T> = {
   new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
   readonly BYTES_PER_ELEMENT: number;
@@ -302,7 +345,18 @@ export function dataViewAt(core: CoreExports, ptr: number, len: number): DataVie
   return new DataView(core.memory.buffer, ptr, len);
 }
 
-/** Outcome of the core's parse-only diagnostics entries (`json_parse_check`, `csv_parse_check`). */
+/**
+ * Outcome of the core's parse-only diagnostics entries (`json_parse_check`, `csv_parse_check`).
+ *
+ * @example
+ * ```ts
+ * import { instantiateCore, type ParseCheck, parseCheck } from "./_wasm.ts";
+ * const core = await instantiateCore();
+ * const limits = { maxDepth: 64, maxElements: 1000, maxStringBytes: 1000 };
+ * const r: ParseCheck = parseCheck(core, "csv", new TextEncoder().encode("a\n1\n"), limits);
+ * console.log(r.count); // 1 row
+ * ```
+ */
 export interface ParseCheck {
   ok: boolean;
   /** Byte offset of the error (0 when ok). */
@@ -315,7 +369,15 @@ export interface ParseCheck {
   message: string;
 }
 
-/** Parser bounds for {@linkcode parseCheck}. */
+/**
+ * Parser bounds for {@linkcode parseCheck}.
+ *
+ * @example
+ * ```ts
+ * import type { ParseCheckLimits } from "./_wasm.ts";
+ * const limits: ParseCheckLimits = { maxDepth: 64, maxElements: 1e6, maxStringBytes: 1 << 20 };
+ * ```
+ */
 export interface ParseCheckLimits {
   maxDepth: number;
   maxElements: number;
