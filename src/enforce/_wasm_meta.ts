@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "53f3d5eb620854063e33a1470087d887964e53a9d3b3ad5828eaf5a7c22df893";
+export const WASM_SOURCE_HASH = "eda12b2fe264ac862588b1141363e3dc86d45eb7372a773215477042c18507b0";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "53f3d5eb620854063e33a1470087d887964e53a9d3b3ad5
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "40ac9537a1fcec277d5da1a4aac4faaf0f778ad658a637ebd133f7bfc91ee17c";
+export const WASM_SHA256 = "603f921690a6bb7e9f1f79155b176e4d130591c187cfef1dd3fe592b5f4597b6";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "40ac9537a1fcec277d5da1a4aac4faaf0f778ad658a637ebd133
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 360016;
+export const WASM_BYTE_SIZE = 312539;

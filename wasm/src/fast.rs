@@ -404,7 +404,7 @@ impl Builder {
         })
     }
 
-    #[inline(always)]
+    #[inline]
     fn value(&mut self, s: &mut Scan, first: bool, max_str: usize) -> Option<()> {
         match self {
             Builder::F64(v) => {
