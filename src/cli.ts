@@ -28,7 +28,7 @@ import {
 } from "./server/app.ts";
 import { loadModel } from "./server/loaded_model.ts";
 import { redactUri } from "./server/_redact.ts";
-import { storeOptionsFromEnv } from "./store/mod.ts";
+import { type FetchBundleOptions, progressBar, storeOptionsFromEnv } from "./store/mod.ts";
 
 /**
  * The example bundle served when no model is given (resolved from this file, any cwd works).
@@ -225,8 +225,15 @@ export async function serveConfig(
   return { host: values.host ?? env.MLFLOW_HOST ?? "127.0.0.1", port, app };
 }
 
+/** Store options with a download progress bar when standard error is a terminal. */
+function withProgress(store: FetchBundleOptions | undefined): FetchBundleOptions {
+  if (!Deno.stderr.isTerminal()) return store ?? {};
+  return { ...store, onProgress: progressBar(Deno.stderr, { label: "Downloading model" }) };
+}
+
 async function serve(args: string[]): Promise<void> {
   const config = await serveConfig(args, Deno.env.toObject());
+  config.app.store = withProgress(config.app.store);
   const app = createApp(config.app);
   const server = Deno.serve({
     hostname: config.host,
@@ -308,7 +315,7 @@ async function predict(args: string[]): Promise<void> {
     : new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
   const model = await loadModel(uri, {
     backend: backendOf(values.backend ?? env.MLFLOW_EDGE_BACKEND),
-    store: storeOptionsFromEnv(env),
+    store: withProgress(storeOptionsFromEnv(env)),
     selfCheck: false,
   });
   try {
