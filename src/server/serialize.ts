@@ -105,38 +105,63 @@ export function toPyJson(value: unknown): string {
   return pyString(String(value));
 }
 
-/** `x` is in the range where Python's repr switches to exponent notation below (|x| < 1e-4). */
-function tiny(t: string): boolean {
-  return t.startsWith("0.0000") || t.startsWith("-0.0000");
+/**
+ * JavaScript's shortest-digits text of a finite double rewritten in Python's `repr` notation,
+ * by string edits only (the digits are the same in both languages; only the notation differs):
+ * `1` → `1.0`, `1e-7` → `1e-07`, `0.00001234` → `1.234e-05`. Rare cases go through
+ * {@linkcode pyFloat}.
+ */
+function pyNotation(t: string, x: number): string {
+  const e = t.indexOf("e");
+  if (e !== -1) {
+    // JavaScript writes e-7 and e+21; Python pads the exponent to two digits.
+    return t.length - e === 3 ? `${t.slice(0, e + 2)}0${t.slice(e + 2)}` : t;
+  }
+  const neg = t.charCodeAt(0) === 45; // "-"
+  const dot = t.indexOf(".");
+  // (JSON.stringify writes -0 as "0".)
+  if (dot === -1) return x !== 0 && Math.abs(x) < 1e16 ? `${t}.0` : pyFloat(x);
+  // |x| < 1e-4 ("0.0000…"): Python switches to exponent notation, JavaScript only below 1e-6.
+  if (t.charCodeAt(neg ? 1 : 0) !== 48 || !t.startsWith("0000", dot + 1)) return t;
+  let i = dot + 1;
+  while (t.charCodeAt(i) === 48) i++;
+  const digits = t.slice(i);
+  const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+  const exp = i - dot;
+  return `${neg ? "-" : ""}${mantissa}e-${exp < 10 ? "0" : ""}${exp}`;
 }
 
-/**
- * Every element of an output as JSON text. Floats take the fast route through JSON.stringify
- * (same shortest digits as Python's repr) and only the few tokens whose notation differs from
- * Python's (integral values, exponents, |x| < 1e-4, NaN/Infinity) are rewritten.
- */
-function tokens(o: OutputTensor): string[] {
+/** A double as Python's repr: JavaScript's digits, Python's notation. */
+function floatText(x: number): string {
+  // x - x is 0 for finite numbers, NaN for NaN and ±Infinity.
+  return x - x === 0 ? pyNotation(String(x), x) : pyFloat(x);
+}
+
+/** Writes element `i` of an output as JSON text. */
+function elementWriter(o: OutputTensor): (i: number) => string {
   const data = o.data;
   switch (o.type) {
     case "float32":
     case "float64": {
       const values = data as Float32Array | Float64Array;
-      const toks = JSON.stringify(Array.from(values)).slice(1, -1).split(",");
-      if (values.length === 0) return [];
-      for (let i = 0; i < toks.length; i++) {
-        const t = toks[i];
-        if (t.indexOf(".") === -1 || t.indexOf("e") !== -1 || tiny(t)) toks[i] = pyFloat(values[i]);
-      }
-      return toks;
+      return (i) => floatText(values[i]);
     }
-    case "float16":
-      return Array.from(data as Uint16Array, (v) => pyFloat(halfToNumber(v)));
-    case "bool":
-      return Array.from(data as Uint8Array, (v) => (v ? "true" : "false"));
-    case "string":
-      return (data as string[]).map(pyString);
-    default:
-      return Array.from(data as ArrayLike<number | bigint>, String);
+    case "float16": {
+      const bits = data as Uint16Array;
+      return (i) => pyFloat(halfToNumber(bits[i]));
+    }
+    case "bool": {
+      const flags = data as Uint8Array;
+      return (i) => (flags[i] ? "true" : "false");
+    }
+    case "string": {
+      const texts = data as string[];
+      return (i) => pyString(texts[i]);
+    }
+    default: {
+      const ints = data as ArrayLike<number | bigint>;
+      return (i) => String(ints[i]);
+    }
   }
 }
 
@@ -163,33 +188,31 @@ function records(p: Predictions): string {
   if (p.length === 0) return "[]";
   const k = p.outputs.length;
   const keys = p.outputs.map((o) => `${pyString(o.name)}: `);
-  const cols = p.outputs.map(tokens);
-  if (k === 1) return `[{${keys[0]}${cols[0].join(`}, {${keys[0]}`)}}]`;
-  const rows = new Array<string>(p.length);
+  const writers = p.outputs.map(elementWriter);
+  let out = "[";
   for (let i = 0; i < p.length; i++) {
-    let row = "{";
-    for (let j = 0; j < k; j++) row += (j > 0 ? ", " : "") + keys[j] + cols[j][i];
-    rows[i] = row + "}";
+    out += i === 0 ? "{" : ", {";
+    for (let j = 0; j < k; j++) out += (j === 0 ? "" : ", ") + keys[j] + writers[j](i);
+    out += "}";
   }
-  return `[${rows.join(", ")}]`;
+  return out + "]";
 }
 
 function dict(p: Predictions): string {
   const parts = p.outputs.map((o) => {
-    const toks = tokens(o);
+    const write = elementWriter(o);
     const dims = o.dims;
     let pos = 0;
     const level = (d: number): string => {
       const n = dims[d];
-      if (d === dims.length - 1) {
-        pos += n;
-        return `[${toks.slice(pos - n, pos).join(", ")}]`;
+      let out = "[";
+      for (let i = 0; i < n; i++) {
+        if (i > 0) out += ", ";
+        out += d === dims.length - 1 ? write(pos++) : level(d + 1);
       }
-      const items = new Array<string>(n);
-      for (let i = 0; i < n; i++) items[i] = level(d + 1);
-      return `[${items.join(", ")}]`;
+      return out + "]";
     };
-    return `${pyString(o.name)}: ${dims.length === 0 ? toks[0] : level(0)}`;
+    return `${pyString(o.name)}: ${dims.length === 0 ? write(0) : level(0)}`;
   });
   return `{${parts.join(", ")}}`;
 }

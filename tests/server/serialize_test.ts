@@ -91,3 +91,20 @@ Deno.test("float16 outputs are decoded from their bits for the library's values"
   assert.deepEqual(h.slice(0, 2), [1, -2]);
   assert.ok(Math.abs(h[2] - 1 / 3) < 1e-3);
 });
+
+Deno.test("the fast float notation agrees with pyFloat on many values", () => {
+  // Deterministic spread over magnitudes, signs and float32 rounding.
+  const values: number[] = [0, -0, 1, -1, 1e16, 1e21, 1e-7, 1.5e-5, 9.99e-5, 1e-4, 123.5, 5e-324];
+  let seed = 42;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let i = 0; i < 20000; i++) {
+    const v = (random() - 0.5) * 10 ** Math.floor(random() * 60 - 30);
+    values.push(v, Math.fround(v), Math.round(v));
+  }
+  const f64 = shapePredictions("columns", [
+    { name: "y", type: "float64", dims: [values.length], data: Float64Array.from(values) },
+  ]);
+  const text = serializePredictions(f64);
+  const expected = `{"predictions": [${values.map((v) => `{"y": ${pyFloat(v)}}`).join(", ")}]}`;
+  assert.equal(text, expected);
+});
