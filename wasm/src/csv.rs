@@ -59,6 +59,8 @@ pub fn parse_csv<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Csv<'a>, ParseE
         b: bytes,
         pos: if src.starts_with('\u{feff}') { 3 } else { 0 },
         line: 1,
+        record_start: 0,
+        record_line: 1,
         cells: 0,
         limits,
     };
@@ -71,11 +73,10 @@ pub fn parse_csv<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Csv<'a>, ParseE
     let mut rows = Vec::new();
     loop {
         let mut row = Vec::with_capacity(width);
-        let record_start = t.pos;
-        let record_line = t.line;
         if !t.record(&mut row)? {
             break;
         }
+        let (record_start, record_line) = (t.record_start, t.record_line);
         if row.len() > width {
             return Err(ParseError::new(
                 format!(
@@ -135,6 +136,9 @@ struct Tokenizer<'a, 'l> {
     /// 1-based line number as pandas counts it: every line end outside quotes, blank lines
     /// included, line breaks inside quoted cells not.
     line: usize,
+    /// Where the last record read started (after the blank lines before it), and its line.
+    record_start: usize,
+    record_line: usize,
     cells: usize,
     limits: &'l Limits,
 }
@@ -204,6 +208,8 @@ impl<'a, 'l> Tokenizer<'a, 'l> {
         if !self.skip_blank_lines() {
             return Ok(false);
         }
+        self.record_start = self.pos;
+        self.record_line = self.line;
         loop {
             let start = self.pos;
             self.count_cell(start)?;
@@ -410,6 +416,13 @@ mod tests {
             e.message,
             "Error tokenizing data. C error: Expected 2 fields in line 4, saw 4"
         );
+        // Blank lines right before the long row count too.
+        let e = fail("a,b,c\n1,2,x\r\n\n3,4,,.5,y\n");
+        assert_eq!(
+            e.message,
+            "Error tokenizing data. C error: Expected 3 fields in line 4, saw 5"
+        );
+        assert_eq!(e.offset, 14);
         // The first data row too (pandas would silently make it the index).
         let e = fail("a,b\n1,2,3\n");
         assert_eq!(
