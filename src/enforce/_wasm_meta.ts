@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "eda12b2fe264ac862588b1141363e3dc86d45eb7372a773215477042c18507b0";
+export const WASM_SOURCE_HASH = "8eb416a7e394336a5b25b20df7d2e6fbdb61e721b8f0a3a00f2845f4162b898d";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "eda12b2fe264ac862588b1141363e3dc86d45eb7372a773
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "603f921690a6bb7e9f1f79155b176e4d130591c187cfef1dd3fe592b5f4597b6";
+export const WASM_SHA256 = "47725c30e2318b225b4d4e7c0e2e492bb48dea05ec20d10c55a1643802f5223c";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "603f921690a6bb7e9f1f79155b176e4d130591c187cfef1dd3fe
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 312539;
+export const WASM_BYTE_SIZE = 312524;
