@@ -223,3 +223,14 @@ Deno.test("violations of several kinds are reported together, parse-step code fi
     assert.ok(e.message.includes(`column ${col}`), e.message);
   }
 });
+
+Deno.test("a chat payload's scalar columns follow MLflow's in-process rules (no cast step)", async () => {
+  const sig = { inputs: '[{"type": "string", "name": "prompt"}, {"type": "double", "name": "t"}]' };
+  const ok = await validateRequest(sig, '{"prompt": "hi", "t": 0.5}');
+  assert.deepEqual(ok.columns[1].values, new Float64Array([0.5]));
+  for (const body of ['{"prompt": "hi", "t": 2}', '{"prompt": 5, "t": 0.5}']) {
+    const e = await refused(validateRequest(sig, body));
+    assert.equal(e.errorCode, "INVALID_PARAMETER_VALUE", e.message);
+    assert.match(e.message, /Can not safely convert int64/);
+  }
+});

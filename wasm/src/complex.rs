@@ -173,6 +173,26 @@ fn series(items: &[&Value], t: Scalar, out: &mut String) -> Result<(), Failure> 
     }
 }
 
+/// MLflow's in-process column rules (spec 3.4) for a top-level scalar column whose values were
+/// not cast first (chat payloads reach `predict` as a plain dict): `Ok` when MLflow accepts
+/// the column. Failures are enforcement errors (`INVALID_PARAMETER_VALUE`).
+pub fn column_accepts(items: &[&Value], t: Scalar) -> Result<(), Failure> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let mut scratch = String::new();
+    match series(items, t, &mut scratch) {
+        Ok(()) => Ok(()),
+        // Top-level datetime columns are converted once, so parseable text passes.
+        Err(f)
+            if t == Scalar::Datetime && f.code == crate::problems::Code::InvalidParameterValue =>
+        {
+            Ok(())
+        }
+        Err(f) => Err(Failure::invalid(f.message)),
+    }
+}
+
 /// A scalar inside an Object property or a Map value (`_enforce_datatype`).
 fn scalar_in(v: &Value, t: Scalar, required: bool, out: &mut String) -> Result<(), String> {
     let missing = matches!(v, Value::Null) || matches!(v, Value::Number(n) if n.text == "NaN");

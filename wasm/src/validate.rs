@@ -452,6 +452,23 @@ fn validate_llm(sig: &Compiled, members: &[(Cow<str>, Value)]) -> Result<Validat
         cols,
         rows: 1,
     };
+    if let Inputs::Columns(specs) = &sig.inputs {
+        // No parse-step cast happens for these payloads: MLflow's in-process rules decide
+        // which scalar columns pass; accepted values then convert without loss.
+        for spec in specs {
+            if let (Ty::Scalar(t), Some(name)) = (&spec.ty, &spec.name) {
+                if let Some(j) = fr.labels.iter().position(|l| *l == Label::Name(name)) {
+                    if let Err(f) = crate::complex::column_accepts(&fr.cols[j], *t) {
+                        problems.push(f.code, format!("Column {}: {}", show_str(name), f.message));
+                    }
+                }
+            }
+        }
+        if let Some(f) = problems.into_failure() {
+            return Err(f);
+        }
+        problems = Problems::new(sig.max_errors);
+    }
     let entries = match &sig.inputs {
         Inputs::Columns(specs) => frame::enforce(specs, &fr, Path::Frame, &mut problems),
         Inputs::None => frame::infer(&fr, Path::Frame, &mut problems),
