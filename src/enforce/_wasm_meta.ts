@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "8eb416a7e394336a5b25b20df7d2e6fbdb61e721b8f0a3a00f2845f4162b898d";
+export const WASM_SOURCE_HASH = "67deb801d17bd9feb1a69a79f4fcecec3c6ad966d9cf09df7ce4ec7532224510";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "8eb416a7e394336a5b25b20df7d2e6fbdb61e721b8f0a3a
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "47725c30e2318b225b4d4e7c0e2e492bb48dea05ec20d10c55a1643802f5223c";
+export const WASM_SHA256 = "7485d48b8d22866b8b47e2ebc48dd8d41e2355267c99c949413a9c8be399b45b";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "47725c30e2318b225b4d4e7c0e2e492bb48dea05ec20d10c55a1
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 312524;
+export const WASM_BYTE_SIZE = 313514;
