@@ -10,7 +10,12 @@
 //!
 //! One deliberate difference: when the first data row has more cells than the header, pandas
 //! silently turns the extra leading cells into the DataFrame index; that is refused here with
-//! pandas' "Expected N fields" message, like any later over-long row.
+//! pandas' "Expected N fields" message, like any later over-long row. pandas' quirks with lone
+//! CR line ends (a delimiter right after a CR-only blank line is dropped; a whitespace-only line
+//! after a CR re-reads the CR) are not reproduced: a lone CR is simply a line end here.
+//! Line numbers in messages count physical lines, blank ones included, with a quoted cell's
+//! line breaks not counted, as pandas counts them.
+//!
 //! Type inference is not done here: cells stay text, with a flag for quoted cells.
 
 use crate::json::{check_record, Limits, ParseError};
