@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "67deb801d17bd9feb1a69a79f4fcecec3c6ad966d9cf09df7ce4ec7532224510";
+export const WASM_SOURCE_HASH = "5b5e6fe1a58671ab3e3b170660cc8c8a1d6b52999b8aef08f5140a1b157d75e6";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "67deb801d17bd9feb1a69a79f4fcecec3c6ad966d9cf09d
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "7485d48b8d22866b8b47e2ebc48dd8d41e2355267c99c949413a9c8be399b45b";
+export const WASM_SHA256 = "6aed9b2e12c0a183286d71a81a4b5072e0a1a0f9204e1062aa3d5b1ffcffe89f";
 
 /**
  * Size of the committed wasm file in bytes.
