@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "5b5e6fe1a58671ab3e3b170660cc8c8a1d6b52999b8aef08f5140a1b157d75e6";
+export const WASM_SOURCE_HASH = "90ddba962509b361c3fd6c4e71a016add8f5665ff3182f54ca23b55dbcfe89f8";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "5b5e6fe1a58671ab3e3b170660cc8c8a1d6b52999b8aef0
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "6aed9b2e12c0a183286d71a81a4b5072e0a1a0f9204e1062aa3d5b1ffcffe89f";
+export const WASM_SHA256 = "af708d270c505df448e206ff585ba75db6005d14bb358bfa907c7cc1ebb3d50c";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "6aed9b2e12c0a183286d71a81a4b5072e0a1a0f9204e1062aa3d
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 313514;
+export const WASM_BYTE_SIZE = 316592;

@@ -104,3 +104,19 @@ Deno.test("a CSV written with pandas' index column drops it as an extra column",
   assert.deepEqual(v.columns.map((c) => c.name), ["a", "b"]);
   assert.deepEqual(v.columns[0].values, new BigInt64Array([1n, 2n]));
 });
+
+Deno.test("an unnamed schema of mixed types casts an inputs list with the first column's type, as MLflow", async () => {
+  const longDouble = { inputs: '[{"type": "long"}, {"type": "double"}]' };
+  const ok = await validateRequest(longDouble, '{"inputs": [[1, 0], [2, 1]]}');
+  assert.deepEqual(ok.columns.map((c) => c.dtype), ["int64", "float64"]);
+  assert.deepEqual(ok.columns[1].values, new Float64Array([0, 1]));
+  const e = await refused(validateRequest(longDouble, '{"inputs": [[1, 2]]}'));
+  assert.equal(e.errorCode, "INVALID_PARAMETER_VALUE");
+  assert.match(e.message, /Can not safely convert int64 to float64/);
+  const doubleLong = { inputs: '[{"type": "double"}, {"type": "long"}]' };
+  const e2 = await refused(validateRequest(doubleLong, '{"inputs": [[1.5, 2]]}'));
+  assert.match(e2.message, /Can not safely convert float64 to int64/);
+  const floatDouble = { inputs: '[{"type": "float"}, {"type": "double"}]' };
+  const f = await validateRequest(floatDouble, '{"inputs": [[0.1, 0.1]]}');
+  assert.equal((f.columns[1].values as Float64Array)[0], Math.fround(0.1));
+});

@@ -8,7 +8,7 @@ use crate::json::Value;
 use crate::jsonout::{show_str, write_value};
 use crate::output::Entry;
 use crate::problems::{Code, Failure, Problems};
-use crate::schema::{ColSpec, DType, Ty};
+use crate::schema::{ColSpec, DType, Scalar, Ty};
 
 /// A JSON null for cells a request leaves out.
 pub static NULL: Value<'static> = Value::Null;
@@ -376,6 +376,102 @@ pub fn enforce(
                 problems,
             ));
         }
+    }
+    entries
+}
+
+/// An unnamed column schema over `inputs`/`instances` lists: MLflow casts the whole list with
+/// the first column's type, then enforces every column against its own type with the
+/// in-process rules (spec 4.4, 3.4). Schemas of one type are the plain case.
+pub fn enforce_unnamed_numpy(
+    specs: &[ColSpec],
+    frame: &Frame,
+    problems: &mut Problems,
+) -> Vec<Entry> {
+    let t0 = match specs.first().map(|s| &s.ty) {
+        Some(Ty::Scalar(t)) => *t,
+        _ => return enforce(specs, frame, Path::Numpy, problems),
+    };
+    if specs.iter().all(|s| s.ty == Ty::Scalar(t0)) || frame.cols.len() < specs.len() {
+        return enforce(specs, frame, Path::Numpy, problems);
+    }
+    let mut entries = Vec::with_capacity(specs.len());
+    for (j, spec) in specs.iter().enumerate() {
+        let label = frame.labels[j];
+        let quoted = label.quoted();
+        let cells = &frame.cols[j];
+        // The cast every column gets: the first column's type.
+        let first = column(
+            label.text(),
+            &quoted,
+            &Ty::Scalar(t0),
+            true,
+            cells,
+            Path::Numpy,
+            problems,
+        );
+        let tj = match &spec.ty {
+            Ty::Scalar(t) => *t,
+            _ => {
+                problems.push(
+                    Code::InvalidParameterValue,
+                    format!(
+                        "Column {} does not match {}: the list was cast to {}",
+                        quoted,
+                        spec.ty.describe(),
+                        t0.name()
+                    ),
+                );
+                continue;
+            }
+        };
+        if tj == t0 {
+            entries.push(first);
+            continue;
+        }
+        let zero_one = match &first.data {
+            ColData::I64(v) => v.iter().all(|x| *x == 0 || *x == 1),
+            _ => false,
+        };
+        let widen =
+            matches!(
+                (t0, tj),
+                (Scalar::Integer, Scalar::Long)
+                    | (Scalar::Integer, Scalar::Double)
+                    | (Scalar::Float, Scalar::Double)
+                    | (Scalar::String, Scalar::Binary)
+                    | (Scalar::String, Scalar::Datetime)
+                    | (Scalar::String, Scalar::Double)
+            ) || (t0 == Scalar::Long && matches!(tj, Scalar::Double | Scalar::Float) && zero_one);
+        if !widen {
+            problems.push(
+                Code::InvalidParameterValue,
+                format!(
+                    "Incompatible input types for column {}. Can not safely convert {} to {}. (An unnamed schema's list is cast with the first column's type, {}, as in MLflow.)",
+                    quoted, t0.numpy(), tj.numpy(), t0.name()
+                ),
+            );
+            continue;
+        }
+        let entry = match (first.data, tj) {
+            // float32 values widen to float64 after their float32 rounding, as numpy does.
+            (ColData::F32(v), Scalar::Double) => Entry {
+                name: first.name,
+                dtype: DType::F64,
+                shape: first.shape,
+                data: ColData::F64(v.iter().map(|x| *x as f64).collect()),
+            },
+            _ => column(
+                label.text(),
+                &quoted,
+                &spec.ty,
+                true,
+                cells,
+                Path::Numpy,
+                problems,
+            ),
+        };
+        entries.push(entry);
     }
     entries
 }

@@ -271,7 +271,11 @@ fn numpy_columns(
                     rows: items.len(),
                 }
             };
-            let entries = frame::enforce(specs, &fr, Path::Numpy, problems);
+            let entries = if !named {
+                frame::enforce_unnamed_numpy(specs, &fr, problems)
+            } else {
+                frame::enforce(specs, &fr, Path::Numpy, problems)
+            };
             Ok((Kind::Columns, fr.rows, entries))
         }
         scalar => {
