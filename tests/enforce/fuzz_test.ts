@@ -238,7 +238,7 @@ async function loadEnforce(): Promise<EnforceModule | undefined> {
 }
 
 const enforce = await loadEnforce();
-const VALIDATE_ITERATIONS = 5_000;
+const VALIDATE_ITERATIONS = 20_000;
 
 Deno.test({
   name:
