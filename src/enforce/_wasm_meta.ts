@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "90ddba962509b361c3fd6c4e71a016add8f5665ff3182f54ca23b55dbcfe89f8";
+export const WASM_SOURCE_HASH = "42e15502846791b82ad0c8365b9e93fa8afcda9ada78de7f71e9cf1ae460c37d";
 
 /**
  * SHA-256 of the committed wasm file.

@@ -737,3 +737,118 @@ pub fn validate_csv(sig: &Compiled, body: &[u8]) -> Result<Validated, Failure> {
         entries,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{parse_inputs, parse_params};
+
+    fn compiled(inputs: Option<&str>, params: Option<&str>) -> Compiled {
+        let lim = Limits::default();
+        Compiled {
+            inputs: parse_inputs(inputs, &lim).unwrap(),
+            params: parse_params(params, &lim).unwrap(),
+            limits: Limits {
+                max_depth: 32,
+                max_elements: 100_000,
+                max_string_bytes: 4096,
+            },
+            max_errors: 5,
+        }
+    }
+
+    /// Seeded byte mutations of representative bodies through every signature kind: the core
+    /// must answer (accept or refuse), never panic (debug builds also trap on overflow).
+    #[test]
+    fn mutated_bodies_never_panic() {
+        let sigs = [
+            compiled(None, None),
+            compiled(
+                Some(
+                    r#"[{"type":"double","name":"a"},{"type":"long","name":"b"},{"type":"string","name":"c","required":false},{"type":"boolean","name":"d","required":false},{"type":"datetime","name":"e","required":false},{"type":"binary","name":"f","required":false},{"type":"float","name":"g","required":false},{"type":"integer","name":"h","required":false}]"#,
+                ),
+                Some(
+                    r#"[{"name":"t","type":"double","default":0.5,"shape":null},{"name":"s","type":"string","default":["x"],"shape":[-1]},{"name":"w","type":"datetime","default":"2024-01-01","shape":null}]"#,
+                ),
+            ),
+            compiled(
+                Some(r#"[{"type":"long"},{"type":"double"},{"type":"string"}]"#),
+                None,
+            ),
+            compiled(
+                Some(r#"[{"type":"tensor","tensor-spec":{"dtype":"uint8","shape":[-1,2,2]}}]"#),
+                None,
+            ),
+            compiled(
+                Some(
+                    r#"[{"type":"tensor","tensor-spec":{"dtype":"float16","shape":[-1,2]},"name":"x"},{"type":"tensor","tensor-spec":{"dtype":"int8","shape":[-1]},"name":"y"}]"#,
+                ),
+                None,
+            ),
+            compiled(
+                Some(
+                    r#"[{"type":"array","items":{"type":"object","properties":{"k":{"type":"map","values":{"type":"double"}},"n":{"type":"long","required":false}}},"name":"a"},{"type":"any","name":"z","required":false}]"#,
+                ),
+                None,
+            ),
+        ];
+        let bodies: [&[u8]; 10] = [
+            br#"{"dataframe_split": {"index": [0, 1], "columns": ["a", "b", "c", "d", "e", "f", "g", "h"], "data": [[1.5, 2, "x", true, "2024-01-02T03:04:05.123456789", "AQI=", 1e38, 2147483647], [NaN, -9223372036854775808, null, false, 1, "", -Infinity, -1]]}, "params": {"t": 1, "s": ["a"], "w": "2024-01-01 00:00:00"}}"#,
+            br#"{"dataframe_records": [{"a": 1, "b": 2}, {"b": 3, "a": 4.5e300, "z": [1, {"q": null}]}]}"#,
+            br#"{"inputs": {"a": [1, 2], "b": [3, 4], "c": ["x", "y"]}, "params": {"t": "bad"}}"#,
+            br#"{"inputs": [[[1, 2], [3, 4]], [[5, 6], [7, 255]]]}"#,
+            br#"{"instances": [{"x": [1, 2], "y": 3}, {"x": [65504, -65504], "y": -128}]}"#,
+            br#"{"inputs": {"a": [{"k": {"p": 0, "q": 1}, "n": 5}, {"k": {}}], "z": "anything"}}"#,
+            br#"{"messages": [{"role": "user", "content": "hi"}], "t": 0.7, "a": 1}"#,
+            br#"{"inputs": [[1, 2.5, "s"], [3, 4, "t"]]}"#,
+            b"a,b,c,d,e\n1.5,2,x,True,2024-01-01\n,3,NA,False,\n",
+            b",a,b\n0,1,2\n1,\"3\",\"4\"\"\"\n",
+        ];
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let tokens: [&[u8]; 12] = [
+            b"[",
+            b"]",
+            b"{",
+            b"}",
+            b",",
+            b"\"",
+            b"-",
+            b"1e999",
+            b"null",
+            b"9999999999999999999999",
+            b"\\u00e9",
+            b"\xff",
+        ];
+        for round in 0..30_000 {
+            let base = bodies[round % bodies.len()];
+            let mut body = base.to_vec();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() as usize) % (body.len() + 1);
+                match next() % 4 {
+                    0 if at < body.len() => {
+                        body.remove(at);
+                    }
+                    1 if at < body.len() => body[at] = next() as u8,
+                    _ => {
+                        let t = tokens[(next() as usize) % tokens.len()];
+                        body.splice(at..at, t.iter().copied());
+                    }
+                }
+            }
+            for sig in &sigs {
+                let _ = validate_json(sig, &body);
+                let _ = validate_full(sig, &body);
+                let _ = validate_csv(sig, &body);
+                if let Ok(v) = validate_json(sig, &body) {
+                    let _ = crate::output::encode_ok(&v);
+                }
+            }
+        }
+    }
+}
