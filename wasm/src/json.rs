@@ -402,8 +402,7 @@ pub struct ScannedNumber {
 /// Lexes the JSON number at `start` and decomposes it (eight digits at a time); `None` when
 /// `b[start..]` does not begin with a valid number.
 ///
-/// ```
-/// use mlflow_edge_core::json::scan_number;
+/// ```text
 /// let body = b"[-12.5e1, 7]";
 /// let n = scan_number(body, 1).unwrap();
 /// assert_eq!((n.end, n.mantissa, n.exp10, n.negative), (8, 125, 0, true));
@@ -1891,6 +1890,21 @@ mod tests {
         ] {
             check(t);
         }
+    }
+
+    #[test]
+    fn scan_number_decomposes_a_lexeme_in_place() {
+        let body = b"[-12.5e1, 7]";
+        let n = scan_number(body, 1).unwrap();
+        assert_eq!((n.end, n.mantissa, n.exp10, n.negative), (8, 125, 0, true));
+        assert_eq!(n.to_f64(body), -125.0);
+        assert_eq!(n.to_i64(body), Some(-125));
+        assert_eq!(n.text(body), "-12.5e1");
+        assert_eq!(
+            scan_number(body, 10).map(|n| (n.end, n.is_integer)),
+            Some((11, true))
+        );
+        assert_eq!(scan_number(body, 0), None);
     }
 
     /// scan_number agrees with the parser's lexer and with Num's conversions.
