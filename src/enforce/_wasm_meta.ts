@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "42e15502846791b82ad0c8365b9e93fa8afcda9ada78de7f71e9cf1ae460c37d";
+export const WASM_SOURCE_HASH = "64b62820e0dfe4c16fd2c36a9d520ad85482f4172287dbc715a5b0edf96fb6db";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "42e15502846791b82ad0c8365b9e93fa8afcda9ada78de7
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "af708d270c505df448e206ff585ba75db6005d14bb358bfa907c7cc1ebb3d50c";
+export const WASM_SHA256 = "83f983c9dc26d8c1e253bccf3dfc0561bf3658dc696a50ddf2a6cc8e52ff7edc";
 
 /**
  * Size of the committed wasm file in bytes.
