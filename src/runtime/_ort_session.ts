@@ -63,21 +63,14 @@ export async function createOrtSession(
     outputs,
     async run(feeds: Record<string, TensorData>, fetches: readonly string[]) {
       const ortFeeds: Record<string, ort.Tensor> = {};
-      for (const [name, t] of Object.entries(feeds)) {
+      for (const name in feeds) {
+        const t = feeds[name];
         // deno-lint-ignore no-explicit-any
         ortFeeds[name] = new mod.Tensor(t.type as any, t.data as any, t.dims);
       }
       const result = await session.run(ortFeeds, fetches);
-      const out: Record<string, TensorData> = {};
-      for (const name of fetches) {
-        const t = result[name] as ort.Tensor;
-        out[name] = {
-          type: t.type as TensorData["type"],
-          dims: t.dims,
-          data: t.data as TensorData["data"],
-        };
-      }
-      return out;
+      // ort's result tensors already carry type, dims and data: no copy.
+      return result as unknown as Record<string, TensorData>;
     },
     release: () => session.release(),
   };

@@ -218,8 +218,9 @@ function copyInto(
 
 function matrixFeed(columns: InputColumn[], rows: number, input: GraphValueInfo): TensorData {
   const k = columns.length;
-  let dtype = commonDtype(columns.map((c) => c.dtype));
-  const mixed = columns.map((c) => c.dtype).filter((d, i, a) => a.indexOf(d) === i);
+  const mixed: NumpyDtype[] = [];
+  for (const c of columns) if (!mixed.includes(c.dtype)) mixed.push(c.dtype);
+  let dtype = mixed.length === 1 ? mixed[0] : commonDtype(mixed);
   if (dtype === "float64" && isFloatInput(input)) dtype = "float32";
   const type = TENSOR_TYPE[dtype];
   if (!type || (dtype === "float16" && mixed.length > 1)) {
@@ -284,7 +285,6 @@ export function buildFeeds(
   input: ModelInput,
   graphInputs: readonly GraphValueInfo[],
 ): Record<string, TensorData> {
-  const byName = new Map(graphInputs.map((g) => [g.name, g]));
   if (input.kind === "columns") {
     if (graphInputs.length === 1) {
       return { [graphInputs[0].name]: matrixFeed(input.columns, input.rows, graphInputs[0]) };
@@ -325,6 +325,7 @@ export function buildFeeds(
     }
     return { [graphInputs[0].name]: tensorFeed(tensors[0], graphInputs[0]) };
   }
+  const byName = new Map(graphInputs.map((g) => [g.name, g]));
   const feeds: Record<string, TensorData> = {};
   for (const t of tensors) {
     const name = t.name ?? "";

@@ -7,7 +7,7 @@
 import { MlflowError } from "../errors.ts";
 import { buildFeeds, modelEvaluationError } from "./feeds.ts";
 import { onnxFlavorConfig } from "./flavor.ts";
-import { type Predictions, shapePredictions } from "./outputs.ts";
+import { type OutputTensor, type Predictions, shapePredictions } from "./outputs.ts";
 import type {
   ExternalDataFile,
   GraphValueInfo,
@@ -149,10 +149,13 @@ export class OnnxModel {
     } catch (err) {
       throw modelEvaluationError(ortMessage(err));
     }
-    return shapePredictions(
-      input.kind,
-      this.outputNames.map((name) => ({ name, ...result[name] })),
-    );
+    const names = this.outputNames;
+    const outputs: OutputTensor[] = new Array(names.length);
+    for (let i = 0; i < names.length; i++) {
+      const t = result[names[i]];
+      outputs[i] = { name: names[i], type: t.type, dims: t.dims, data: t.data };
+    }
+    return shapePredictions(input.kind, outputs);
   }
 
   /** Frees the session. */
