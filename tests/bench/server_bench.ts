@@ -3,14 +3,17 @@
  *
  * - wrk against `deno task serve`'s server (a separate process) on 127.0.0.1 with the iris
  *   bundle: 1-row and 100-row `dataframe_split` requests, 2 and 32 connections, requests/s, p50
- *   and p99;
- * - the server path's cost over a bare `session.run` on the same input, measured in-process;
+ *   and p99, and the server process's CPU time per request (its JavaScript thread and V8's
+ *   helper threads, e.g. garbage collection, apart), after a warm-up run;
+ * - the server path's cost over a bare `session.run` on the same input, measured in-process as
+ *   CPU time, the two interleaved in small batches so that other load on the machine hits both;
  * - cold start: process start to the first 200 from `/invocations`.
  *
  * Flags: `--duration=S` seconds per wrk run (default 5), `--backends=web,native`.
  *
  * @module
  */
+import process from "node:process";
 import { webBackend } from "../../src/runtime/mod.ts";
 import { loadModel, resolveBackend } from "../../src/server/mod.ts";
 
@@ -78,24 +81,38 @@ async function wrk(
   }
 }
 
+/** CPU seconds (user + system) used so far: the whole process, and its main (JavaScript) thread. */
+interface CpuTime {
+  total: number;
+  main: number;
+}
+
 interface Server {
   url: string;
   coldStartMs: number;
-  /** CPU seconds (user + system) the server process has used so far; NaN off Linux. */
-  cpuSeconds(): Promise<number>;
+  /** CPU time the server process has used so far; NaN off Linux. */
+  cpuSeconds(): Promise<CpuTime>;
   stop(): Promise<void>;
 }
 
-/** user + system CPU seconds of a process, from /proc (Linux). */
-async function cpuSecondsOf(pid: number): Promise<number> {
+/** user + system CPU seconds from a /proc stat file (Linux). */
+async function statSeconds(path: string): Promise<number> {
   try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    const stat = await Deno.readTextFile(path);
     // Fields after the command name (which may hold spaces): utime and stime are 14th and 15th.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return NaN;
   }
+}
+
+/** A process's CPU time; its main thread is the task with the process's own id. */
+async function cpuSecondsOf(pid: number): Promise<CpuTime> {
+  return {
+    total: await statSeconds(`/proc/${pid}/stat`),
+    main: await statSeconds(`/proc/${pid}/task/${pid}/stat`),
+  };
 }
 
 /** Starts `src/cli.ts serve` in its own process; cold start = spawn to first 200. */
@@ -151,16 +168,37 @@ async function startServer(backend: string): Promise<Server> {
   };
 }
 
-/** Mean microseconds per call of `fn` over about `ms` milliseconds, after a warm-up. */
-async function timeIt(fn: () => Promise<unknown>, ms = 1500): Promise<number> {
-  for (let i = 0; i < 200; i++) await fn();
-  let n = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < ms) {
-    for (let i = 0; i < 100; i++) await fn();
-    n += 100;
+/** CPU microseconds (user + system, whole process) per call of `fn` over `n` calls. */
+async function cpuPerCall(fn: () => Promise<unknown>, n: number): Promise<number> {
+  const t0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) await fn();
+  const t = process.cpuUsage(t0);
+  return (t.user + t.system) / n;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/**
+ * Median CPU µs per call of `a` and of `b`, measured in alternating batches after a warm-up:
+ * other load on the machine slows both alike, so their difference holds up.
+ */
+async function compareCpu(
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+  batches = 30,
+  batch = 200,
+): Promise<[number, number]> {
+  for (let i = 0; i < 10; i++) {
+    await cpuPerCall(a, batch);
+    await cpuPerCall(b, batch);
   }
-  return ((performance.now() - t0) / n) * 1000;
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let i = 0; i < batches; i++) {
+    as.push(await cpuPerCall(a, batch));
+    bs.push(await cpuPerCall(b, batch));
+  }
+  return [median(as), median(bs)];
 }
 
 /** In-process: the full predict path vs a bare session.run on the same input. */
@@ -179,8 +217,10 @@ async function overhead(backendName: "web" | "native", rows: number) {
   const data = new Float32Array(rows * 4);
   for (let i = 0; i < rows; i++) data.set(ROWS[i % ROWS.length], i * 4);
   const feeds = { input: { type: "float32" as const, dims: [rows, 4], data } };
-  const bare = await timeIt(() => session.run(feeds, ["probabilities"]));
-  const full = await timeIt(() => model.invoke(payload, "application/json"));
+  const [bare, full] = await compareCpu(
+    () => session.run(feeds, ["probabilities"]),
+    () => model.invoke(payload, "application/json"),
+  );
   await session.release();
   await model.close();
   return { bare, full };
@@ -210,15 +250,20 @@ export async function run(args: string[] = []): Promise<void> {
     const server = await startServer(backend);
     cold.push(`| ${backend} | ${fmt(server.coldStartMs, 0)} |`);
     try {
+      // Warm-up: the JIT tiers up on the first thousands of requests.
+      for (const rows of [1, 100]) await wrk(`${server.url}/invocations`, body(rows), 2, 2);
       for (const rows of [1, 100]) {
         for (const connections of [2, 32]) {
           const cpu0 = await server.cpuSeconds();
           const r = await wrk(`${server.url}/invocations`, body(rows), connections, duration);
-          const cpuPerRequest = ((await server.cpuSeconds()) - cpu0) * 1e6 / (r.rps * duration);
+          const cpu1 = await server.cpuSeconds();
+          const requests = r.rps * duration;
+          const perRequest = (cpu1.total - cpu0.total) * 1e6 / requests;
+          const mainPerRequest = (cpu1.main - cpu0.main) * 1e6 / requests;
           load.push(
             `| ${backend} | ${rows} | ${connections} | ${fmt(r.rps, 0)} | ${fmt(r.p50, 3)} | ${
               fmt(r.p99, 3)
-            } | ${fmt(cpuPerRequest, 0)} | ${r.errors || "none"} |`,
+            } | ${fmt(perRequest, 0)} | ${fmt(mainPerRequest, 0)} | ${r.errors || "none"} |`,
           );
         }
       }
@@ -237,15 +282,15 @@ export async function run(args: string[] = []): Promise<void> {
       `(on ${navigator.hardwareConcurrency} cores; other work on the machine lowers requests/s).\n`,
   );
   console.log(
-    `wrk -t2 -d${duration}s --latency, POST /invocations (iris, dataframe_split), server: \`src/cli.ts serve\` in its own process on 127.0.0.1. Server CPU per request (user + system time of the server process / requests) is the figure least disturbed by other load on the machine.\n`,
+    `wrk -t2 -d${duration}s --latency, POST /invocations (iris, dataframe_split), server: \`src/cli.ts serve\` in its own process on 127.0.0.1. Server CPU per request (user + system time of the server process / requests; "main thread" = the JavaScript thread, the rest is V8's helper threads) is the figure least disturbed by other load on the machine.\n`,
   );
   console.log(
-    "| backend | rows | connections | requests/s | p50 ms | p99 ms | server CPU µs/request | errors |",
+    "| backend | rows | connections | requests/s | p50 ms | p99 ms | server CPU µs/request | of it main thread | errors |",
   );
-  console.log("|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|");
   for (const l of load) console.log(l);
   console.log(
-    "\nIn-process, mean µs per call: bare `session.run` on pre-built feeds vs the whole predict path (validate in wasm, feeds, run, serialise), same input.\n",
+    "\nIn-process, median CPU µs per call (alternating batches of 200): bare `session.run` on pre-built feeds vs the whole predict path (validate in wasm, feeds, run, serialise), same input.\n",
   );
   console.log("| backend | rows | session.run µs | predict path µs | overhead µs |");
   console.log("|---|---|---|---|---|");
