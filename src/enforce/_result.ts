@@ -1,7 +1,11 @@
 /**
  * Reads the core's result records (layout documented in wasm/src/output.rs) into
- * ValidatedInput objects. Each record is copied out of wasm memory once, as a whole; the
+ * ValidatedInput objects. Each record is copied out of wasm memory once, as a whole, and the
  * typed arrays are views into that copy, so they survive later calls into the core.
+ *
+ * Small records are copied into a shared JS-side arena (bump-allocated, never reused): an
+ * ArrayBuffer allocation costs more than the rest of reading a one-row result, and views on an
+ * existing buffer are cheap. An arena stays alive while any result viewing it does.
  *
  * @module
  */
@@ -50,25 +54,49 @@ const decoder = new TextDecoder();
 
 type Typed = new (buffer: ArrayBuffer, byteOffset: number, length: number) => ColumnValues;
 
-const TYPED: Partial<Record<NumpyDtype, Typed & { BYTES_PER_ELEMENT: number }>> = {
-  bool: Uint8Array,
-  int8: Int8Array,
-  int16: Int16Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  uint8: Uint8Array,
-  uint16: Uint16Array,
-  uint32: Uint32Array,
-  uint64: BigUint64Array,
-  float16: Uint16Array,
-  float32: Float32Array,
-  float64: Float64Array,
-  "datetime64[ns]": BigInt64Array,
-};
+/** Raw-buffer constructors by dtype code (undefined: the dtype never comes as raw values). */
+const TYPED: ((Typed & { BYTES_PER_ELEMENT: number }) | undefined)[] = DTYPES.map((d) => {
+  switch (d) {
+    case "bool":
+    case "uint8":
+      return Uint8Array;
+    case "int8":
+      return Int8Array;
+    case "int16":
+      return Int16Array;
+    case "int32":
+      return Int32Array;
+    case "int64":
+    case "datetime64[ns]":
+      return BigInt64Array;
+    case "uint16":
+    case "float16":
+      return Uint16Array;
+    case "uint32":
+      return Uint32Array;
+    case "uint64":
+      return BigUint64Array;
+    case "float32":
+      return Float32Array;
+    case "float64":
+      return Float64Array;
+    default:
+      return undefined;
+  }
+});
 
-/** Reads one record from its own copy (an ArrayBuffer starting at the record). */
+/** Size of one arena, and the largest record copied into an arena rather than on its own. */
+const ARENA_BYTES = 64 * 1024;
+const ARENA_MAX_RECORD = 4 * 1024;
+
+/**
+ * Reads records copied into one ArrayBuffer (an arena, or a record's own copy). `base` is where
+ * the current record starts, `at` the read position, `used` the arena's fill mark.
+ */
 class Reader {
   at = 0;
+  base = 0;
+  used = 0;
   readonly view: DataView;
   readonly bytes: Uint8Array;
   constructor(readonly buffer: ArrayBuffer) {
@@ -103,21 +131,69 @@ class Reader {
     }
     return this.str();
   }
-}
-
-/** Copies the record at `ptr` out of wasm memory and releases it in the core. */
-function take(core: CoreExports, ptr: number): Reader {
-  try {
-    const len = new DataView(core.memory.buffer).getUint32(ptr, true);
-    return new Reader((core.memory.buffer as ArrayBuffer).slice(ptr, ptr + len));
-  } finally {
-    (core.free_result as (p: number) => void)(ptr);
+  /**
+   * An optional name, reusing `cache[i]` when the bytes spell it (ASCII only, so a byte equals
+   * its character code): column names repeat on every request of a signature.
+   */
+  name(cache: (string | null)[], i: number): string | null {
+    const len = this.view.getUint32(this.at, true);
+    if (len === NONE) {
+      this.at += 4;
+      return null;
+    }
+    const prev = cache[i];
+    if (typeof prev === "string" && prev.length === len) {
+      const start = this.at + 4;
+      let k = 0;
+      for (; k < len; k++) {
+        const c = this.bytes[start + k];
+        if (c >= 0x80 || c !== prev.charCodeAt(k)) break;
+      }
+      if (k === len) {
+        this.at = start + len;
+        return prev;
+      }
+    }
+    const s = this.str();
+    cache[i] = s;
+    return s;
   }
 }
 
-/** Throws the MlflowError of an error record; returns a reader positioned after the tag. */
-function open(core: CoreExports, ptr: number): Reader {
-  const r = take(core, ptr);
+/** Views of the core's memory, re-made when memory grows (which detaches the old buffer). */
+let memory: { buffer: ArrayBuffer; view: DataView; bytes: Uint8Array } | null = null;
+/** The arena being filled. */
+let arena: Reader | null = null;
+
+/** Copies the record at `ptr` out of wasm memory; returns a reader at its start. */
+function copyRecord(core: CoreExports, ptr: number): Reader {
+  const buffer = core.memory.buffer as ArrayBuffer;
+  if (memory === null || memory.buffer !== buffer) {
+    memory = { buffer, view: new DataView(buffer), bytes: new Uint8Array(buffer) };
+  }
+  const len = memory.view.getUint32(ptr, true);
+  if (len > ARENA_MAX_RECORD) return new Reader(buffer.slice(ptr, ptr + len));
+  if (arena === null || arena.used + len > ARENA_BYTES) {
+    arena = new Reader(new ArrayBuffer(ARENA_BYTES));
+  }
+  const at = arena.used;
+  arena.bytes.set(memory.bytes.subarray(ptr, ptr + len), at);
+  arena.used = (at + len + 7) & ~7; // the next record starts 8-aligned, as raw values need
+  arena.at = arena.base = at;
+  return arena;
+}
+
+/**
+ * Reads the record at `ptr` with `read`, then releases it in the core (also on error). A
+ * refusal record throws its MlflowError; `read` gets the reader after the tag.
+ */
+function consume<T>(core: CoreExports, ptr: number, read: (r: Reader) => T): T {
+  let r: Reader;
+  try {
+    r = copyRecord(core, ptr);
+  } finally {
+    (core.free_result as (p: number) => void)(ptr);
+  }
   r.u32(); // total length
   if (r.u32() === 1) {
     const status = r.u32();
@@ -125,7 +201,7 @@ function open(core: CoreExports, ptr: number): Reader {
     const message = r.str();
     throw new MlflowError(message, code, status);
   }
-  return r;
+  return read(r);
 }
 
 /**
@@ -137,23 +213,28 @@ function open(core: CoreExports, ptr: number): Reader {
  * ```
  */
 export function readHandle(core: CoreExports, ptr: number): number {
-  return open(core, ptr).u32();
+  return consume(core, ptr, (r) => r.u32());
 }
 
-function values(r: Reader, dtype: NumpyDtype, count: number): ColumnValues {
+function values(r: Reader, code: number, count: number): ColumnValues {
   const repr = r.u32();
   if (repr === 0) {
     const len = r.u32();
-    r.at = (r.at + 7) & ~7;
-    const Ctor = TYPED[dtype];
-    if (!Ctor) throw new MlflowError(`Unexpected raw buffer for dtype ${dtype}`, "INTERNAL_ERROR");
+    r.at = r.base + ((r.at - r.base + 7) & ~7);
+    const Ctor = TYPED[code];
+    if (!Ctor) {
+      throw new MlflowError(
+        `Unexpected raw buffer for dtype ${DTYPES[code] ?? "object"}`,
+        "INTERNAL_ERROR",
+      );
+    }
     const out = new Ctor(r.buffer, r.at, len / Ctor.BYTES_PER_ELEMENT);
     r.at += len;
     return out;
   }
   if (repr === 1) return JSON.parse(r.str()) as unknown[];
   const dataLen = r.u32();
-  const data = r.bytes.slice(r.at, r.at + dataLen);
+  const data = r.bytes.subarray(r.at, r.at + dataLen);
   r.at += dataLen;
   const offsets: number[] = [];
   for (let i = 0; i <= count; i++) offsets.push(r.u32());
@@ -165,16 +246,7 @@ function values(r: Reader, dtype: NumpyDtype, count: number): ColumnValues {
   return out;
 }
 
-/**
- * Reads a `validate` result into a ValidatedInput (or throws its MlflowError) and frees it.
- *
- * @example
- * ```ts
- * // const input = readValidated(core, core.validate(handle, ptr, len, 0));
- * ```
- */
-export function readValidated(core: CoreExports, ptr: number): ValidatedInput {
-  const r = open(core, ptr);
+function readOk(r: Reader, names: (string | null)[]): ValidatedInput {
   const kind = r.u32() === 0 ? "columns" : "tensors";
   const format = FORMATS[r.u32()] ?? "inputs";
   const rows = r.u32();
@@ -183,18 +255,41 @@ export function readValidated(core: CoreExports, ptr: number): ValidatedInput {
   const columns: ValidatedColumn[] = [];
   const tensors: ValidatedTensor[] = [];
   for (let i = 0; i < n; i++) {
-    const name = r.optStr();
-    const dtype = DTYPES[r.u32()] ?? "object";
+    const name = r.name(names, i);
+    const code = r.u32();
+    const dtype = DTYPES[code] ?? "object";
     const rank = r.u32();
-    const shape: number[] = [];
-    for (let k = 0; k < rank; k++) shape.push(r.u32());
-    const count = r.u32();
-    const vals = values(r, dtype, count);
-    if (kind === "columns") columns.push({ name: name ?? String(i), dtype, values: vals });
-    else tensors.push({ name, dtype, shape, values: vals });
+    if (kind === "columns") {
+      r.at += rank * 4; // a column's shape is its row count
+      const count = r.u32();
+      columns.push({ name: name ?? String(i), dtype, values: values(r, code, count) });
+    } else {
+      const shape: number[] = [];
+      for (let k = 0; k < rank; k++) shape.push(r.u32());
+      const count = r.u32();
+      tensors.push({ name, dtype, shape, values: values(r, code, count) });
+    }
   }
   const params = paramsText === null ? null : JSON.parse(paramsText) as Record<string, unknown>;
   return new Validated(kind, columns, tensors, params, format, rows);
+}
+
+/**
+ * Reads a `validate` result into a ValidatedInput (or throws its MlflowError) and frees it.
+ * `names` is a per-signature cache of column/tensor names, filled and reused here.
+ *
+ * @example
+ * ```ts
+ * // const names: (string | null)[] = [];
+ * // const input = readValidated(core, core.validate(handle, ptr, len, 0), names);
+ * ```
+ */
+export function readValidated(
+  core: CoreExports,
+  ptr: number,
+  names: (string | null)[] = [],
+): ValidatedInput {
+  return consume(core, ptr, (r) => readOk(r, names));
 }
 
 function isoFromNs(ns: bigint): string | null {

@@ -119,6 +119,8 @@ class Compiled implements CompiledSignature {
   readonly #limits: EnforceLimits;
   readonly #maxBody: number;
   readonly #token = {};
+  /** Column/tensor names of earlier results, reused when a result spells them again. */
+  readonly #names: (string | null)[] = [];
 
   constructor(core: CoreExports, handle: number, texts: SignatureTexts, limits: EnforceLimits) {
     this.#core = core;
@@ -152,7 +154,7 @@ class Compiled implements CompiledSignature {
       if (block.len > this.#maxBody) this.#tooLarge(block.len);
       const ptr =
         (core.validate as Fn)(this.#handle, block.ptr, block.len, format === "csv" ? 1 : 0) >>> 0;
-      return readValidated(core, ptr);
+      return readValidated(core, ptr, this.#names);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
         trapped = true;

@@ -146,6 +146,8 @@ export interface ValidatedTensor {
 /**
  * A request after MLflow's parse step and signature enforcement: typed buffers ready for ONNX
  * feeds. Everything is copied out of wasm memory, so it stays valid after later requests.
+ * Typed arrays of small results are views into a buffer shared with other results: read them
+ * through the view (its `byteOffset` and `byteLength`), not through `.buffer` as a whole.
  *
  * @example
  * ```ts
