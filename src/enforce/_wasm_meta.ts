@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "64b62820e0dfe4c16fd2c36a9d520ad85482f4172287dbc715a5b0edf96fb6db";
+export const WASM_SOURCE_HASH = "f1be9c509dafd74292ab243ca1baf7b23253d0462106085496f29a5f7c553be9";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "64b62820e0dfe4c16fd2c36a9d520ad85482f4172287dbc
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "83f983c9dc26d8c1e253bccf3dfc0561bf3658dc696a50ddf2a6cc8e52ff7edc";
+export const WASM_SHA256 = "c901bf5a85167546e030f831970d856411d7c612812127f23287e62030ce5c33";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "83f983c9dc26d8c1e253bccf3dfc0561bf3658dc696a50ddf2a6
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 316592;
+export const WASM_BYTE_SIZE = 317442;

@@ -75,8 +75,63 @@ fn days_in_month(y: i64, m: i64) -> i64 {
     }
 }
 
+/// Two ASCII digits at `at` as their value, or `None`.
+#[inline(always)]
+fn two(b: &[u8], at: usize) -> Option<i64> {
+    let (h, l) = (b[at].wrapping_sub(b'0'), b[at + 1].wrapping_sub(b'0'));
+    if h > 9 || l > 9 {
+        return None;
+    }
+    Some((h * 10 + l) as i64)
+}
+
+/// The two forms requests nearly always use, `YYYY-MM-DD` and `YYYY-MM-DD(T| )HH:MM:SS`,
+/// with years 1678..=2261 (always inside datetime64[ns]'s range, so plain i64 arithmetic
+/// suffices: no trimming, no 128-bit products). `None` for anything else, which `parse`
+/// then reads in full; where this answers, `parse`'s full reading gives the same result.
+#[inline]
+fn parse_common(b: &[u8]) -> Option<Parsed> {
+    let has_time = match b.len() {
+        10 => false,
+        19 if (b[10] == b'T' || b[10] == b' ') && b[13] == b':' && b[16] == b':' => true,
+        _ => return None,
+    };
+    if b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = two(b, 0)? * 100 + two(b, 2)?;
+    let (month, day) = (two(b, 5)?, two(b, 8)?);
+    if !(1678..=2261).contains(&year)
+        || !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+    {
+        return None;
+    }
+    let mut secs = days_from_civil(year, month, day) * 86400;
+    if has_time {
+        let (hour, minute, second) = (two(b, 11)?, two(b, 14)?, two(b, 17)?);
+        if hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        secs += hour * 3600 + minute * 60 + second;
+    }
+    Some(Parsed {
+        ns: secs * 1_000_000_000,
+        has_time,
+        frac_digits: 0,
+    })
+}
+
 /// Parses `YYYY-MM[-DD][(T| )HH:MM[:SS[.fffffffff]]]`, refusing zones.
 pub fn parse(text: &str) -> Result<Parsed, DtError> {
+    match parse_common(text.as_bytes()) {
+        Some(p) => Ok(p),
+        None => parse_general(text),
+    }
+}
+
+fn parse_general(text: &str) -> Result<Parsed, DtError> {
     let t = text.trim();
     let b = t.as_bytes();
     let year = digits(b, 0, 4).ok_or(DtError::Invalid)?;
@@ -201,6 +256,52 @@ mod tests {
         assert_eq!(parse("2021-01-01T00:00:00+01:00"), Err(DtError::TzAware));
         assert_eq!(parse("abc"), Err(DtError::Invalid));
         assert_eq!(parse("3000-01-01"), Err(DtError::OutOfRange));
+    }
+
+    /// The short path for the common forms agrees with the general reading everywhere.
+    #[test]
+    fn common_forms_agree_with_the_general_reading() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut hits = 0;
+        for i in 0..400_000 {
+            let year = match i % 4 {
+                0 => 1600 + next() % 800,
+                1 => [1677, 1678, 2261, 2262, 1970, 2000, 1900, 2100][(next() % 8) as usize],
+                _ => 1678 + next() % 584,
+            };
+            let month = next() % 14;
+            let day = next() % 33;
+            let mut t = format!("{:04}-{:02}-{:02}", year, month, day);
+            if next() % 4 != 0 {
+                let sep = [" ", "T", "t", "_"][(next() % 4) as usize];
+                t.push_str(&format!(
+                    "{}{:02}:{:02}:{:02}",
+                    sep,
+                    next() % 25,
+                    next() % 61,
+                    next() % 61
+                ));
+            }
+            if next() % 10 == 0 {
+                // A corrupted byte anywhere.
+                let mut b = t.into_bytes();
+                let k = (next() % b.len() as u64) as usize;
+                b[k] = b"0123456789-:T /x\xe9"[(next() % 17) as usize];
+                t = String::from_utf8_lossy(&b).into_owned();
+            }
+            let general = Some(parse_general(&t));
+            if let Some(p) = parse_common(t.as_bytes()) {
+                hits += 1;
+                assert_eq!(Some(Ok(p)), general, "{}", t);
+            }
+        }
+        assert!(hits > 100_000, "short path taken {} times", hits);
     }
 
     #[test]
