@@ -106,6 +106,37 @@ function callCompile(core: CoreExports, texts: SignatureTexts, limits: EnforceLi
   }
 }
 
+/**
+ * Bodies up to this many bytes are copied into one block kept per core instance: an alloc and a
+ * dealloc per call cost more than copying a small body. Larger bodies get a block of their own.
+ */
+const SCRATCH_BYTES = 16 * 1024;
+const encoder = new TextEncoder();
+
+/** The kept block of the current core, with a byte view re-made when memory grows. */
+let scratch: { core: CoreExports; ptr: number; bytes: Uint8Array } | null = null;
+
+/** Writes a small body into the kept block; returns its length, or -1 when it does not fit. */
+function copyToScratch(core: CoreExports, body: string | Uint8Array): number {
+  const small = typeof body === "string"
+    ? body.length * 3 <= SCRATCH_BYTES // UTF-8's worst case per UTF-16 unit
+    : body.byteLength <= SCRATCH_BYTES;
+  if (!small) return -1;
+  if (scratch === null || scratch.core !== core) {
+    const ptr = core.alloc(SCRATCH_BYTES) >>> 0;
+    if (ptr === 0) return -1;
+    scratch = { core, ptr, bytes: new Uint8Array(core.memory.buffer, ptr, SCRATCH_BYTES) };
+  } else if (scratch.bytes.byteLength === 0) {
+    // Memory grew since the view was made, which detached it.
+    scratch.bytes = new Uint8Array(core.memory.buffer, scratch.ptr, SCRATCH_BYTES);
+  }
+  if (typeof body !== "string") {
+    scratch.bytes.set(body);
+    return body.byteLength;
+  }
+  return encoder.encodeInto(body, scratch.bytes).written;
+}
+
 const registry = new FinalizationRegistry<{ core: CoreExports; handle: number }>(
   ({ core, handle }) => (core.free_signature as (h: number) => void)(handle),
 );
@@ -148,22 +179,32 @@ class Compiled implements CompiledSignature {
     const format = bodyFormat(contentType);
     const size = typeof body === "string" ? body.length : body.byteLength;
     if (size > this.#maxBody) this.#tooLarge(size);
+    const len = copyToScratch(core, body);
+    if (len >= 0) {
+      if (len > this.#maxBody) this.#tooLarge(len);
+      return this.#call(core, scratch!.ptr, len, format);
+    }
     const block = typeof body === "string" ? copyInString(core, body) : copyIn(core, body);
-    let trapped = false;
     try {
       if (block.len > this.#maxBody) this.#tooLarge(block.len);
-      const ptr =
-        (core.validate as Fn)(this.#handle, block.ptr, block.len, format === "csv" ? 1 : 0) >>> 0;
-      return readValidated(core, ptr, this.#names);
+      return this.#call(core, block.ptr, block.len, format);
+    } finally {
+      // After a trap the instance is dropped: its allocator is not to be trusted any more.
+      if (this.#core === core) freeBlock(core, block);
+    }
+  }
+
+  /** Runs the core on a body in wasm memory; a trap restarts the core and is an MlflowError. */
+  #call(core: CoreExports, ptr: number, len: number, format: string): ValidatedInput {
+    try {
+      const out = (core.validate as Fn)(this.#handle, ptr, len, format === "csv" ? 1 : 0) >>> 0;
+      return readValidated(core, out, this.#names);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
-        trapped = true;
         this.#restart();
         throw new MlflowError(`The request validator failed: ${e.message}`, "INTERNAL_ERROR");
       }
       throw e;
-    } finally {
-      if (!trapped) freeBlock(core, block);
     }
   }
 

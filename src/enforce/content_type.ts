@@ -26,6 +26,18 @@ const PROTOCOL_NOTE =
  * ```
  */
 export function bodyFormat(header: string | null | undefined): BodyFormat {
+  // Clients send the same header on every request: remember the last one that was accepted.
+  if (header === lastHeader && lastHeader !== undefined) return lastFormat;
+  const format = parse(header);
+  lastHeader = header as string;
+  lastFormat = format;
+  return format;
+}
+
+let lastHeader: string | undefined;
+let lastFormat: BodyFormat = "json";
+
+function parse(header: string | null | undefined): BodyFormat {
   const value = header ?? "";
   const parts = value.split(";").map((p) => p.trim());
   const media = parts[0];
