@@ -216,6 +216,45 @@ export function readHandle(core: CoreExports, ptr: number): number {
   return consume(core, ptr, (r) => r.u32());
 }
 
+const STR = DTYPES.indexOf("str");
+const QUOTE = 0x22, COMMA = 0x2c, OPEN = 0x5b, CLOSE = 0x5d, BACKSLASH = 0x5c, N = 0x6e; // "n" of null
+
+/**
+ * A str column's JSON text (`["a",null]`, as wasm/src/jsonout.rs writes it) read without
+ * JSON.parse when every value is null or printable ASCII without escapes, as most are. Returns
+ * null (reader unmoved) for anything else, which JSON.parse then reads.
+ */
+function plainStrings(r: Reader, count: number): (string | null)[] | null {
+  const b = r.bytes;
+  const len = r.view.getUint32(r.at, true);
+  const start = r.at + 4;
+  const end = start + len;
+  if (len > 2048) return null; // long texts: JSON.parse is the faster reader
+  let i = start;
+  if (b[i++] !== OPEN) return null;
+  const out: (string | null)[] = [];
+  for (let k = 0; k < count; k++) {
+    if (k > 0 && b[i++] !== COMMA) return null;
+    if (b[i] === N && b[i + 1] === 0x75 && b[i + 2] === 0x6c && b[i + 3] === 0x6c) {
+      out.push(null);
+      i += 4;
+      continue;
+    }
+    if (b[i++] !== QUOTE) return null;
+    let s = "";
+    for (;;) {
+      const c = b[i++];
+      if (c === QUOTE) break;
+      if (c < 0x20 || c >= 0x7f || c === BACKSLASH || i > end) return null;
+      s += String.fromCharCode(c);
+    }
+    out.push(s);
+  }
+  if (b[i++] !== CLOSE || i !== end) return null;
+  r.at = end;
+  return out;
+}
+
 function values(r: Reader, code: number, count: number): ColumnValues {
   const repr = r.u32();
   if (repr === 0) {
@@ -232,7 +271,13 @@ function values(r: Reader, code: number, count: number): ColumnValues {
     r.at += len;
     return out;
   }
-  if (repr === 1) return JSON.parse(r.str()) as unknown[];
+  if (repr === 1) {
+    if (code === STR && count <= 64) {
+      const quick = plainStrings(r, count);
+      if (quick !== null) return quick;
+    }
+    return JSON.parse(r.str()) as unknown[];
+  }
   const dataLen = r.u32();
   const data = r.bytes.subarray(r.at, r.at + dataLen);
   r.at += dataLen;

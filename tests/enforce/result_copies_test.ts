@@ -57,3 +57,43 @@ Deno.test("a refusal between successes leaves the earlier results intact", async
   assert.deepEqual(second.columns[0].values, new Float64Array([2.5]));
   sig.free();
 });
+
+Deno.test("string columns read the same whether plain, escaped, non-ASCII, null or long", async () => {
+  const sig = await compileSignature({ inputs: cols(["s", "string"]) });
+  const samples: (string | null)[][] = [
+    ["plain", "", " spaced out ", "~!@#$%^&*()_+{}|:<>?`-=[];',./"],
+    // One escape per sample: a single escaped value sends its whole column to JSON.parse.
+    ['a "quoted" word'],
+    ["back\\slash"],
+    ["ends in a backslash\\"],
+    ["tab\there"],
+    ["line\nbreak"],
+    ["nul\u0000byte"],
+    ["solidus / slash"],
+    ["café", "日本語", "emoji 😀", "\u007f"],
+    ["x".repeat(3000), "y"],
+    Array.from({ length: 200 }, (_, i) => `row ${i}`),
+    ["null", "[", "]", ",", '"'],
+  ];
+  for (const values of samples) {
+    for (
+      const body of [{ inputs: { s: values } }, {
+        dataframe_split: { columns: ["s"], data: values.map((v) => [v]) },
+      }]
+    ) {
+      const v = sig.validate(JSON.stringify(body), "application/json");
+      assert.deepEqual(v.columns[0].values, values);
+    }
+  }
+  // Nulls come from optional string columns left out of a record.
+  const opt = await compileSignature({
+    inputs: '[{"type": "string", "name": "s", "required": false}, {"type": "long", "name": "n"}]',
+  });
+  const v = opt.validate(
+    '{"dataframe_records": [{"s": "a", "n": 1}, {"n": 2}, {"s": "c\\"", "n": 3}]}',
+    "application/json",
+  );
+  assert.deepEqual(v.columns[0].values, ["a", null, 'c"']);
+  sig.free();
+  opt.free();
+});
