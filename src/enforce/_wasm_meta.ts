@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "f1be9c509dafd74292ab243ca1baf7b23253d0462106085496f29a5f7c553be9";
+export const WASM_SOURCE_HASH = "f8fd4d251b98725227eadd263138f12f432fe1ad19e47da98550ed54403edf16";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "f1be9c509dafd74292ab243ca1baf7b23253d0462106085
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "c901bf5a85167546e030f831970d856411d7c612812127f23287e62030ce5c33";
+export const WASM_SHA256 = "ddf25ebfb5f7fede20cc49f58621bb00d3160671d31b4f6e2c3a47c65e43f199";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "c901bf5a85167546e030f831970d856411d7c612812127f23287
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 317442;
+export const WASM_BYTE_SIZE = 318555;

@@ -127,18 +127,7 @@ impl<'a> Scan<'a> {
         let int_start = i;
         // Digits accumulate with wrapping arithmetic; the digit count says whether it held.
         let mut mantissa: u64 = 0;
-        while let Some(v) = eight_digits(b, i) {
-            mantissa = mantissa.wrapping_mul(100_000_000).wrapping_add(v);
-            i += 8;
-        }
-        while let Some(&c) = b.get(i) {
-            let d = c.wrapping_sub(b'0');
-            if d > 9 {
-                break;
-            }
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(d as u64);
-            i += 1;
-        }
+        i = digit_run(b, i, &mut mantissa);
         let int_len = i - int_start;
         let leading_zero = b.get(int_start) == Some(&b'0');
         if int_len == 0 || (int_len > 1 && leading_zero) {
@@ -157,18 +146,7 @@ impl<'a> Scan<'a> {
                     i += 1;
                 }
             }
-            while let Some(v) = eight_digits(b, i) {
-                mantissa = mantissa.wrapping_mul(100_000_000).wrapping_add(v);
-                i += 8;
-            }
-            while let Some(&c) = b.get(i) {
-                let d = c.wrapping_sub(b'0');
-                if d > 9 {
-                    break;
-                }
-                mantissa = mantissa.wrapping_mul(10).wrapping_add(d as u64);
-                i += 1;
-            }
+            i = digit_run(b, i, &mut mantissa);
             frac_len = i - f;
             if frac_len == 0 {
                 return None;
@@ -353,20 +331,82 @@ fn text_at(b: &[u8], a: usize, e: usize) -> &str {
 }
 
 /// Eight ASCII digits at `i` as their value (SWAR), or `None` if any byte is not a digit.
-#[inline(always)]
+#[cfg(test)]
 fn eight_digits(b: &[u8], i: usize) -> Option<u64> {
     let chunk: [u8; 8] = b.get(i..i + 8)?.try_into().ok()?;
     let v = u64::from_le_bytes(chunk);
-    let a = v.wrapping_add(0x4646_4646_4646_4646);
-    let z = v.wrapping_sub(0x3030_3030_3030_3030);
-    if (a | z) & 0x8080_8080_8080_8080 != 0 {
+    if non_digits(v) != 0 {
         return None;
     }
+    Some(swar_value(v.wrapping_sub(0x3030_3030_3030_3030)))
+}
+
+const U64_POW10: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// The high bit of every byte of `v` that is not an ASCII digit. Exact for the lowest such
+/// byte (carries and borrows only move upwards), which is all `digit_run` relies on.
+#[inline(always)]
+fn non_digits(v: u64) -> u64 {
+    let a = v.wrapping_add(0x4646_4646_4646_4646);
+    let z = v.wrapping_sub(0x3030_3030_3030_3030);
+    (a | z) & 0x8080_8080_8080_8080
+}
+
+/// Reads the run of ASCII digits at `i` into `m` (`m * 10^k + digits`, wrapping: the caller
+/// counts digits to know whether it held); returns where the run ends. Eight bytes at a
+/// time: a partial run in a word is shifted up so that the missing leading digits read as
+/// zeros, which costs one step instead of one unpredictable branch per digit.
+#[inline(always)]
+fn digit_run(b: &[u8], mut i: usize, m: &mut u64) -> usize {
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(word);
+        let z = v.wrapping_sub(0x3030_3030_3030_3030);
+        let mask = non_digits(v);
+        if mask == 0 {
+            *m = m.wrapping_mul(100_000_000).wrapping_add(swar_value(z));
+            i += 8;
+            continue;
+        }
+        let k = (mask.trailing_zeros() / 8) as usize;
+        if k > 0 {
+            *m = m
+                .wrapping_mul(U64_POW10[k])
+                .wrapping_add(swar_value(z << (64 - 8 * k as u32)));
+        }
+        return i + k;
+    }
+    while let Some(&c) = b.get(i) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        *m = m.wrapping_mul(10).wrapping_add(d as u64);
+        i += 1;
+    }
+    i
+}
+
+/// The value of eight digit values 0..=9 in the bytes of `z`, the first (most significant)
+/// in the lowest byte.
+#[inline(always)]
+fn swar_value(z: u64) -> u64 {
     let mut x = z;
     x = x.wrapping_mul(10).wrapping_add(x >> 8);
     let x1 = (x & 0x0000_00FF_0000_00FF).wrapping_mul(0x000F_4240_0000_0064);
     let x2 = ((x >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(0x0000_2710_0000_0001);
-    Some(((x1.wrapping_add(x2) >> 32) as u32) as u64)
+    ((x1.wrapping_add(x2) >> 32) as u32) as u64
 }
 
 fn i64_of(n: &Lex) -> Option<i64> {
@@ -1276,6 +1316,35 @@ mod tests {
         for _ in 0..10_000 {
             let x = rng.next() % 100_000_000;
             assert_eq!(eight_digits(format!("{:08}", x).as_bytes(), 0), Some(x));
+        }
+    }
+
+    #[test]
+    fn digit_runs_read_like_one_digit_at_a_time() {
+        let mut rng = Rng(11);
+        for _ in 0..200_000 {
+            let len = (rng.next() % 40) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|_| {
+                    if rng.next() % 6 == 0 {
+                        b"./eE,]-:\x80\xff "[(rng.next() % 11) as usize]
+                    } else {
+                        b'0' + (rng.next() % 10) as u8
+                    }
+                })
+                .collect();
+            let start = (rng.next() % (len as u64 + 1)) as usize;
+            let seed = rng.next() % 1000;
+            let (mut want_m, mut want_i) = (seed, start);
+            while want_i < len && text[want_i].is_ascii_digit() {
+                want_m = want_m
+                    .wrapping_mul(10)
+                    .wrapping_add((text[want_i] - b'0') as u64);
+                want_i += 1;
+            }
+            let mut m = seed;
+            let i = digit_run(&text, start, &mut m);
+            assert_eq!((i, m), (want_i, want_m), "{:?} at {}", text, start);
         }
     }
 
