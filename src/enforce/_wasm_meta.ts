@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "f8fd4d251b98725227eadd263138f12f432fe1ad19e47da98550ed54403edf16";
+export const WASM_SOURCE_HASH = "3e3ce0dd021718564587b4570d1c52ee7e07efc0304509824a0ce7d55f2a1a01";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "f8fd4d251b98725227eadd263138f12f432fe1ad19e47da
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "ddf25ebfb5f7fede20cc49f58621bb00d3160671d31b4f6e2c3a47c65e43f199";
+export const WASM_SHA256 = "2927ac26ef2063870f5a0cf9a8d542f7c00ec7113368dd15bbb0a0b1889cbb96";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "ddf25ebfb5f7fede20cc49f58621bb00d3160671d31b4f6e2c3a
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 318555;
+export const WASM_BYTE_SIZE = 318124;

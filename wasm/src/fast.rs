@@ -243,7 +243,7 @@ const POW10_U128: [u128; 20] = [
 /// `m * 10^e`, correctly rounded, for an exact mantissa below 10^19 and |e| <= 19; `None`
 /// outside that range.
 ///
-/// Up to 15 digits and |e| <= 22 this is Clinger's fast path (one exact operation). Otherwise
+/// For m <= 2^53 and |e| <= 22 this is Clinger's fast path (one exact operation). Otherwise
 /// positive exponents multiply exactly in u128 (below 10^38) and convert once; negative
 /// exponents divide once in f64 and keep the result only if an exact u128 comparison with the
 /// neighbouring midpoints proves it correctly rounded.
@@ -252,7 +252,10 @@ fn exact_f64(m: u64, digits: u32, e: i32) -> Option<f64> {
     if m == 0 {
         return Some(0.0);
     }
-    if digits <= 15 && (-22..=22).contains(&e) {
+    // Clinger: m and 10^|e| are exact doubles, so one correctly rounded operation is the
+    // answer. The condition is m <= 2^53, not a digit count: most 16-digit mantissas (as
+    // JavaScript and Python print doubles in [1, 10)) qualify too.
+    if (digits <= 15 || m <= 1u64 << 53) && (-22..=22).contains(&e) {
         let mf = m as f64;
         return Some(if e >= 0 {
             mf * POW10[e as usize]
@@ -290,7 +293,9 @@ fn exact_f64(m: u64, digits: u32, e: i32) -> Option<f64> {
                 (m >> (64 - sh), m << sh)
             };
             let lo = mul_64(2 * big_m - 1, p);
-            let hi = mul_64(2 * big_m + 1, p);
+            // (2M + 1) * 10^k = lo + 2 * 10^k, below 2^128: one product instead of two.
+            let (low, carry) = lo.1.overflowing_add(p << 1);
+            let hi = (lo.0 + (p >> 63) + carry as u64, low);
             if lo < lhs && lhs < hi {
                 return Some(c);
             }
@@ -1365,6 +1370,15 @@ mod tests {
             }
         }
         assert!(hits > 150_000, "exact path taken {} times", hits);
+        // 16-digit mantissas up to 2^53 take Clinger's path.
+        for _ in 0..200_000 {
+            let m = 1_000_000_000_000_000 + rng.next() % (9_007_199_254_740_992 - 999_999_999_999_999);
+            let e = (rng.next() % 45) as i32 - 22;
+            let text = format!("{}e{}", m, e);
+            let want: f64 = text.parse().unwrap();
+            let got = exact_f64(m, 16, e).expect("a mantissa up to 2^53 is exact");
+            assert_eq!(got.to_bits(), want.to_bits(), "{}", text);
+        }
         // 17 significant digits with a fraction, as JavaScript prints random doubles.
         for _ in 0..200_000 {
             let x = (rng.next() >> 11) as f64 / (1u64 << 53) as f64 * 10.0;
