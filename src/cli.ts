@@ -11,21 +11,17 @@
  *
  * @example
  * ```ts
- * import { appOptionsFromEnv } from "./cli.ts";
- * const options = appOptionsFromEnv({ MODEL_URI: "examples/iris", MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT: "5" });
- * options.timeoutMs; // 5000
+ * import { serveConfig } from "./cli.ts";
+ * const config = await serveConfig(["-p", "8080"], { MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT: "5" });
+ * config.app.timeoutMs; // 5000
  * ```
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { MlflowError } from "./errors.ts";
-import {
-  type AppOptions,
-  createApp,
-  DEFAULT_BODY_LIMIT,
-  DEFAULT_TIMEOUT_MS,
-} from "./server/app.ts";
+import { type AppOptions, createApp } from "./server/app.ts";
+import { appOptionsFromEnv, backendName, positiveNumber } from "./server/options_from_env.ts";
 import { loadModel } from "./server/loaded_model.ts";
 import { redactUri } from "./server/_redact.ts";
 import { type FetchBundleOptions, progressBar, storeOptionsFromEnv } from "./store/mod.ts";
@@ -90,52 +86,24 @@ function usageError(message: string): never {
   throw new MlflowError(`${message}\n\n${USAGE}`, "INVALID_PARAMETER_VALUE");
 }
 
-function positiveNumber(value: string | undefined, what: string): number | undefined {
-  if (value === undefined || value === "") return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) {
-    usageError(`${what} must be a positive number, got "${value}".`);
+/** Flag values: the shared parsers, with the usage text added to their errors. */
+function flagNumber(value: string | undefined, what: string): number | undefined {
+  try {
+    return positiveNumber(value, what);
+  } catch (err) {
+    usageError((err as Error).message);
   }
-  return n;
 }
 
-function backendOf(value: string | undefined): "web" | "native" | undefined {
-  if (value === undefined || value === "") return undefined;
-  if (value !== "web" && value !== "native") {
-    usageError(`--backend must be "web" or "native", got "${value}".`);
+function flagBackend(value: string | undefined, what: string): "web" | "native" | undefined {
+  try {
+    return backendName(value, what);
+  } catch (err) {
+    usageError((err as Error).message);
   }
-  return value;
 }
 
 const NAMED = /^([A-Za-z0-9][A-Za-z0-9._-]*)=(.+)$/s;
-
-/**
- * The server options from environment variables alone (for `deno serve src/server/main.ts`
- * and containers): MODEL_URI, MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT, MLFLOW_EDGE_BACKEND,
- * MLFLOW_EDGE_BODY_LIMIT, MLFLOW_EDGE_MEMORY_BUDGET, and the store variables.
- *
- * @example
- * ```ts
- * import { appOptionsFromEnv } from "./cli.ts";
- * appOptionsFromEnv({}).modelUri; // the iris example's directory
- * ```
- */
-export function appOptionsFromEnv(env: Record<string, string | undefined>): AppOptions {
-  const timeout = positiveNumber(
-    env.MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT,
-    "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT",
-  );
-  return {
-    modelUri: env.MODEL_URI || EXAMPLE_MODEL,
-    backend: backendOf(env.MLFLOW_EDGE_BACKEND),
-    timeoutMs: timeout === undefined ? DEFAULT_TIMEOUT_MS : timeout * 1000,
-    bodyLimit: positiveNumber(env.MLFLOW_EDGE_BODY_LIMIT, "MLFLOW_EDGE_BODY_LIMIT") ??
-      DEFAULT_BODY_LIMIT,
-    memoryBudgetBytes: positiveNumber(env.MLFLOW_EDGE_MEMORY_BUDGET, "MLFLOW_EDGE_MEMORY_BUDGET"),
-    adminToken: env.MLFLOW_EDGE_ADMIN_TOKEN || undefined,
-    store: storeOptionsFromEnv(env),
-  };
-}
 
 /**
  * `serve`'s configuration from its arguments and the environment (flags win).
@@ -177,7 +145,7 @@ export async function serveConfig(
     console.log(USAGE);
     Deno.exit(0);
   }
-  const app = appOptionsFromEnv(env);
+  const app = appOptionsFromEnv(env, EXAMPLE_MODEL);
   let plain: string | undefined;
   const models: Record<string, string> = {};
   const configFile = values.config ?? env.MLFLOW_EDGE_CONFIG;
@@ -209,14 +177,14 @@ export async function serveConfig(
   app.modelUri = plain ?? env.MODEL_URI ?? (hasNamed ? undefined : EXAMPLE_MODEL);
   if (hasNamed) app.models = models;
   if (values.timeout !== undefined) {
-    app.timeoutMs = positiveNumber(values.timeout, "--timeout")! * 1000;
+    app.timeoutMs = flagNumber(values.timeout, "--timeout")! * 1000;
   }
-  if (values.backend !== undefined) app.backend = backendOf(values.backend);
+  if (values.backend !== undefined) app.backend = flagBackend(values.backend, "--backend");
   if (values["body-limit"] !== undefined) {
-    app.bodyLimit = positiveNumber(values["body-limit"], "--body-limit");
+    app.bodyLimit = flagNumber(values["body-limit"], "--body-limit");
   }
   if (values["memory-budget"] !== undefined) {
-    app.memoryBudgetBytes = positiveNumber(values["memory-budget"], "--memory-budget");
+    app.memoryBudgetBytes = flagNumber(values["memory-budget"], "--memory-budget");
   }
   const port = Number(values.port ?? env.MLFLOW_PORT ?? 5000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -314,7 +282,7 @@ async function predict(args: string[]): Promise<void> {
     ? await Deno.readFile(values["input-path"])
     : new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
   const model = await loadModel(uri, {
-    backend: backendOf(values.backend ?? env.MLFLOW_EDGE_BACKEND),
+    backend: flagBackend(values.backend ?? env.MLFLOW_EDGE_BACKEND, "--backend"),
     store: withProgress(storeOptionsFromEnv(env)),
     selfCheck: false,
   });

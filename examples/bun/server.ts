@@ -9,9 +9,9 @@
  *
  * @module
  */
-import { createApp } from "../../src/server/mod.ts";
+import { appOptionsFromEnv, createApp } from "../../src/server/mod.ts";
 import { initEnforce } from "../../src/enforce/mod.ts";
-import { appOptionsFromEnv, EXAMPLE_MODEL } from "../../src/cli.ts";
+import { EXAMPLE_MODEL } from "../../src/cli.ts";
 import { coreWasmPath } from "./_wasm_paths.js";
 
 /** The part of Bun's global API this server uses (Deno type-checks this file too). */
@@ -30,7 +30,7 @@ const modelUri = env.MODEL_URI || EXAMPLE_MODEL;
 
 await initEnforce(new Uint8Array(await Bun.file(coreWasmPath).arrayBuffer()));
 // The same environment mapping as `deno task serve` (timeouts, body limit, backend, store).
-const app = createApp(appOptionsFromEnv(env));
+const app = createApp(appOptionsFromEnv(env, EXAMPLE_MODEL));
 
 const server = Bun.serve({
   hostname: env.HOST ?? "127.0.0.1",

@@ -9,9 +9,9 @@
  *
  * @module
  */
-import { createApp, type ServingApp } from "../../src/server/mod.ts";
+import { appOptionsFromEnv, createApp, type ServingApp } from "../../src/server/mod.ts";
 import { initEnforce } from "../../src/enforce/mod.ts";
-import { type R2BucketLike, storeOptionsFromEnv } from "../../src/store/mod.ts";
+import type { R2BucketLike } from "../../src/store/mod.ts";
 import { coreWasmModule, ortWasmModule } from "./_wasm_modules.js";
 import { workerdBackend } from "./workerd_backend.ts";
 
@@ -55,11 +55,13 @@ async function build(env: Env): Promise<ServingApp> {
     throw new Error("MODEL_URI is not set: add it under [vars] in wrangler.toml.");
   }
   await initEnforce(coreWasmModule);
+  // The same variables as `deno task serve` (timeout, body limit, store credentials as secrets);
+  // r2:// URIs read through the R2 bindings.
+  const options = appOptionsFromEnv(stringVars(env));
   const app = createApp({
-    modelUri: env.MODEL_URI,
+    ...options,
     backend: workerdBackend(ortWasmModule),
-    // r2:// through bindings; s3://, models:/, https:// with the usual variables as secrets.
-    store: { ...storeOptionsFromEnv(stringVars(env)), r2: r2Bindings(env) },
+    store: { ...options.store, r2: r2Bindings(env) },
   });
   // The first request waits for the model instead of getting 503 "loading". A failed load is
   // not thrown here: the app itself answers with it (and retries), as on every other runtime.

@@ -11,8 +11,7 @@
  *
  * @module
  */
-import { createApp } from "../../src/server/mod.ts";
-import { appOptionsFromEnv } from "../../src/cli.ts";
+import { appOptionsFromEnv, createApp } from "../../src/server/mod.ts";
 
 const env = Deno.env.toObject();
 const modelUri = env.MODEL_URI;

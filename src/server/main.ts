@@ -1,7 +1,7 @@
 /**
  * The server as a module for `deno serve`: configured from the environment only (MODEL_URI,
  * MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT, MLFLOW_EDGE_BACKEND, MLFLOW_EDGE_BODY_LIMIT, …; see
- * `appOptionsFromEnv` in src/cli.ts).
+ * `appOptionsFromEnv` in src/server/options_from_env.ts).
  *
  * ```sh
  * MODEL_URI=examples/iris deno serve -A --host 127.0.0.1 --port 5000 src/server/main.ts
@@ -16,10 +16,11 @@
  *
  * @module
  */
-import { appOptionsFromEnv } from "../cli.ts";
+import { EXAMPLE_MODEL } from "../cli.ts";
 import { createApp } from "./app.ts";
+import { appOptionsFromEnv } from "./options_from_env.ts";
 
-const app = createApp(appOptionsFromEnv(Deno.env.toObject()));
+const app = createApp(appOptionsFromEnv(Deno.env.toObject(), EXAMPLE_MODEL));
 
 /** `deno serve`'s entry: `{ fetch }`. */
 export default { fetch: app.fetch } satisfies Deno.ServeDefaultExport;

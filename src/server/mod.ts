@@ -29,6 +29,7 @@ export {
   resolveBackend,
   type StageTimings,
 } from "./loaded_model.ts";
+export { appOptionsFromEnv, backendName, positiveNumber } from "./options_from_env.ts";
 export { ModelSlot, type ModelSlotOptions, type SlotState } from "./model_slot.ts";
 export { ModelRegistry, type ModelRegistryOptions } from "./model_registry.ts";
 export { pyFloat, pyString, serializePredictions, toPyJson } from "./serialize.ts";

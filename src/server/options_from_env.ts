@@ -1,0 +1,86 @@
+/**
+ * The server's options from environment variables: the one mapping shared by the CLI,
+ * `deno serve src/server/main.ts`, and the Deno Deploy, Bun and Cloudflare Workers entries.
+ * Web standards only (no `node:` or `Deno` APIs), so a Worker bundle can import it.
+ *
+ * @module
+ */
+import { MlflowError } from "../errors.ts";
+import { type AppOptions, DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT_MS } from "./app.ts";
+import { storeOptionsFromEnv } from "../store/mod.ts";
+
+/**
+ * A positive number from an environment variable or flag, `undefined` when unset.
+ *
+ * @example
+ * ```ts
+ * import { positiveNumber } from "./options_from_env.ts";
+ * positiveNumber("2.5", "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT"); // 2.5
+ * positiveNumber(undefined, "MLFLOW_EDGE_BODY_LIMIT"); // undefined
+ * ```
+ */
+export function positiveNumber(value: string | undefined, what: string): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new MlflowError(
+      `${what} must be a positive number, got "${value}".`,
+      "INVALID_PARAMETER_VALUE",
+    );
+  }
+  return n;
+}
+
+/**
+ * The ONNX backend named by an environment variable or flag, `undefined` when unset.
+ *
+ * @example
+ * ```ts
+ * import { backendName } from "./options_from_env.ts";
+ * backendName("native", "MLFLOW_EDGE_BACKEND"); // "native"
+ * ```
+ */
+export function backendName(value: string | undefined, what: string): "web" | "native" | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (value !== "web" && value !== "native") {
+    throw new MlflowError(
+      `${what} must be "web" or "native", got "${value}".`,
+      "INVALID_PARAMETER_VALUE",
+    );
+  }
+  return value;
+}
+
+/**
+ * The server options from environment variables alone: `MODEL_URI`,
+ * `MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT` (seconds), `MLFLOW_EDGE_BACKEND`,
+ * `MLFLOW_EDGE_BODY_LIMIT`, `MLFLOW_EDGE_MEMORY_BUDGET`, `MLFLOW_EDGE_ADMIN_TOKEN`, and the store
+ * variables (`AWS_*`, `MLFLOW_S3_ENDPOINT_URL`, `MLFLOW_TRACKING_*`, …). Without `MODEL_URI` the
+ * model is `defaultModelUri`.
+ *
+ * @example
+ * ```ts
+ * import { appOptionsFromEnv } from "./options_from_env.ts";
+ * const options = appOptionsFromEnv({ MODEL_URI: "examples/iris", MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT: "5" });
+ * options.timeoutMs; // 5000
+ * ```
+ */
+export function appOptionsFromEnv(
+  env: Record<string, string | undefined>,
+  defaultModelUri?: string,
+): AppOptions {
+  const timeout = positiveNumber(
+    env.MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT,
+    "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT",
+  );
+  return {
+    modelUri: env.MODEL_URI || defaultModelUri,
+    backend: backendName(env.MLFLOW_EDGE_BACKEND, "MLFLOW_EDGE_BACKEND"),
+    timeoutMs: timeout === undefined ? DEFAULT_TIMEOUT_MS : timeout * 1000,
+    bodyLimit: positiveNumber(env.MLFLOW_EDGE_BODY_LIMIT, "MLFLOW_EDGE_BODY_LIMIT") ??
+      DEFAULT_BODY_LIMIT,
+    memoryBudgetBytes: positiveNumber(env.MLFLOW_EDGE_MEMORY_BUDGET, "MLFLOW_EDGE_MEMORY_BUDGET"),
+    adminToken: env.MLFLOW_EDGE_ADMIN_TOKEN || undefined,
+    store: storeOptionsFromEnv(env),
+  };
+}
