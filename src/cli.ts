@@ -23,7 +23,7 @@ import { MlflowError } from "./errors.ts";
 import { type AppOptions, createApp } from "./server/app.ts";
 import { appOptionsFromEnv, backendName, positiveNumber } from "./server/options_from_env.ts";
 import { loadModel } from "./server/loaded_model.ts";
-import { redactUri } from "./server/_redact.ts";
+import { redactUri } from "./store/mod.ts";
 import { type FetchBundleOptions, progressBar, storeOptionsFromEnv } from "./store/mod.ts";
 
 /**

@@ -6,6 +6,9 @@
  */
 
 import type { ModelSignature } from "../mlmodel/mod.ts";
+import type { ColumnValues, NumpyDtype } from "../mlmodel/numpy_dtype.ts";
+
+export type { ColumnValues, NumpyDtype };
 
 /**
  * A signature as an MLmodel stores it (JSON strings, or already-parsed arrays), or a
@@ -50,60 +53,6 @@ export interface EnforceLimits {
   /** Most violations named in one error message (default 20). */
   maxErrors?: number;
 }
-
-/**
- * numpy's dtype names, as MLflow prints them.
- *
- * @example
- * ```ts
- * import type { NumpyDtype } from "./types.ts";
- * const dtype: NumpyDtype = "float32";
- * ```
- */
-export type NumpyDtype =
-  | "bool"
-  | "int8"
-  | "int16"
-  | "int32"
-  | "int64"
-  | "uint8"
-  | "uint16"
-  | "uint32"
-  | "uint64"
-  | "float16"
-  | "float32"
-  | "float64"
-  | "str"
-  | "bytes"
-  | "datetime64[ns]"
-  | "object";
-
-/**
- * The values of one column or tensor, by dtype: `bool` and `uint8` as Uint8Array (0/1 for
- * bool), `int64` and `datetime64[ns]` (epoch nanoseconds, NaT = -2^63) as BigInt64Array,
- * `float16` as Uint16Array of IEEE half bits, `str` as strings (or null), `bytes` as
- * Uint8Arrays, `object` as JSON values.
- *
- * @example
- * ```ts
- * import type { ColumnValues } from "./types.ts";
- * const values: ColumnValues = new Float64Array([5.1, 4.9]);
- * ```
- */
-export type ColumnValues =
-  | Float64Array
-  | Float32Array
-  | Int32Array
-  | BigInt64Array
-  | Uint8Array
-  | Int8Array
-  | Int16Array
-  | Uint16Array
-  | Uint32Array
-  | BigUint64Array
-  | (string | null)[]
-  | (Uint8Array | null)[]
-  | unknown[];
 
 /**
  * One column of the DataFrame the model receives.

@@ -74,3 +74,4 @@ export { type BundleReader, type BundleSource } from "./_files.ts";
 export { PyDict, PyFloat, type PyValue } from "./_pyjson.ts";
 export { PyTimestamp } from "./_pyyaml.ts";
 export { inferSignature, type Tensor } from "./infer.ts";
+export type { ColumnValues, NumpyDtype } from "./numpy_dtype.ts";

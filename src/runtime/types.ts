@@ -7,56 +7,9 @@
  * @module
  */
 
-/**
- * numpy's dtype names, as the enforcement core reports them per column or tensor.
- *
- * @example
- * ```ts
- * import type { NumpyDtype } from "./types.ts";
- * const dtype: NumpyDtype = "float64";
- * ```
- */
-export type NumpyDtype =
-  | "bool"
-  | "int8"
-  | "int16"
-  | "int32"
-  | "int64"
-  | "uint8"
-  | "uint16"
-  | "uint32"
-  | "uint64"
-  | "float16"
-  | "float32"
-  | "float64"
-  | "str"
-  | "bytes"
-  | "datetime64[ns]"
-  | "object";
+import type { ColumnValues, NumpyDtype } from "../mlmodel/numpy_dtype.ts";
 
-/**
- * The typed storage of one column or tensor (see enforce's `ColumnValues`).
- *
- * @example
- * ```ts
- * import type { ColumnValues } from "./types.ts";
- * const values: ColumnValues = new Float64Array([1.5, 2.5]);
- * ```
- */
-export type ColumnValues =
-  | Float64Array
-  | Float32Array
-  | Int32Array
-  | BigInt64Array
-  | Uint8Array
-  | Int8Array
-  | Int16Array
-  | Uint16Array
-  | Uint32Array
-  | BigUint64Array
-  | (string | null)[]
-  | (Uint8Array | null)[]
-  | unknown[];
+export type { ColumnValues, NumpyDtype };
 
 /**
  * One column of the DataFrame the model receives.

@@ -9,7 +9,7 @@ import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { MlflowError } from "../errors.ts";
-import { redactUri } from "./_redact.ts";
+import { redactUri } from "../store/mod.ts";
 import { invocationHandler } from "./_invocation.ts";
 import { errorBody, errorResponse, JSON_HEADERS } from "./_responses.ts";
 import type { LoadedModel } from "./loaded_model.ts";

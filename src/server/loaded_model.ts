@@ -23,7 +23,7 @@ import {
   Model,
   type ValidatedInput,
 } from "./_deps.ts";
-import { redactUri } from "./_redact.ts";
+import { redactUri } from "../store/mod.ts";
 import { serializePredictions, toPyJson } from "./serialize.ts";
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 import { MlflowError } from "../errors.ts";
-import { redactUri } from "./_redact.ts";
+import { redactUri } from "../store/mod.ts";
 import {
   type Invocation,
   type LoadedModel,

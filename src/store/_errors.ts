@@ -1,6 +1,7 @@
 // Error helpers shared by the stores: one MlflowError per failure, marked retryable or not,
 // with URIs shown without credentials.
 import { MlflowError } from "../errors.ts";
+import { redactUri } from "./redact.ts";
 
 const RETRYABLE = new WeakSet<Error>();
 
@@ -18,21 +19,6 @@ export function isRetryable(err: unknown): boolean {
 /** Quote a URI or key for a message, without userinfo or query string (presigned tokens). */
 export function q(text: string): string {
   return `"${redactUri(text)}"`;
-}
-
-export function redactUri(text: string): string {
-  try {
-    const url = new URL(text);
-    if (url.username || url.password || url.search) {
-      url.username = "";
-      url.password = "";
-      url.search = "";
-      return url.href;
-    }
-  } catch {
-    // not a URL: a key or a path
-  }
-  return text;
 }
 
 /** The MlflowError for an HTTP answer that is not a success. */

@@ -23,6 +23,7 @@
 export { fetchBundle } from "./fetch_bundle.ts";
 export { storeOptionsFromEnv } from "./env.ts";
 export { progressBar } from "./progress.ts";
+export { redactUri } from "./redact.ts";
 export type { ProgressBarOptions, ProgressWriter } from "./progress.ts";
 export { parseModelsUri, parseRunsUri } from "./mlflow.ts";
 export type { ModelsUri } from "./mlflow.ts";
