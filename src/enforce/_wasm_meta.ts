@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "3e3ce0dd021718564587b4570d1c52ee7e07efc0304509824a0ce7d55f2a1a01";
+export const WASM_SOURCE_HASH = "a153b8c2a1f4e057e903462bec6fe4225e6685b11e936e026dbe750202db28d2";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "3e3ce0dd021718564587b4570d1c52ee7e07efc03045098
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "2927ac26ef2063870f5a0cf9a8d542f7c00ec7113368dd15bbb0a0b1889cbb96";
+export const WASM_SHA256 = "1d44520b98104b8945ae9146db96ff24b07092998bde55f3544ab13ea084cb11";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "2927ac26ef2063870f5a0cf9a8d542f7c00ec7113368dd15bbb0
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 318124;
+export const WASM_BYTE_SIZE = 320739;

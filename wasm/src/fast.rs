@@ -1001,6 +1001,41 @@ fn tensor(sig: &Compiled, spec: &TensorSpec, s: &mut Scan) -> Option<Entry> {
     })
 }
 
+/// A uint8 tensor cell. The usual form, one to three digits (no leading zero) right before
+/// `,` or `]`, is read directly; anything else goes through the general lexer, with the same
+/// outcome either way.
+#[inline(always)]
+fn u8_cell(s: &mut Scan) -> Option<u8> {
+    s.ws();
+    let b = s.b;
+    let i = s.i;
+    let d0 = b.get(i).map_or(10, |c| c.wrapping_sub(b'0'));
+    if d0 <= 9 {
+        let mut v = d0 as u32;
+        let mut j = i + 1;
+        if d0 != 0 {
+            while j < i + 3 {
+                match b.get(j) {
+                    Some(c) if c.wrapping_sub(b'0') <= 9 => {
+                        v = v * 10 + c.wrapping_sub(b'0') as u32;
+                        j += 1;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        if matches!(b.get(j), Some(b',') | Some(b']')) && v <= 255 {
+            s.i = j;
+            return Some(v as u8);
+        }
+    }
+    let x = i64_of(&s.number()?)?;
+    if !(0..=255).contains(&x) {
+        return None;
+    }
+    Some(x as u8)
+}
+
 fn nested(
     s: &mut Scan,
     depth: usize,
@@ -1016,12 +1051,9 @@ fn nested(
             return None;
         }
         if dtype == DType::U8 {
-            let x = i64_of(&s.number()?)?;
-            if !(0..=255).contains(&x) {
-                return None;
-            }
+            let x = u8_cell(s)?;
             if let Builder::Bool(v) = b {
-                v.push(x as u8);
+                v.push(x);
             }
             return Some(());
         }
@@ -1034,7 +1066,25 @@ fn nested(
         return None;
     }
     let mut n = 0usize;
-    if s.peek() != Some(b']') {
+    if depth + 1 == shape.len() && dtype == DType::U8 {
+        // The innermost uint8 lists (often one pixel channel each) in one loop, as the
+        // recursion would read them.
+        if let Builder::Bool(v) = b {
+            if s.peek() != Some(b']') {
+                loop {
+                    *count += 1;
+                    if count.saturating_add(32) > max {
+                        return None;
+                    }
+                    v.push(u8_cell(s)?);
+                    n += 1;
+                    if s.eat(b',').is_none() {
+                        break;
+                    }
+                }
+            }
+        }
+    } else if s.peek() != Some(b']') {
         loop {
             nested(s, depth + 1, shape, b, dtype, count, max)?;
             n += 1;
@@ -1350,6 +1400,40 @@ mod tests {
             let mut m = seed;
             let i = digit_run(&text, start, &mut m);
             assert_eq!((i, m), (want_i, want_m), "{:?} at {}", text, start);
+        }
+    }
+
+    /// The direct uint8 reading agrees with the general lexer plus a range check.
+    #[test]
+    fn uint8_cells_read_like_the_general_lexer() {
+        let mut rng = Rng(5);
+        let alphabet = b"0123456789,] -.eE+";
+        for _ in 0..200_000 {
+            let len = 1 + (rng.next() % 6) as usize;
+            let mut text: Vec<u8> = (0..len)
+                .map(|_| {
+                    if rng.next() % 3 == 0 {
+                        alphabet[(rng.next() % alphabet.len() as u64) as usize]
+                    } else {
+                        b'0' + (rng.next() % 10) as u8
+                    }
+                })
+                .collect();
+            if rng.next() % 2 == 0 {
+                text.push(b',');
+            }
+            let mut a = Scan { b: &text, i: 0, max_str: usize::MAX };
+            let mut g = Scan { b: &text, i: 0, max_str: usize::MAX };
+            let got = u8_cell(&mut a);
+            let want = g
+                .number()
+                .and_then(|n| i64_of(&n))
+                .filter(|x| (0..=255).contains(x))
+                .map(|x| x as u8);
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&text));
+            if got.is_some() {
+                assert_eq!(a.i, g.i, "{:?}", String::from_utf8_lossy(&text));
+            }
         }
     }
 
