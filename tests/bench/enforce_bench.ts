@@ -12,20 +12,10 @@
 
 import { type CoreExports, instantiateCore, parseCheck } from "../../src/enforce/_wasm.ts";
 import { MlflowError } from "../../src/errors.ts";
+import { mutate, rng } from "../enforce/_mutate.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One benchmark body: what MLflow's client would send, and how a TS server would convert it. */
 interface Workload {
@@ -262,35 +252,6 @@ async function speed(samples: number): Promise<void> {
       "Medians of per-call times over interleaved batches; ratios above 1× mean the wasm path is faster. " +
       "Targets: 10,000 rows ≥ 2× faster than JSON.parse alone; 1 row ≤ 1.2× slower (ratio ≥ 0.83×).",
   );
-}
-
-/** Same generator as tests/enforce/fuzz_test.ts, run longer. */
-function mutate(input: Uint8Array, next: () => number, tokens: Uint8Array[]): Uint8Array {
-  let doc = Array.from(input);
-  const edits = 1 + Math.floor(next() * 4);
-  for (let e = 0; e < edits; e++) {
-    const at = Math.floor(next() * (doc.length + 1));
-    switch (Math.floor(next() * 6)) {
-      case 0:
-        doc.splice(at, 1 + Math.floor(next() * 3));
-        break;
-      case 1:
-        if (at < doc.length) doc[at] = Math.floor(next() * 256);
-        break;
-      case 2:
-      case 3:
-        doc.splice(at, 0, ...tokens[Math.floor(next() * tokens.length)]);
-        break;
-      case 4: {
-        const len = Math.floor(next() * 32);
-        doc.splice(at, 0, ...doc.slice(at, at + len));
-        break;
-      }
-      default:
-        doc = doc.slice(0, at);
-    }
-  }
-  return new Uint8Array(doc);
 }
 
 async function fuzz(iterations: number): Promise<void> {

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { instantiateCore, parseCheck } from "../../src/enforce/_wasm.ts";
 import { MlflowError } from "../../src/errors.ts";
+import { mutate, rng } from "./_mutate.ts";
 
 const FIXTURES = new URL("../fixtures/", import.meta.url);
 const LIMITS = { maxDepth: 64, maxElements: 200_000, maxStringBytes: 1 << 20 };
@@ -38,82 +39,7 @@ async function loadSeeds(): Promise<Seed[]> {
   return seeds;
 }
 
-/** mulberry32: small, fast, and the same sequence on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const enc = new TextEncoder();
-const TOKENS: Uint8Array[] = [
-  "{",
-  "}",
-  "[",
-  "]",
-  ",",
-  ":",
-  '"',
-  "\\",
-  "\\u",
-  "\\ud800",
-  "\\udc00\\ud800",
-  "NaN",
-  "-Infinity",
-  "1e999",
-  "-0",
-  "9223372036854775808",
-  "null",
-  "true",
-  '"a":1,"a":2',
-  "[[[[[[[[[[[[[[[[",
-  "\n",
-  "\r\n",
-  '""',
-  "\t",
-  "\u00e9",
-  "\u{1F600}",
-].map((t) => enc.encode(t)).concat([
-  new Uint8Array([0xff]),
-  new Uint8Array([0xc3]),
-  new Uint8Array([0xed, 0xa0, 0x80]),
-  new Uint8Array([0xef, 0xbb, 0xbf]),
-  new Uint8Array([0]),
-]);
-
-/** One to four random edits: delete, overwrite, insert a token, duplicate or truncate. */
-function mutate(input: Uint8Array, next: () => number): Uint8Array {
-  let doc = Array.from(input);
-  const edits = 1 + Math.floor(next() * 4);
-  for (let e = 0; e < edits; e++) {
-    const at = Math.floor(next() * (doc.length + 1));
-    switch (Math.floor(next() * 6)) {
-      case 0:
-        doc.splice(at, 1 + Math.floor(next() * 3));
-        break;
-      case 1:
-        if (at < doc.length) doc[at] = Math.floor(next() * 256);
-        break;
-      case 2:
-      case 3:
-        doc.splice(at, 0, ...TOKENS[Math.floor(next() * TOKENS.length)]);
-        break;
-      case 4: {
-        const len = Math.floor(next() * 32);
-        doc.splice(at, 0, ...doc.slice(at, at + len));
-        break;
-      }
-      default:
-        doc = doc.slice(0, at);
-    }
-  }
-  return new Uint8Array(doc);
-}
 
 const seeds = await loadSeeds();
 const core = await instantiateCore();

@@ -7,21 +7,11 @@ import {
   instantiateCore,
   parseCheck,
 } from "../../src/enforce/_wasm.ts";
+import { rng } from "./_mutate.ts";
 
 const REQUESTS = 100_000;
 const LIMITS = { maxDepth: 64, maxElements: 1_000_000, maxStringBytes: 1 << 20 };
 const enc = new TextEncoder();
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A dataframe_split body of `rows` rows (mixed types, escapes in some strings). */
 function splitBody(rows: number): string {
