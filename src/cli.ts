@@ -23,8 +23,12 @@ import { MlflowError } from "./errors.ts";
 import { type AppOptions, createApp } from "./server/app.ts";
 import { appOptionsFromEnv, backendName, positiveNumber } from "./server/options_from_env.ts";
 import { loadModel } from "./server/loaded_model.ts";
-import { redactUri } from "./store/mod.ts";
-import { type FetchBundleOptions, progressBar, storeOptionsFromEnv } from "./store/mod.ts";
+import {
+  type FetchBundleOptions,
+  progressBar,
+  redactUri,
+  storeOptionsFromEnv,
+} from "./store/mod.ts";
 
 /**
  * The example bundle served when no model is given (resolved from this file, any cwd works).
@@ -194,14 +198,49 @@ export async function serveConfig(
 }
 
 /** Store options with a download progress bar when standard error is a terminal. */
-function withProgress(store: FetchBundleOptions | undefined): FetchBundleOptions {
-  if (!Deno.stderr.isTerminal()) return store ?? {};
-  return { ...store, onProgress: progressBar(Deno.stderr, { label: "Downloading model" }) };
+/**
+ * The disk cache the CLI uses unless `MLFLOW_EDGE_CACHE_DIR` says otherwise, so a restart does
+ * not download a remote bundle again: `$XDG_CACHE_HOME/mlflow-edge`, else `~/.cache/mlflow-edge`.
+ *
+ * @example
+ * ```ts
+ * import { defaultCacheDir } from "./cli.ts";
+ * defaultCacheDir({ HOME: "/home/ada" }); // "/home/ada/.cache/mlflow-edge"
+ * ```
+ */
+export function defaultCacheDir(env: Record<string, string | undefined>): string | undefined {
+  const base = env.XDG_CACHE_HOME || (env.HOME ? `${env.HOME}/.cache` : undefined);
+  return base ? `${base}/mlflow-edge` : undefined;
+}
+
+/** `dir` once created, or undefined where it cannot be (then the in-memory cache serves). */
+function usableDir(dir: string | undefined): string | undefined {
+  if (dir === undefined) return undefined;
+  try {
+    Deno.mkdirSync(dir, { recursive: true });
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The CLI's store options: a default disk cache, and a progress bar on a terminal. */
+function cliStore(
+  store: FetchBundleOptions | undefined,
+  env: Record<string, string | undefined>,
+): FetchBundleOptions {
+  const out: FetchBundleOptions = { ...store };
+  if (out.cacheDir === undefined) out.cacheDir = usableDir(defaultCacheDir(env));
+  if (Deno.stderr.isTerminal()) {
+    out.onProgress = progressBar(Deno.stderr, { label: "Downloading model" });
+  }
+  return out;
 }
 
 async function serve(args: string[]): Promise<void> {
-  const config = await serveConfig(args, Deno.env.toObject());
-  config.app.store = withProgress(config.app.store);
+  const env = Deno.env.toObject();
+  const config = await serveConfig(args, env);
+  config.app.store = cliStore(config.app.store, env);
   const app = createApp(config.app);
   const server = Deno.serve({
     hostname: config.host,
@@ -283,7 +322,7 @@ async function predict(args: string[]): Promise<void> {
     : new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
   const model = await loadModel(uri, {
     backend: flagBackend(values.backend ?? env.MLFLOW_EDGE_BACKEND, "--backend"),
-    store: withProgress(storeOptionsFromEnv(env)),
+    store: cliStore(storeOptionsFromEnv(env), env),
     selfCheck: false,
   });
   try {

@@ -45,3 +45,10 @@ Deno.test("appOptionsFromEnv refuses malformed values with an MlflowError naming
     );
   }
 });
+
+Deno.test("the CLI caches remote bundles under XDG_CACHE_HOME or ~/.cache by default", async () => {
+  const { defaultCacheDir } = await import("../../src/cli.ts");
+  assert.equal(defaultCacheDir({ XDG_CACHE_HOME: "/var/cache" }), "/var/cache/mlflow-edge");
+  assert.equal(defaultCacheDir({ HOME: "/home/ada" }), "/home/ada/.cache/mlflow-edge");
+  assert.equal(defaultCacheDir({}), undefined);
+});
