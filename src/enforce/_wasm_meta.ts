@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "a153b8c2a1f4e057e903462bec6fe4225e6685b11e936e026dbe750202db28d2";
+export const WASM_SOURCE_HASH = "b65b537ab6f63ff8f2471f5ad28deea12fe71594bbf19848424bf72b91d0f441";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "a153b8c2a1f4e057e903462bec6fe4225e6685b11e936e0
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "1d44520b98104b8945ae9146db96ff24b07092998bde55f3544ab13ea084cb11";
+export const WASM_SHA256 = "2c4a2cf006bc40c3a52ff35d4b4cfaa10351a4d70efca4c94c355cae888ef97e";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "1d44520b98104b8945ae9146db96ff24b07092998bde55f3544a
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 320739;
+export const WASM_BYTE_SIZE = 320737;

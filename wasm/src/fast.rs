@@ -91,7 +91,11 @@ impl<'a> Scan<'a> {
             let special = (quote.wrapping_sub(ONES) & !quote)
                 | (slash.wrapping_sub(ONES) & !slash)
                 | (v.wrapping_sub(ONES * 0x20) & !v);
-            if special & HIGH != 0 {
+            let special = special & HIGH;
+            if special != 0 {
+                // The lowest flagged byte is a true quote, backslash or control character
+                // (borrows only move upwards); the loop below decides from it at once.
+                self.i += (special.trailing_zeros() / 8) as usize;
                 break;
             }
             self.i += 8;
@@ -1343,6 +1347,36 @@ mod tests {
                 i: 0,
                 max_str: usize::MAX,
             };
+            assert_eq!(s.string(), want, "{:?}", text);
+        }
+    }
+
+    /// The word-at-a-time scan ends where a byte-at-a-time one would.
+    #[test]
+    fn strings_end_where_a_bytewise_scan_ends() {
+        let mut rng = Rng(3);
+        let alphabet: &[u8] = b"ab\"\\\x01\x1f \xc3\xa9~\x7f";
+        for _ in 0..200_000 {
+            let len = (rng.next() % 30) as usize;
+            let mut text = vec![b'"'];
+            text.extend((0..len).map(|_| {
+                if rng.next() % 8 == 0 {
+                    alphabet[(rng.next() % alphabet.len() as u64) as usize]
+                } else {
+                    b'a' + (rng.next() % 26) as u8
+                }
+            }));
+            let mut want = None;
+            for (k, &c) in text.iter().enumerate().skip(1) {
+                if c == b'"' {
+                    want = Some((1, k));
+                    break;
+                }
+                if c == b'\\' || c < 0x20 {
+                    break;
+                }
+            }
+            let mut s = Scan { b: &text, i: 0, max_str: usize::MAX };
             assert_eq!(s.string(), want, "{:?}", text);
         }
     }
