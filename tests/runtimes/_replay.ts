@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { assertAnswer, expectation, goldenCases, requestBody } from "./_golden.ts";
+import { ServerExited, type ServerProcess } from "./_process.ts";
 
 /** Something that answers HTTP requests: a base URL's fetch, or a Worker's dispatchFetch. */
 export type Fetcher = (path: string, init?: RequestInit) => Promise<Response>;
@@ -71,4 +72,27 @@ export async function assertRefusesPytorch(fetcher: Fetcher): Promise<void> {
   const body = await res.json() as { error_code?: string; message?: string };
   assert.ok(res.status >= 400, `status ${res.status}`);
   assert.match(String(body.message), /pytorch/i);
+}
+
+/**
+ * Starts a server on the PyTorch bundle and asserts it is refused with an error naming the
+ * flavor: either the process exits at load saying so, or it answers every prediction so.
+ */
+export async function assertServerRefusesPytorch(
+  start: () => Promise<ServerProcess>,
+): Promise<void> {
+  let server;
+  try {
+    server = await start();
+  } catch (e) {
+    // Refusing at load is fine too, as long as the reason names the flavor.
+    if (!(e instanceof ServerExited)) throw e;
+    assert.match(e.output, /pytorch/i);
+    return;
+  }
+  try {
+    await assertRefusesPytorch(httpFetcher(server.url));
+  } finally {
+    await server.stop();
+  }
 }
