@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "b65b537ab6f63ff8f2471f5ad28deea12fe71594bbf19848424bf72b91d0f441";
+export const WASM_SOURCE_HASH = "75f1b6b9220f839c8976f4dcbed987e8883ac9975dc2c92840a301583cefa087";
 
 /**
  * SHA-256 of the committed wasm file.

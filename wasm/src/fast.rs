@@ -1376,7 +1376,11 @@ mod tests {
                     break;
                 }
             }
-            let mut s = Scan { b: &text, i: 0, max_str: usize::MAX };
+            let mut s = Scan {
+                b: &text,
+                i: 0,
+                max_str: usize::MAX,
+            };
             assert_eq!(s.string(), want, "{:?}", text);
         }
     }
@@ -1456,8 +1460,16 @@ mod tests {
             if rng.next() % 2 == 0 {
                 text.push(b',');
             }
-            let mut a = Scan { b: &text, i: 0, max_str: usize::MAX };
-            let mut g = Scan { b: &text, i: 0, max_str: usize::MAX };
+            let mut a = Scan {
+                b: &text,
+                i: 0,
+                max_str: usize::MAX,
+            };
+            let mut g = Scan {
+                b: &text,
+                i: 0,
+                max_str: usize::MAX,
+            };
             let got = u8_cell(&mut a);
             let want = g
                 .number()
@@ -1490,7 +1502,8 @@ mod tests {
         assert!(hits > 150_000, "exact path taken {} times", hits);
         // 16-digit mantissas up to 2^53 take Clinger's path.
         for _ in 0..200_000 {
-            let m = 1_000_000_000_000_000 + rng.next() % (9_007_199_254_740_992 - 999_999_999_999_999);
+            let m =
+                1_000_000_000_000_000 + rng.next() % (9_007_199_254_740_992 - 999_999_999_999_999);
             let e = (rng.next() % 45) as i32 - 22;
             let text = format!("{}e{}", m, e);
             let want: f64 = text.parse().unwrap();
