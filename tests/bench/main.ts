@@ -1,7 +1,7 @@
 /**
  * `deno task bench [name...]`: runs the benchmark suites one after another and prints their
  * markdown tables. Suites: `enforce` (wasm core vs JSON.parse), `server` (HTTP load with wrk),
- * `runtimes` (cold start, latency and memory per runtime). With no name, all of them run.
+ * `runtimes` (cold start, latency and memory per runtime), `store` (bundle downloads). With no name, all of them run.
  *
  * Benchmarks report; they never assert timings (the machines are noisy). Quote medians and
  * ratios measured in one process or back to back, and name the machine.
@@ -13,6 +13,7 @@ const SUITES: Record<string, string> = {
   enforce: "./enforce_bench.ts",
   server: "./server_bench.ts",
   runtimes: "./runtimes_bench.ts",
+  store: "./store_bench.ts",
 };
 
 /** What a suite module exports. */
