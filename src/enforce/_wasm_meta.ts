@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "75f1b6b9220f839c8976f4dcbed987e8883ac9975dc2c92840a301583cefa087";
+export const WASM_SOURCE_HASH = "5fd9aa4f52c2c440e1216198aab2158d55a8c36cd7be57b2c6204cd073751b93";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "75f1b6b9220f839c8976f4dcbed987e8883ac9975dc2c92
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "2c4a2cf006bc40c3a52ff35d4b4cfaa10351a4d70efca4c94c355cae888ef97e";
+export const WASM_SHA256 = "b1f297511274a2149179a622a7513794dd462f90a7054bc9c30017ec32ee02b6";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "2c4a2cf006bc40c3a52ff35d4b4cfaa10351a4d70efca4c94c35
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 320737;
+export const WASM_BYTE_SIZE = 320803;

@@ -49,16 +49,7 @@ const C_ERROR: &str = "Error tokenizing data. C error: ";
 /// `limits.max_elements` bounds the number of cells (header included) and
 /// `limits.max_string_bytes` the length of one cell; `max_depth` is not used.
 pub fn parse_csv<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Csv<'a>, ParseError> {
-    let src = match std::str::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => {
-            let at = e.valid_up_to();
-            return Err(ParseError::new(
-                format!("Invalid UTF-8 byte 0x{:02x}", bytes[at]),
-                at,
-            ));
-        }
-    };
+    let src = crate::json::utf8(bytes)?;
     let mut t = Tokenizer {
         src,
         b: bytes,

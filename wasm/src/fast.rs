@@ -10,6 +10,7 @@
 //! `tests` below check differentially against the full path.
 
 use crate::cells::ColData;
+use crate::json::{non_digits8, swar_value, POW10_U64};
 use crate::output::{Entry, Format, Kind, Validated};
 use crate::params;
 use crate::schema::{ColSpec, DType, Inputs, Scalar, TensorSpec, Ty};
@@ -344,31 +345,10 @@ fn text_at(b: &[u8], a: usize, e: usize) -> &str {
 fn eight_digits(b: &[u8], i: usize) -> Option<u64> {
     let chunk: [u8; 8] = b.get(i..i + 8)?.try_into().ok()?;
     let v = u64::from_le_bytes(chunk);
-    if non_digits(v) != 0 {
+    if non_digits8(v) != 0 {
         return None;
     }
     Some(swar_value(v.wrapping_sub(0x3030_3030_3030_3030)))
-}
-
-const U64_POW10: [u64; 9] = [
-    1,
-    10,
-    100,
-    1_000,
-    10_000,
-    100_000,
-    1_000_000,
-    10_000_000,
-    100_000_000,
-];
-
-/// The high bit of every byte of `v` that is not an ASCII digit. Exact for the lowest such
-/// byte (carries and borrows only move upwards), which is all `digit_run` relies on.
-#[inline(always)]
-fn non_digits(v: u64) -> u64 {
-    let a = v.wrapping_add(0x4646_4646_4646_4646);
-    let z = v.wrapping_sub(0x3030_3030_3030_3030);
-    (a | z) & 0x8080_8080_8080_8080
 }
 
 /// Reads the run of ASCII digits at `i` into `m` (`m * 10^k + digits`, wrapping: the caller
@@ -382,7 +362,7 @@ fn digit_run(b: &[u8], mut i: usize, m: &mut u64) -> usize {
         word.copy_from_slice(chunk);
         let v = u64::from_le_bytes(word);
         let z = v.wrapping_sub(0x3030_3030_3030_3030);
-        let mask = non_digits(v);
+        let mask = non_digits8(v);
         if mask == 0 {
             *m = m.wrapping_mul(100_000_000).wrapping_add(swar_value(z));
             i += 8;
@@ -391,7 +371,7 @@ fn digit_run(b: &[u8], mut i: usize, m: &mut u64) -> usize {
         let k = (mask.trailing_zeros() / 8) as usize;
         if k > 0 {
             *m = m
-                .wrapping_mul(U64_POW10[k])
+                .wrapping_mul(POW10_U64[k])
                 .wrapping_add(swar_value(z << (64 - 8 * k as u32)));
         }
         return i + k;
@@ -405,17 +385,6 @@ fn digit_run(b: &[u8], mut i: usize, m: &mut u64) -> usize {
         i += 1;
     }
     i
-}
-
-/// The value of eight digit values 0..=9 in the bytes of `z`, the first (most significant)
-/// in the lowest byte.
-#[inline(always)]
-fn swar_value(z: u64) -> u64 {
-    let mut x = z;
-    x = x.wrapping_mul(10).wrapping_add(x >> 8);
-    let x1 = (x & 0x0000_00FF_0000_00FF).wrapping_mul(0x000F_4240_0000_0064);
-    let x2 = ((x >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(0x0000_2710_0000_0001);
-    ((x1.wrapping_add(x2) >> 32) as u32) as u64
 }
 
 fn i64_of(n: &Lex) -> Option<i64> {

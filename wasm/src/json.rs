@@ -157,11 +157,17 @@ fn read8(b: &[u8], i: usize) -> u64 {
 /// The value of eight ASCII digits read little-endian (first digit most significant).
 #[inline(always)]
 fn value8(v: u64) -> u64 {
+    swar_value(v.wrapping_sub(0x3030_3030_3030_3030))
+}
+
+/// The value of eight digit values 0..=9 in the bytes of `z`, the first (most significant) in
+/// the lowest byte (SWAR: pairs, then quadruples, then the whole word).
+#[inline(always)]
+pub(crate) fn swar_value(z: u64) -> u64 {
     const MASK: u64 = 0x0000_00FF_0000_00FF;
     const MUL1: u64 = 100 + (1_000_000 << 32);
     const MUL2: u64 = 1 + (10_000 << 32);
-    let v = v.wrapping_sub(0x3030_3030_3030_3030);
-    let v = v.wrapping_mul(10).wrapping_add(v >> 8);
+    let v = z.wrapping_mul(10).wrapping_add(z >> 8);
     (v & MASK)
         .wrapping_mul(MUL1)
         .wrapping_add(((v >> 16) & MASK).wrapping_mul(MUL2))
@@ -171,12 +177,13 @@ fn value8(v: u64) -> u64 {
 /// High bit set in each byte of `v` that is not an ASCII digit. Exact for the lowest such byte
 /// (the only one the callers use): bytes below it are digits, so no carry or borrow reaches it.
 #[inline(always)]
-fn non_digits8(v: u64) -> u64 {
+pub(crate) fn non_digits8(v: u64) -> u64 {
     (v.wrapping_add(0x4646_4646_4646_4646) | v.wrapping_sub(0x3030_3030_3030_3030))
         & 0x8080_8080_8080_8080
 }
 
-const POW10_U64: [u64; 9] = [
+/// 10^k for the digits of a partial eight-byte word.
+pub(crate) const POW10_U64: [u64; 9] = [
     1,
     10,
     100,
@@ -670,21 +677,20 @@ impl<'a> Value<'a> {
     }
 }
 
+/// `bytes` as text, or an error at the first byte that is not UTF-8 (JSON and CSV alike).
+pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, ParseError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        ParseError::new(format!("Invalid UTF-8 byte 0x{:02x}", bytes[at]), at)
+    })
+}
+
 /// Parses one JSON document (any top-level value) from UTF-8 bytes.
 ///
 /// Errors carry the byte offset of the problem. Surrounding whitespace (space, tab, LF, CR) is
 /// allowed; a UTF-8 byte order mark is not (Python's `json.loads` refuses it as well).
 pub fn parse<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Value<'a>, ParseError> {
-    let src = match std::str::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => {
-            let at = e.valid_up_to();
-            return Err(ParseError::new(
-                format!("Invalid UTF-8 byte 0x{:02x}", bytes[at]),
-                at,
-            ));
-        }
-    };
+    let src = utf8(bytes)?;
     let mut p = Parser {
         src,
         b: bytes,
