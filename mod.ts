@@ -50,18 +50,36 @@ export * from "./src/mlmodel/mod.ts";
 export * from "./src/enforce/mod.ts";
 export * from "./src/store/mod.ts";
 export {
+  type ExternalDataFile,
+  type GraphValueInfo,
+  type InputColumn,
+  type InputTensor,
+  type ModelInput,
   nativeBackend,
   type OnnxBackend,
+  OnnxModel,
   type OnnxSession,
   type OnnxSessionOptions,
+  type OutputTensor,
+  type Predictions,
+  type TensorData,
+  type TensorType,
+  type TensorValues,
   webBackend,
   type WebBackendOptions,
 } from "./src/runtime/mod.ts";
 export {
   type AppOptions,
   createApp,
+  type Invocation,
   LoadedModel,
   loadModel,
   type LoadModelOptions,
+  ModelRegistry,
+  type ModelRegistryOptions,
+  ModelSlot,
+  type ModelSlotOptions,
   type ServingApp,
+  type SlotState,
+  type StageTimings,
 } from "./src/server/mod.ts";

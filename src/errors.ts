@@ -71,7 +71,9 @@ export function statusForErrorCode(code: string): number {
 
 /** The JSON body MLflow sends for an error. */
 export interface MlflowErrorBody {
+  /** MLflow's error code, e.g. `BAD_REQUEST`. */
   error_code: string;
+  /** What went wrong, for the client. */
   message: string;
 }
 
@@ -95,6 +97,14 @@ export class MlflowError extends Error {
   /** The HTTP status to answer with. */
   readonly status: number;
 
+  /**
+   * Creates an error for the client.
+   *
+   * @param message What went wrong, for the client.
+   * @param errorCode MLflow's error code (default `INTERNAL_ERROR`).
+   * @param status The HTTP status; by default the one MLflow maps the code to.
+   * @param options The standard `ErrorOptions` (e.g. a `cause`).
+   */
   constructor(
     message: string,
     errorCode: ErrorCode | string = "INTERNAL_ERROR",

@@ -17,6 +17,7 @@ import type { TensorData } from "./types.ts";
  * ```
  */
 export interface OutputTensor extends TensorData {
+  /** The graph output's name. */
   name: string;
 }
 
@@ -37,7 +38,9 @@ export interface OutputTensor extends TensorData {
  * ```
  */
 export interface Predictions {
+  /** Flattened records (table input) or a dict of arrays (tensor input), as MLflow answers. */
   layout: "records" | "dict";
+  /** The graph's tensor outputs, in graph order. */
   outputs: OutputTensor[];
   /** Row count of the records layout (every output's element count). */
   length: number;

@@ -21,8 +21,11 @@ export type { ColumnValues, NumpyDtype };
  * ```
  */
 export interface InputColumn {
+  /** The column's name. */
   name: string;
+  /** numpy's name for the values' type. */
   dtype: NumpyDtype;
+  /** One value per row. */
   values: ColumnValues;
 }
 
@@ -36,9 +39,13 @@ export interface InputColumn {
  * ```
  */
 export interface InputTensor {
+  /** The tensor's name, or null for the unnamed tensor of a tensor signature. */
   name: string | null;
+  /** numpy's name for the values' type. */
   dtype: NumpyDtype;
+  /** The shape. */
   shape: number[];
+  /** The elements, flat and row-major. */
   values: ColumnValues;
 }
 
@@ -57,9 +64,13 @@ export interface InputTensor {
  * ```
  */
 export interface ModelInput {
+  /** A DataFrame (`columns`) or tensors (`tensors`), as MLflow would hand the model. */
   kind: "columns" | "tensors";
+  /** The DataFrame's columns, in signature order (empty for tensors). */
   columns: InputColumn[];
+  /** The tensors, by name or one unnamed (empty for columns). */
   tensors: InputTensor[];
+  /** The DataFrame's row count. */
   rows: number;
 }
 
@@ -119,8 +130,11 @@ export type TensorValues =
  * ```
  */
 export interface TensorData {
+  /** The element type, in onnxruntime's names. */
   type: TensorType;
+  /** The shape. */
   dims: readonly number[];
+  /** The elements, flat and row-major. */
   data: TensorValues;
 }
 
@@ -134,6 +148,7 @@ export interface TensorData {
  * ```
  */
 export interface GraphValueInfo {
+  /** The graph's name for the value. */
   name: string;
   /** False for sequences and maps (e.g. an sklearn ZipMap output). */
   isTensor: boolean;
@@ -153,10 +168,15 @@ export interface GraphValueInfo {
  * ```
  */
 export interface OnnxSessionOptions {
+  /** Threads inside one operator (0 = the runtime's default). */
   intraOpNumThreads?: number;
+  /** Threads across operators, with the parallel execution mode. */
   interOpNumThreads?: number;
+  /** Run operators one after another or in parallel. */
   executionMode?: "sequential" | "parallel";
+  /** onnxruntime's graph optimisation level: 0 none, 1 basic, 2 extended, 99 all. */
   graphOptimizationLevel?: 0 | 1 | 2 | 99;
+  /** Extra session config entries (`extra_session_config` in the MLmodel). */
   extra?: Record<string, string>;
 }
 
@@ -170,7 +190,9 @@ export interface OnnxSessionOptions {
  * ```
  */
 export interface ExternalDataFile {
+  /** The location recorded inside `model.onnx`, relative to it. */
   path: string;
+  /** The file's bytes. */
   data: Uint8Array;
 }
 
@@ -190,7 +212,9 @@ export interface ExternalDataFile {
  * ```
  */
 export interface OnnxSession {
+  /** The graph's inputs, in graph order. */
   readonly inputs: readonly GraphValueInfo[];
+  /** The graph's outputs, in graph order. */
   readonly outputs: readonly GraphValueInfo[];
   /** Runs the graph; resolves to the fetched outputs by name. */
   run(
@@ -212,7 +236,9 @@ export interface OnnxSession {
  * ```
  */
 export interface OnnxBackend {
+  /** `web`, `native`, or the name of a custom backend. */
   readonly name: string;
+  /** Creates a session from the model's bytes, its external-data files and MLflow's options. */
   createSession(
     model: Uint8Array,
     externalData: ExternalDataFile[],

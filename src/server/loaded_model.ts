@@ -79,7 +79,9 @@ export interface StageTimings {
  * ```
  */
 export interface Invocation {
+  /** The response body, serialised as MLflow's server writes it. */
   text: string;
+  /** Milliseconds per stage, for the Server-Timing header. */
   timings: StageTimings;
 }
 

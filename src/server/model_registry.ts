@@ -41,6 +41,11 @@ export class ModelRegistry {
   #pinned = new Set<string>();
   #options: ModelRegistryOptions;
 
+  /**
+   * Creates an empty registry.
+   *
+   * @param options How models load (backend, store, limits) and the memory budget.
+   */
   constructor(options: ModelRegistryOptions = {}) {
     this.#options = options;
   }

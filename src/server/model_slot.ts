@@ -57,6 +57,7 @@ export interface ModelSlotOptions extends LoadModelOptions {
  * ```
  */
 export class ModelSlot {
+  /** The name the model is served under (`/models/{name}/…`). */
   readonly name: string;
   #uri: string;
   #options: ModelSlotOptions;
@@ -68,6 +69,13 @@ export class ModelSlot {
   /** `performance.now()` of the last request (for least-recently-used eviction). */
   lastUsed = 0;
 
+  /**
+   * Creates a slot; the model loads on first use.
+   *
+   * @param name The name the model is served under.
+   * @param uri Where its bundle comes from.
+   * @param options How it loads.
+   */
   constructor(name: string, uri: string, options: ModelSlotOptions = {}) {
     this.name = name;
     this.#uri = uri;
