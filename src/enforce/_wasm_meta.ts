@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "5fd9aa4f52c2c440e1216198aab2158d55a8c36cd7be57b2c6204cd073751b93";
+export const WASM_SOURCE_HASH = "297d1a650a8fec951f1e5ad17361826b985a56a5ab4fff136a801d1620e69159";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "5fd9aa4f52c2c440e1216198aab2158d55a8c36cd7be57b
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "b1f297511274a2149179a622a7513794dd462f90a7054bc9c30017ec32ee02b6";
+export const WASM_SHA256 = "e670de7e8336317f6727ea98ce71f63fcc8711d1a5a8d190404c1420e593c5ee";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "b1f297511274a2149179a622a7513794dd462f90a7054bc9c300
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 320803;
+export const WASM_BYTE_SIZE = 320351;

@@ -5,7 +5,7 @@
 
 use crate::datetime::{self, DtError, NAT};
 use crate::json::Value;
-use crate::jsonout::{python_float_repr, show, write_str, write_value};
+use crate::jsonout::{py_type, python_float_repr, show, write_str, write_value};
 use crate::problems::{Code, Problems};
 use crate::schema::DType;
 
@@ -73,18 +73,6 @@ impl ColData {
             ColData::Json(_, n) => *n,
             ColData::Bytes { nulls, .. } => nulls.len(),
         }
-    }
-}
-
-fn py_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_integer => "int",
-        Value::Number(_) => "float",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
     }
 }
 

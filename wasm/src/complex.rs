@@ -3,7 +3,7 @@
 //! element-level rules are MLflow's strict ones; these cases are matched, not relaxed.
 
 use crate::json::Value;
-use crate::jsonout::{show, write_f64, write_str, write_value};
+use crate::jsonout::{py_type, show, write_f64, write_str, write_value};
 use crate::problems::Failure;
 use crate::schema::{Scalar, Ty};
 
@@ -219,18 +219,6 @@ fn scalar_in(v: &Value, t: Scalar, required: bool, out: &mut String) -> Result<(
     // `series` wrote a one-element list: unwrap it.
     out.push_str(tmp.get(1..tmp.len().saturating_sub(1)).unwrap_or("null"));
     Ok(())
-}
-
-fn py_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_integer => "int",
-        Value::Number(_) => "float",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
-    }
 }
 
 /// Checks one cell against a complex (or Any) type and writes its converted JSON.

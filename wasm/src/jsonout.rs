@@ -167,6 +167,20 @@ fn shorten(s: String) -> String {
     format!("{}...", &s[..cut])
 }
 
+/// The Python type name of the value a JSON value parses to (`int`, `float`, `str`, `list`,
+/// `dict`, `bool`, `NoneType`), as MLflow's messages name it.
+pub fn py_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_integer => "int",
+        Value::Number(_) => "float",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -186,23 +186,7 @@ pub fn from_value(
     max: usize,
     problems: &mut Problems,
 ) -> Option<Entry> {
-    let (shape, leaves) = match flatten(v, max) {
-        Ok(x) => x,
-        Err(f) => {
-            problems.add(f);
-            return None;
-        }
-    };
-    let e = build(
-        spec.name.as_deref(),
-        spec.dtype,
-        shape,
-        &leaves,
-        Path::Numpy,
-        problems,
-    );
-    check_shape(spec, &e.shape, problems);
-    Some(e)
+    entry(spec, flatten(v, max), problems)
 }
 
 /// Named tensors from `instances` records: each name stacked along the rows.
@@ -223,7 +207,17 @@ pub fn from_records(
             }
         }
     }
-    let (shape, leaves) = match stack(&vs, max) {
+    entry(spec, stack(&vs, max), problems)
+}
+
+/// The tensor for `spec` from flattened leaves (numpy's casts), its shape checked against the
+/// spec; `None` with the failure recorded when the input could not be flattened.
+fn entry(
+    spec: &TensorSpec,
+    flat: Result<(Vec<usize>, Vec<&Value>), Failure>,
+    problems: &mut Problems,
+) -> Option<Entry> {
+    let (shape, leaves) = match flat {
         Ok(x) => x,
         Err(f) => {
             problems.add(f);
