@@ -47,13 +47,7 @@ export {
 } from "./schema.ts";
 export { ParamSchema, ParamSpec, type ParamSpecInit, parseNumpyDatetime } from "./param_schema.ts";
 export { ModelSignature, type ModelSignatureInit, type SignatureDict } from "./signature.ts";
-export {
-  DEFAULT_MAX_ALIAS_COUNT,
-  DEFAULT_MAX_MLMODEL_BYTES,
-  Model,
-  type ModelInit,
-  type ReadOptions,
-} from "./model.ts";
+export { DEFAULT_MAX_MLMODEL_BYTES, Model, type ModelInit, type ReadOptions } from "./model.ts";
 export {
   type OnnxFlavor,
   onnxFlavorOf,

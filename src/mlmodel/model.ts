@@ -24,6 +24,7 @@ import {
   type SavedInputExampleInfo,
 } from "./input_example.ts";
 import { ModelSignature } from "./signature.ts";
+import { assertNoYamlReferences } from "./yaml_guard.ts";
 
 /**
  * Default bound on the size of an MLmodel file (characters / bytes).
@@ -36,31 +37,18 @@ import { ModelSignature } from "./signature.ts";
  */
 export const DEFAULT_MAX_MLMODEL_BYTES = 4 * 1024 * 1024;
 /**
- * Default bound on YAML alias expansions while reading an MLmodel file.
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_ALIAS_COUNT, Model } from "./model.ts";
- * Model.fromYaml("flavors: {}\n", "MLmodel", { maxAliasCount: DEFAULT_MAX_ALIAS_COUNT });
- * ```
- */
-export const DEFAULT_MAX_ALIAS_COUNT = 100;
-
-/**
  * Limits applied while reading an MLmodel file.
  *
  * @example
  * ```ts
  * import { Model, type ReadOptions } from "./model.ts";
- * const opts: ReadOptions = { maxBytes: 65536, maxAliasCount: 10 };
+ * const opts: ReadOptions = { maxBytes: 65536 };
  * Model.fromYaml("flavors: {}\n", "MLmodel", opts);
  * ```
  */
 export interface ReadOptions {
   /** Largest MLmodel text accepted (default 4 MiB). */
   maxBytes?: number;
-  /** Largest number of YAML alias expansions (default 100; alias bombs fail fast). */
-  maxAliasCount?: number;
 }
 
 /**
@@ -329,6 +317,8 @@ export class Model {
         "INVALID_PARAMETER_VALUE",
       );
     }
+    // Anchors, aliases and merge keys are refused before the YAML library builds anything.
+    assertNoYamlReferences(text, `MLmodel file '${source}'`);
     let data: unknown;
     try {
       const doc = parseDocument(text, {
@@ -343,7 +333,7 @@ export class Model {
           "INVALID_PARAMETER_VALUE",
         );
       }
-      data = doc.toJS({ maxAliasCount: options.maxAliasCount ?? DEFAULT_MAX_ALIAS_COUNT });
+      data = doc.toJS({ maxAliasCount: 0 });
     } catch (e) {
       if (e instanceof MlflowError) throw e;
       throw new MlflowError(

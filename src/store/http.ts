@@ -8,6 +8,7 @@
  */
 import { parse as parseYaml } from "yaml";
 import { MlflowError } from "../errors.ts";
+import { assertNoYamlReferences } from "../mlmodel/yaml_guard.ts";
 import { q } from "./_errors.ts";
 import { onnxExternalDataLocations } from "./onnx_external_data.ts";
 import { assertSafeKey, encodeKey } from "./_path.ts";
@@ -99,8 +100,10 @@ async function discover(uri: string, ctx: ListContext): Promise<ObjectMeta[]> {
   if (!mlmodelBytes) throw new MlflowError(`No MLmodel at ${q(uri)}.`, "RESOURCE_DOES_NOT_EXIST");
   found.set("MLmodel", mlmodelBytes);
   let doc: unknown;
+  const text = new TextDecoder().decode(mlmodelBytes);
+  assertNoYamlReferences(text, `File "MLmodel" of ${q(uri)}`);
   try {
-    doc = parseYaml(new TextDecoder().decode(mlmodelBytes), { maxAliasCount: 100 });
+    doc = parseYaml(text, { maxAliasCount: 0 });
   } catch (err) {
     throw new MlflowError(
       `File "MLmodel" of ${q(uri)} is not valid YAML: ${(err as Error).message.split("\n")[0]}.`,

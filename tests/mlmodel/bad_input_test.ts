@@ -23,7 +23,7 @@ Deno.test("malformed YAML is refused naming the file", () => {
   refuses("a: 1\n---\nb: 2\n", /is not valid YAML/);
 });
 
-Deno.test("a YAML alias bomb stops at the alias bound instead of expanding", () => {
+Deno.test("a YAML alias bomb is refused before anything is expanded", () => {
   const lines = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
   for (let i = 1; i < 9; i++) {
     const prev = String.fromCharCode(96 + i);
@@ -34,11 +34,44 @@ Deno.test("a YAML alias bomb stops at the alias bound instead of expanding", () 
     );
   }
   lines.push("flavors: {}");
-  refuses(lines.join("\n") + "\n", /could not be read as YAML: .*alias/i);
-  // A few honest aliases are fine, and the bound is configurable.
-  const small = "base: &b {loader_module: mlflow.onnx}\nflavors:\n  python_function: *b\n";
-  assert.equal(Model.fromYaml(small).pyfuncFlavor()?.loader_module, "mlflow.onnx");
-  refuses(small, /alias/i, { maxAliasCount: 0 });
+  refuses(lines.join("\n") + "\n", /uses a YAML anchor \(&a\); MLflow never writes anchors/);
+});
+
+/** A mapping of `keys` entries, each a list of 40 numbers, indented by `indent` spaces. */
+function bigMapping(keys: number, indent: number): string {
+  const row = `[${Array.from({ length: 40 }, (_, i) => i * 1.5).join(", ")}]`;
+  return Array.from({ length: keys }, (_, i) => `${" ".repeat(indent)}k${i}: ${row}`).join("\n");
+}
+
+Deno.test("a 3.7 MB MLmodel that reuses one mapping through 99 merge keys is refused", () => {
+  const text = `base: &base\n${bigMapping(18_500, 2)}\nflavors:\n` +
+    Array.from({ length: 99 }, (_, i) => `  f${i}:\n    <<: *base\n`).join("");
+  assert.ok(text.length > 3_600_000 && text.length < 4 * 1024 * 1024, `${text.length}`);
+  refuses(text, /uses a YAML anchor \(&base\)/);
+  // Without the anchor line the first reference met is the merge key itself.
+  const merge = `flavors:\n  onnx:\n    <<: {data: model.onnx}\n`;
+  refuses(merge, /uses a YAML merge key \(<<\)/);
+});
+
+Deno.test("a 3.7 MB MLmodel that reuses one list through 99 aliases is refused", () => {
+  const list = `[${Array.from({ length: 370_000 }, (_, i) => `"v${i}"`).join(", ")}]`;
+  const text = `flavors: {}\nbig: &l ${list}\nuses:\n` +
+    Array.from({ length: 99 }, () => "  - *l\n").join("");
+  assert.ok(text.length > 3_600_000 && text.length < 4 * 1024 * 1024, `${text.length}`);
+  refuses(text, /uses a YAML anchor \(&l\)/);
+  // An alias is refused even when its anchor sits after 3.6 MB of plain data.
+  const late = `flavors: {}\n${bigMapping(18_500, 0)}\nx: *nowhere\n`;
+  assert.ok(late.length > 3_600_000, `${late.length}`);
+  refuses(late, /uses a YAML alias \(\*nowhere\)/);
+});
+
+Deno.test("ampersands, asterisks and << inside quoted or block scalars are data", () => {
+  const text = "flavors: {}\na: \"x &y *z\"\nb: 'a *b'\nc: x&y*z\nd: |\n  &x *y <<\ne: '<<'\n";
+  const m = Model.fromYaml(text, FILE);
+  assert.deepEqual(
+    [m.extra.a, m.extra.b, m.extra.c, m.extra.d, m.extra.e],
+    ["x &y *z", "a *b", "x&y*z", "&x *y <<\n", "<<"],
+  );
 });
 
 Deno.test("an MLmodel that is a list, a scalar or empty is refused", () => {
