@@ -271,9 +271,10 @@ async function serve(args: string[]): Promise<void> {
       if (slot.state !== "ready") continue;
       slot.reload().then(
         () => console.error(`mlflow-edge: reloaded "${slot.name}" from ${redactUri(slot.uri)}`),
-        (err) =>
+        // The slot has logged the failure with its cause.
+        () =>
           console.error(
-            `mlflow-edge: reloading "${slot.name}" failed, still serving the old version: ${err.message}`,
+            `mlflow-edge: reloading "${slot.name}" failed, still serving the old version`,
           ),
       );
     }

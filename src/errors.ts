@@ -69,6 +69,39 @@ export function statusForErrorCode(code: string): number {
   return STATUS_BY_CODE[code as ErrorCode] ?? 500;
 }
 
+/**
+ * Longest error message sent to a client, in UTF-16 code units. Messages echo parts of the
+ * request (column names, values); a longer one keeps its start and says how much was cut, so a
+ * 10 MB column name cannot come back as a 10 MB error body.
+ *
+ * @example
+ * ```ts
+ * import { MAX_MESSAGE_LENGTH, MlflowError } from "./errors.ts";
+ * const err = new MlflowError(`Bad column "${"x".repeat(20_000)}"`, "BAD_REQUEST");
+ * err.toJSON().message.length <= MAX_MESSAGE_LENGTH + 60; // true
+ * ```
+ */
+export const MAX_MESSAGE_LENGTH = 8192;
+
+/**
+ * `message` cut to {@linkcode MAX_MESSAGE_LENGTH} with a note of how many characters were left
+ * out (never splitting a surrogate pair).
+ *
+ * @example
+ * ```ts
+ * import { boundedMessage } from "./errors.ts";
+ * boundedMessage("short"); // "short"
+ * boundedMessage("y".repeat(10_000)).endsWith("… (1808 more characters)"); // true
+ * ```
+ */
+export function boundedMessage(message: string, max = MAX_MESSAGE_LENGTH): string {
+  if (message.length <= max) return message;
+  let end = max;
+  const last = message.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${message.slice(0, end)}… (${message.length - end} more characters)`;
+}
+
 /** The JSON body MLflow sends for an error. */
 export interface MlflowErrorBody {
   /** MLflow's error code, e.g. `BAD_REQUEST`. */
@@ -117,8 +150,11 @@ export class MlflowError extends Error {
     this.status = status ?? statusForErrorCode(errorCode);
   }
 
-  /** MLflow's error body, `{"error_code", "message"}`. */
+  /**
+   * MLflow's error body, `{"error_code", "message"}`: what every server route sends, with the
+   * message bounded by {@linkcode boundedMessage}.
+   */
   toJSON(): MlflowErrorBody {
-    return { error_code: this.errorCode, message: this.message };
+    return { error_code: this.errorCode, message: boundedMessage(this.message) };
   }
 }

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { MlflowError, statusForErrorCode } from "../src/errors.ts";
+import {
+  boundedMessage,
+  MAX_MESSAGE_LENGTH,
+  MlflowError,
+  statusForErrorCode,
+} from "../src/errors.ts";
 
 Deno.test("MlflowError maps MLflow's error codes to their HTTP statuses", () => {
   assert.equal(new MlflowError("x", "BAD_REQUEST").status, 400);
@@ -23,4 +28,19 @@ Deno.test("MlflowError serialises to MLflow's error body", () => {
     message: "Model is missing inputs ['b'].",
   });
   assert.ok(err instanceof Error);
+});
+
+Deno.test("an error's JSON body bounds its message, keeping the start and never splitting a pair", () => {
+  const long = new MlflowError(`Bad column "${"x".repeat(20_000)}"`, "BAD_REQUEST");
+  const { message } = long.toJSON();
+  assert.ok(message.startsWith('Bad column "xxx'));
+  assert.ok(
+    message.endsWith(`… (${20_013 - MAX_MESSAGE_LENGTH} more characters)`),
+    message.slice(-40),
+  );
+  assert.equal(long.message.length, 20_013); // the error itself keeps everything (for logs)
+  const emoji = "😀".repeat(MAX_MESSAGE_LENGTH); // surrogate pairs across the cut
+  const cut = boundedMessage(emoji);
+  assert.ok(!/[\ud800-\udbff]…/.test(cut), "a lone high surrogate before the cut");
+  assert.equal(boundedMessage("short"), "short");
 });

@@ -8,9 +8,9 @@ export const JSON_HEADERS = { "Content-Type": "application/json" } as const;
 /** MLflow's message for a request that ran out of time (its 504 body, here inside JSON). */
 export const DEADLINE_MESSAGE = "Request processing time exceeded limit";
 
-/** The JSON body for an error. */
+/** The JSON body for an error (the message bounded by `MlflowError.toJSON`). */
 export function errorBody(err: MlflowError): string {
-  return toPyJson({ error_code: err.errorCode, message: err.message });
+  return toPyJson(err.toJSON());
 }
 
 /**

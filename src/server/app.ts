@@ -12,6 +12,7 @@ import { MlflowError } from "../errors.ts";
 import { redactUri } from "../store/mod.ts";
 import { invocationHandler } from "./_invocation.ts";
 import { errorBody, errorResponse, JSON_HEADERS } from "./_responses.ts";
+import { assertUsableBearerToken } from "./bearer_token.ts";
 import type { LoadedModel } from "./loaded_model.ts";
 import { ModelRegistry, type ModelRegistryOptions } from "./model_registry.ts";
 import type { ModelSlot } from "./model_slot.ts";
@@ -104,13 +105,8 @@ export interface ServingApp extends Hono {
 }
 
 function unavailable(slot: ModelSlot): Response {
-  const reason = slot.error
-    ? `it failed to load: ${slot.error.message}`
-    : slot.state === "loading"
-    ? "it is loading"
-    : "it is not loaded yet (it loads on its first request)";
   const err = new MlflowError(
-    `The model "${slot.name}" is not ready: ${reason}`,
+    `The model "${slot.name}" is not ready: ${slot.publicReason}`,
     "TEMPORARILY_UNAVAILABLE",
   );
   return new Response(errorBody(err), { status: 503, headers: JSON_HEADERS });
@@ -135,6 +131,10 @@ function unavailable(slot: ModelSlot): Response {
  * ```
  */
 export function createApp(options: AppOptions = {}): ServingApp {
+  // Settings that can never work refuse the start, before any model loads.
+  if (options.adminToken !== undefined) {
+    assertUsableBearerToken(options.adminToken, "The admin token (MLFLOW_EDGE_ADMIN_TOKEN)");
+  }
   const log = options.log ?? ((m: string) => console.warn(m));
   const registry = new ModelRegistry({
     ...options,
@@ -166,11 +166,9 @@ export function createApp(options: AppOptions = {}): ServingApp {
     const slot = registry.add(name, options.models![name], defaultSlot === undefined);
     defaultSlot ??= slot;
   }
-  // The default model loads at start; its failure is reported by ready(), /ping and requests.
+  // The default model loads at start; its failure is logged by the slot and reported by
+  // ready(), /ping and requests.
   const initial: Promise<LoadedModel> | undefined = defaultSlot?.get();
-  initial?.catch((err) =>
-    log(`The model "${defaultSlot!.name}" failed to load: ${err?.message ?? err}`)
-  );
 
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxSize = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
@@ -234,12 +232,12 @@ export function createApp(options: AppOptions = {}): ServingApp {
   app.get("/models", (c) =>
     c.body(
       JSON.stringify({
+        // State only: URIs and load-error texts name paths and hosts (the log has them).
         models: registry.slots.map((s) => ({
           name: s.name,
-          uri: redactUri(s.uri),
           state: s.state,
           size_bytes: s.sizeBytes,
-          ...(s.error ? { error: s.error.message } : {}),
+          ...(s.error ? { error_code: s.error.errorCode } : {}),
         })),
       }),
       200,
@@ -252,7 +250,7 @@ export function createApp(options: AppOptions = {}): ServingApp {
     return invoke(c.req.raw, () => named(name));
   });
 
-  if (options.adminToken) {
+  if (options.adminToken !== undefined) {
     const refusal = (code: string, message: string) => ({ error_code: code, message });
     const admin = bearerAuth({
       token: options.adminToken,

@@ -19,8 +19,6 @@ import { ModelSlot, type ModelSlotOptions } from "./model_slot.ts";
 export interface ModelRegistryOptions extends ModelSlotOptions {
   /** Evict least-recently-used models when loaded bundles exceed this many bytes. */
   memoryBudgetBytes?: number;
-  /** Where eviction notices go (default `console.warn`). */
-  log?: (message: string) => void;
 }
 
 /**

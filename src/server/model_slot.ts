@@ -6,6 +6,7 @@
  */
 import { MlflowError } from "../errors.ts";
 import { redactUri } from "../store/mod.ts";
+import { publicLoadFailure } from "./load_failure.ts";
 import {
   type Invocation,
   type LoadedModel,
@@ -39,6 +40,11 @@ export interface ModelSlotOptions extends LoadModelOptions {
   retryAfterMs?: number;
   /** Called after every successful load (the registry uses it for eviction). */
   onLoaded?: (slot: ModelSlot) => void;
+  /**
+   * Where every failed load and reload is reported once, with its full message and cause
+   * (default `console.warn`); clients only see {@linkcode publicLoadFailure}'s summary.
+   */
+  log?: (message: string) => void;
   /** Loads a model; default {@linkcode loadModel}. */
   load?: (uri: string, options: LoadModelOptions) => Promise<LoadedModel>;
 }
@@ -99,6 +105,26 @@ export class ModelSlot {
     return this.#model ? undefined : this.#error;
   }
 
+  /**
+   * Why the slot is not ready, as unauthenticated clients may read it: the state, and for a
+   * failed load its error code (and a content refusal's reason without paths or hosts).
+   */
+  get publicReason(): string {
+    if (this.#model) return "it is ready";
+    if (this.#loading) return "it is loading";
+    if (this.#error) return publicLoadFailure(this.#error);
+    return "it is not loaded yet (it loads on its first request)";
+  }
+
+  #logFailure(what: "load" | "reload", uri: string, err: unknown): void {
+    const cause = (err as Error)?.cause;
+    (this.#options.log ?? console.warn)(
+      `The ${what} of model "${this.name}" from ${redactUri(uri)} failed: ${
+        (err as Error)?.message ?? err
+      }${cause ? ` (cause: ${(cause as Error)?.message ?? cause})` : ""}`,
+    );
+  }
+
   /** The loaded model, without waiting. */
   get current(): LoadedModel | undefined {
     return this.#model;
@@ -143,6 +169,7 @@ export class ModelSlot {
             : new MlflowError(`Loading "${redactUri(uri)}" failed: ${err}`, "INTERNAL_ERROR");
           this.#failedAt = performance.now();
           this.#loading = undefined;
+          this.#logFailure("load", uri, err);
         }
         throw err;
       },
@@ -162,9 +189,8 @@ export class ModelSlot {
     this.lastUsed = performance.now();
     for (let attempt = 0;; attempt++) {
       const model = this.#model ?? await this.get().catch((err) => {
-        const e = err instanceof MlflowError ? err : undefined;
         throw new MlflowError(
-          `The model "${this.name}" is not available: ${e?.message ?? err}`,
+          `The model "${this.name}" is not available: ${this.publicReason}`,
           "TEMPORARILY_UNAVAILABLE",
           503,
           { cause: err },
@@ -198,6 +224,7 @@ export class ModelSlot {
       fresh = await load(uri, this.#options);
     } catch (err) {
       if (generation === this.#generation) this.#uri = previousUri;
+      this.#logFailure("reload", uri, err);
       throw err;
     }
     if (generation !== this.#generation) {
