@@ -6,6 +6,7 @@
  * ```sh
  * deno task serve [-m MODEL_URI | -m NAME=URI ...] [-h HOST] [-p PORT] [-t SECONDS]
  *                 [--backend web|native] [--body-limit BYTES] [--config FILE] [--memory-budget BYTES]
+ *                 [--max-batch-size N] [--max-batch-time MS]
  * deno task predict -m MODEL_URI [-i input.json] [-o output.json] [-t json|csv] [--backend web|native]
  * ```
  *
@@ -21,8 +22,14 @@
 import { parseArgs } from "node:util";
 import { MlflowError } from "./errors.ts";
 import { type AppOptions, createApp } from "./server/app.ts";
-import { appOptionsFromEnv, backendName, positiveNumber } from "./server/options_from_env.ts";
+import {
+  appOptionsFromEnv,
+  backendName,
+  batchingOptions,
+  positiveNumber,
+} from "./server/options_from_env.ts";
 import { loadModel } from "./server/loaded_model.ts";
+import type { BatchingOptions } from "./runtime/mod.ts";
 import {
   type FetchBundleOptions,
   progressBar,
@@ -66,13 +73,18 @@ const USAGE = `Usage:
 serve options (environment variable in brackets):
   -m, --model-uri URI       model to serve at /invocations [MODEL_URI]; default: the iris example
   -m NAME=URI               also serve URI at /models/NAME/invocations (repeatable)
-      --config FILE         JSON file {"models": {"NAME": "URI", ...}} [MLFLOW_EDGE_CONFIG]
+      --config FILE         JSON file {"models": {"NAME": "URI", ...}} [MLFLOW_EDGE_CONFIG]; an
+                            entry may be {"uri": URI, "max_batch_size": N, "max_batch_time": MS}
   -h, --host HOST           bind address, default 127.0.0.1 [MLFLOW_HOST]
   -p, --port PORT           port, default 5000 [MLFLOW_PORT]
   -t, --timeout SECONDS     per-request limit, default 60 [MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT]
       --backend web|native  onnxruntime-web (default) or onnxruntime-node [MLFLOW_EDGE_BACKEND]
       --body-limit BYTES    largest request body, default 104857600 [MLFLOW_EDGE_BODY_LIMIT]
       --memory-budget BYTES unload least-recently-used named models above this [MLFLOW_EDGE_MEMORY_BUDGET]
+      --max-batch-size N    batch up to N concurrent requests per model into one run; off by
+                            default [MLFLOW_EDGE_MAX_BATCH_SIZE]
+      --max-batch-time MS   longest a request waits for the run in flight, default 5
+                            [MLFLOW_EDGE_MAX_BATCH_TIME]
 
 predict options:
   -m, --model-uri URI       the model [MODEL_URI]
@@ -138,6 +150,8 @@ export async function serveConfig(
         backend: { type: "string" },
         "body-limit": { type: "string" },
         "memory-budget": { type: "string" },
+        "max-batch-size": { type: "string" },
+        "max-batch-time": { type: "string" },
         config: { type: "string" },
         help: { type: "boolean" },
       },
@@ -152,6 +166,7 @@ export async function serveConfig(
   const app = appOptionsFromEnv(env, EXAMPLE_MODEL);
   let plain: string | undefined;
   const models: Record<string, string> = {};
+  const modelBatching: Record<string, BatchingOptions> = {};
   const configFile = values.config ?? env.MLFLOW_EDGE_CONFIG;
   if (configFile) {
     let parsed: { models?: Record<string, unknown> };
@@ -163,11 +178,31 @@ export async function serveConfig(
     if (!parsed?.models || typeof parsed.models !== "object") {
       usageError(`The config file "${configFile}" needs {"models": {"NAME": "URI", ...}}.`);
     }
-    for (const [name, uri] of Object.entries(parsed.models)) {
-      if (typeof uri !== "string") {
-        usageError(`Model "${name}" in "${configFile}" needs a URI string.`);
+    for (const [name, entry] of Object.entries(parsed.models)) {
+      if (typeof entry === "string") {
+        models[name] = entry;
+        continue;
       }
-      models[name] = uri;
+      const e = entry as Record<string, unknown> | null;
+      if (typeof e !== "object" || e === null || typeof e.uri !== "string") {
+        usageError(
+          `Model "${name}" in "${configFile}" needs a URI string or {"uri": "...", ...}.`,
+        );
+      }
+      models[name] = e.uri;
+      const what = `"${name}" in ${configFile}:`;
+      let batching;
+      try {
+        batching = batchingOptions(
+          e.max_batch_size === undefined ? undefined : String(e.max_batch_size),
+          e.max_batch_time === undefined ? undefined : String(e.max_batch_time),
+          `${what} max_batch_size`,
+          `${what} max_batch_time`,
+        );
+      } catch (err) {
+        usageError((err as Error).message);
+      }
+      if (batching) modelBatching[name] = batching;
     }
   }
   for (const m of values["model-uri"] ?? []) {
@@ -180,6 +215,7 @@ export async function serveConfig(
   const hasNamed = Object.keys(models).length > 0;
   app.modelUri = plain ?? env.MODEL_URI ?? (hasNamed ? undefined : EXAMPLE_MODEL);
   if (hasNamed) app.models = models;
+  if (Object.keys(modelBatching).length > 0) app.modelBatching = modelBatching;
   if (values.timeout !== undefined) {
     app.timeoutMs = flagNumber(values.timeout, "--timeout")! * 1000;
   }
@@ -189,6 +225,18 @@ export async function serveConfig(
   }
   if (values["memory-budget"] !== undefined) {
     app.memoryBudgetBytes = flagNumber(values["memory-budget"], "--memory-budget");
+  }
+  if (values["max-batch-size"] !== undefined || values["max-batch-time"] !== undefined) {
+    try {
+      app.batching = batchingOptions(
+        values["max-batch-size"] ?? env.MLFLOW_EDGE_MAX_BATCH_SIZE,
+        values["max-batch-time"] ?? env.MLFLOW_EDGE_MAX_BATCH_TIME,
+        "--max-batch-size",
+        "--max-batch-time",
+      );
+    } catch (err) {
+      usageError((err as Error).message);
+    }
   }
   const port = Number(values.port ?? env.MLFLOW_PORT ?? 5000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {

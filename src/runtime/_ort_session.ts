@@ -45,12 +45,36 @@ function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): GraphVal
   );
 }
 
-/** Creates a session with `mod` and wraps it. */
+/**
+ * One run at a time: ort-web keeps each run's input and output pointers on the wasm instance's
+ * one shadow stack across its awaits, so two interleaved runs (of any sessions) free and
+ * overwrite each other's frames — the second run then fails or reads another run's outputs.
+ */
+export class RunLock {
+  #busy = false;
+  #waiting: (() => void)[] = [];
+
+  /** Runs `fn` when no other run of this lock is in progress. */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#busy) await new Promise<void>((r) => this.#waiting.push(r));
+    else this.#busy = true;
+    try {
+      return await fn();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#busy = false;
+    }
+  }
+}
+
+/** Creates a session with `mod` and wraps it; with `lock`, its runs go one at a time. */
 export async function createOrtSession(
   mod: OrtModule,
   model: Uint8Array,
   externalData: ExternalDataFile[],
   options: OnnxSessionOptions,
+  lock?: RunLock,
 ): Promise<OnnxSession> {
   const session = await mod.InferenceSession.create(
     model,
@@ -68,7 +92,9 @@ export async function createOrtSession(
         // deno-lint-ignore no-explicit-any
         ortFeeds[name] = new mod.Tensor(t.type as any, t.data as any, t.dims);
       }
-      const result = await session.run(ortFeeds, fetches);
+      const result = lock
+        ? await lock.run(() => session.run(ortFeeds, fetches))
+        : await session.run(ortFeeds, fetches);
       // ort's result tensors already carry type, dims and data: no copy.
       return result as unknown as Record<string, TensorData>;
     },

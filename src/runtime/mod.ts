@@ -30,3 +30,11 @@ export {
   shapePredictions,
 } from "./outputs.ts";
 export { OnnxModel, type OnnxModelOptions } from "./onnx_model.ts";
+export {
+  type BatchingOptions,
+  type BatchingSession,
+  batchingSession,
+  type BatchStats,
+  DEFAULT_MAX_BATCH_TIME_MS,
+  whyNotBatchable,
+} from "./batcher.ts";

@@ -5,6 +5,12 @@
  * @module
  */
 import { MlflowError } from "../errors.ts";
+import {
+  type BatchingOptions,
+  type BatchingSession,
+  batchingSession,
+  type BatchStats,
+} from "./batcher.ts";
 import { buildFeeds, modelEvaluationError } from "./feeds.ts";
 import { onnxFlavorConfig } from "./flavor.ts";
 import { type OutputTensor, type Predictions, shapePredictions } from "./outputs.ts";
@@ -34,6 +40,8 @@ export interface OnnxModelOptions {
   warn?: (message: string) => void;
   /** Name of the MLmodel file for messages. */
   source?: string;
+  /** Adaptive batching of concurrent runs (off unless `maxBatchSize` > 1). */
+  batching?: BatchingOptions;
 }
 
 let defaultBackend: OnnxBackend | undefined;
@@ -71,12 +79,19 @@ export class OnnxModel {
   /** The backend that runs the session (`web` or `native`). */
   readonly backendName: string;
   #session: OnnxSession;
+  #batching: BatchingSession | undefined;
 
   private constructor(session: OnnxSession, outputNames: string[], backendName: string) {
     this.#session = session;
     this.inputs = session.inputs;
     this.outputNames = outputNames;
     this.backendName = backendName;
+    if ("stats" in session) this.#batching = session as BatchingSession;
+  }
+
+  /** What adaptive batching has done, or `undefined` when the model is not batched. */
+  get batchStats(): Readonly<BatchStats> | undefined {
+    return this.#batching?.stats;
   }
 
   /**
@@ -121,6 +136,14 @@ export class OnnxModel {
         `The ONNX graph in "${config.modelFile}" has no inputs.`,
         "INVALID_PARAMETER_VALUE",
       );
+    }
+    if (options.batching && options.batching.maxBatchSize > 1) {
+      try {
+        session = batchingSession(session, options.batching);
+      } catch (err) {
+        await session.release();
+        throw err;
+      }
     }
     const warn = options.warn ?? ((m: string) => console.warn(m));
     const outputNames: string[] = [];

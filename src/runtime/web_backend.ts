@@ -7,7 +7,7 @@
  * @module
  */
 import * as ort from "onnxruntime-web";
-import { createOrtSession } from "./_ort_session.ts";
+import { createOrtSession, RunLock } from "./_ort_session.ts";
 import type { OnnxBackend } from "./types.ts";
 
 /**
@@ -48,13 +48,16 @@ export function webBackend(options: WebBackendOptions = {}): OnnxBackend {
       // A process-wide setting, read when the wasm module initialises (the first session).
       ort.env.wasm.numThreads = options.numThreads ?? 1;
       const created = creating.then(() =>
-        createOrtSession(ort, model, externalData, sessionOptions)
+        createOrtSession(ort, model, externalData, sessionOptions, runLock)
       );
       creating = created.catch(() => {});
       return created;
     },
   };
 }
+
+// Every session shares the one wasm instance, so runs of all sessions take turns.
+const runLock = new RunLock();
 
 // ort-web mounts external-data files in one global table and clears it when a session has been
 // created, so two concurrent creations would lose each other's files: create one at a time.

@@ -14,6 +14,7 @@ import { invocationHandler } from "./_invocation.ts";
 import { errorBody, errorResponse, JSON_HEADERS } from "./_responses.ts";
 import { assertUsableBearerToken } from "./bearer_token.ts";
 import type { LoadedModel } from "./loaded_model.ts";
+import type { BatchingOptions } from "../runtime/mod.ts";
 import { ModelRegistry, type ModelRegistryOptions } from "./model_registry.ts";
 import type { ModelSlot } from "./model_slot.ts";
 
@@ -72,6 +73,8 @@ export interface AppOptions extends ModelRegistryOptions {
   modelUri?: string;
   /** Named models, served at `/models/{name}/invocations`; loaded on first use. */
   models?: Record<string, string>;
+  /** Batching per named model, in place of `batching` (the `--config` file's entries). */
+  modelBatching?: Record<string, BatchingOptions>;
   /** Per-request time limit in milliseconds (default 60 000); over it, 504 DEADLINE_EXCEEDED. */
   timeoutMs?: number;
   /** Largest accepted request body in bytes (default 100 MB); over it, 413. */
@@ -163,7 +166,13 @@ export function createApp(options: AppOptions = {}): ServingApp {
   }
   for (const name of names) {
     // Without a plain model the first named one is the default: loaded at start, never evicted.
-    const slot = registry.add(name, options.models![name], defaultSlot === undefined);
+    const batching = options.modelBatching?.[name];
+    const slot = registry.add(
+      name,
+      options.models![name],
+      defaultSlot === undefined,
+      batching ? { batching } : {},
+    );
     defaultSlot ??= slot;
   }
   // The default model loads at start; its failure is logged by the slot and reported by

@@ -7,6 +7,7 @@
  */
 import { MlflowError } from "../errors.ts";
 import {
+  type BatchingOptions,
   nativeBackend,
   type OnnxBackend,
   OnnxModel,
@@ -47,6 +48,11 @@ export interface LoadModelOptions {
   limits?: EnforceLimits;
   /** Where load warnings go (default `console.warn`). */
   warn?: (message: string) => void;
+  /**
+   * Adaptive batching of concurrent requests (off unless `maxBatchSize` > 1); refused at load
+   * for a graph without a free first dimension on every input and output.
+   */
+  batching?: BatchingOptions;
 }
 
 /**
@@ -177,6 +183,7 @@ export class LoadedModel {
       backend: await resolveBackend(options.backend),
       warn: options.warn,
       source,
+      batching: options.batching,
     });
     let signature: CompiledSignature;
     try {

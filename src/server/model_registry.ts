@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { LoadModelOptions } from "./loaded_model.ts";
 import { ModelSlot, type ModelSlotOptions } from "./model_slot.ts";
 
 /**
@@ -48,10 +49,14 @@ export class ModelRegistry {
     this.#options = options;
   }
 
-  /** Adds (or replaces the URI of) a model; `pinned` models are never evicted. */
-  add(name: string, uri: string, pinned = false): ModelSlot {
+  /**
+   * Adds (or replaces the URI of) a model; `pinned` models are never evicted; `overrides`
+   * replace the registry's load options for this model (e.g. its batching).
+   */
+  add(name: string, uri: string, pinned = false, overrides: LoadModelOptions = {}): ModelSlot {
     const slot = new ModelSlot(name, uri, {
       ...this.#options,
+      ...overrides,
       onLoaded: (s) => {
         this.#options.onLoaded?.(s);
         this.#evictFor(s);

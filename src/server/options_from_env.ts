@@ -8,6 +8,7 @@
 import { MlflowError } from "../errors.ts";
 import { type AppOptions, DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT_MS } from "./app.ts";
 import { storeOptionsFromEnv } from "../store/mod.ts";
+import type { BatchingOptions } from "../runtime/mod.ts";
 
 /**
  * A positive number from an environment variable or flag, `undefined` when unset.
@@ -52,9 +53,44 @@ export function backendName(value: string | undefined, what: string): "web" | "n
 }
 
 /**
+ * Batching options from a max batch size (an integer ≥ 1) and a max batch time in milliseconds,
+ * as given by flags, environment variables or a config entry; `undefined` when neither is set.
+ *
+ * @example
+ * ```ts
+ * import { batchingOptions } from "./options_from_env.ts";
+ * batchingOptions("32", "2", "--max-batch-size", "--max-batch-time"); // { maxBatchSize: 32, maxBatchTimeMs: 2 }
+ * ```
+ */
+export function batchingOptions(
+  size: string | undefined,
+  time: string | undefined,
+  sizeName: string,
+  timeName: string,
+): BatchingOptions | undefined {
+  const maxBatchSize = positiveNumber(size, sizeName);
+  const maxBatchTimeMs = positiveNumber(time, timeName);
+  if (maxBatchSize === undefined) {
+    if (maxBatchTimeMs === undefined) return undefined;
+    throw new MlflowError(
+      `${timeName} needs ${sizeName} (batching is off without a max batch size).`,
+      "INVALID_PARAMETER_VALUE",
+    );
+  }
+  if (!Number.isInteger(maxBatchSize)) {
+    throw new MlflowError(
+      `${sizeName} must be a whole number of requests, got "${size}".`,
+      "INVALID_PARAMETER_VALUE",
+    );
+  }
+  return maxBatchTimeMs === undefined ? { maxBatchSize } : { maxBatchSize, maxBatchTimeMs };
+}
+
+/**
  * The server options from environment variables alone: `MODEL_URI`,
  * `MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT` (seconds), `MLFLOW_EDGE_BACKEND`,
- * `MLFLOW_EDGE_BODY_LIMIT`, `MLFLOW_EDGE_MEMORY_BUDGET`, `MLFLOW_EDGE_ADMIN_TOKEN`, and the store
+ * `MLFLOW_EDGE_BODY_LIMIT`, `MLFLOW_EDGE_MEMORY_BUDGET`, `MLFLOW_EDGE_ADMIN_TOKEN`,
+ * `MLFLOW_EDGE_MAX_BATCH_SIZE` and `MLFLOW_EDGE_MAX_BATCH_TIME` (ms), and the store
  * variables (`AWS_*`, `MLFLOW_S3_ENDPOINT_URL`, `MLFLOW_TRACKING_*`, …). Without `MODEL_URI` the
  * model is `defaultModelUri`.
  *
@@ -81,6 +117,12 @@ export function appOptionsFromEnv(
       DEFAULT_BODY_LIMIT,
     memoryBudgetBytes: positiveNumber(env.MLFLOW_EDGE_MEMORY_BUDGET, "MLFLOW_EDGE_MEMORY_BUDGET"),
     adminToken: env.MLFLOW_EDGE_ADMIN_TOKEN || undefined,
+    batching: batchingOptions(
+      env.MLFLOW_EDGE_MAX_BATCH_SIZE,
+      env.MLFLOW_EDGE_MAX_BATCH_TIME,
+      "MLFLOW_EDGE_MAX_BATCH_SIZE",
+      "MLFLOW_EDGE_MAX_BATCH_TIME",
+    ),
     store: storeOptionsFromEnv(env),
   };
 }
