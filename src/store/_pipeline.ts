@@ -1,7 +1,8 @@
 // The download pipeline every store's requests go through: per-attempt timeout, retries with
-// exponential backoff on 5xx and network errors, bounded body reads with truncation checks.
+// exponential backoff on 5xx and network errors, bounded body reads with truncation checks,
+// and no redirects.
 import { MlflowError } from "../errors.ts";
-import { describeCause, httpStatusError, isRetryable, retryableError } from "./_errors.ts";
+import { describeCause, httpStatusError, isRetryable, q, retryableError } from "./_errors.ts";
 import type { ObjectBody } from "./types.ts";
 
 export interface Pipeline {
@@ -85,12 +86,24 @@ export async function httpRequest(
 ): Promise<Response> {
   let res: Response;
   try {
-    res = await p.fetch(url, init);
+    // Redirects are never followed: a hop to another host would bypass the allowlist of
+    // registry locations and could carry the request's credentials there.
+    res = await p.fetch(url, { ...init, redirect: "manual" });
   } catch (err) {
     if (init.signal.aborted) throw err;
     throw retryableError(`${what} failed: ${describeCause(err)}.`, "TEMPORARILY_UNAVAILABLE", err);
   }
   if (res.ok || accept.includes(res.status)) return res;
+  if (res.type === "opaqueredirect" || (res.status >= 300 && res.status < 400)) {
+    await res.body?.cancel().catch(() => {});
+    const to = res.headers.get("location");
+    throw new MlflowError(
+      `${what} answered a redirect (HTTP ${res.status}${
+        to ? ` to ${q(to)}` : ""
+      }), which is not followed: give the final location of the bundle instead.`,
+      "PERMISSION_DENIED",
+    );
+  }
   const detail = await errorDetail(res);
   throw httpStatusError(res.status, what, detail);
 }

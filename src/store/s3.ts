@@ -31,7 +31,26 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
       "INVALID_PARAMETER_VALUE",
     );
   }
+  assertBucketName(m[1], uri);
   return { bucket: m[1], prefix: trimSlashes(decodeURIComponent(m[2] ?? "")) };
+}
+
+/**
+ * S3's bucket naming rules: 3–63 lowercase letters, digits, dots and hyphens, starting and
+ * ending with a letter or digit, no two adjacent dots, not shaped like an IP address. The
+ * bucket becomes part of a host name (`https://bucket.s3.region.amazonaws.com`), so anything
+ * else — `x@host:port`, a backslash — could point the signed request at another host.
+ */
+function assertBucketName(bucket: string, uri: string): void {
+  if (
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) && !bucket.includes("..") &&
+    !/^\d+\.\d+\.\d+\.\d+$/.test(bucket)
+  ) return;
+  throw new MlflowError(
+    `Invalid S3 bucket name in ${q(uri)}: S3 bucket names are 3 to 63 lowercase letters, ` +
+      `digits, dots and hyphens, start and end with a letter or digit, and are not IP addresses.`,
+    "INVALID_PARAMETER_VALUE",
+  );
 }
 
 /**

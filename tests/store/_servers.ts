@@ -167,6 +167,7 @@ async function sha1(bytes: Uint8Array): Promise<string> {
 export type Fault =
   | { kind: "status"; status: number; times?: number; body?: string }
   | { kind: "slow"; ms: number }
+  | { kind: "redirect"; location: string; status?: number }
   | { kind: "truncate" };
 
 export interface RegisteredVersion {
@@ -385,6 +386,9 @@ export function startMlflow(options: MlflowServerOptions = {}): Promise<MlflowSe
           headers: { "content-type": "application/json" },
         },
       );
+    }
+    if (f.kind === "redirect") {
+      return new Response(null, { status: f.status ?? 302, headers: { location: f.location } });
     }
     if (f.kind === "slow") {
       await new Promise<void>((resolve) => {

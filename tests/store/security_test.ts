@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { MlflowError } from "../../src/errors.ts";
 import { fetchBundle, type FetchBundleOptions } from "../../src/store/mod.ts";
 import { modelWithExternal } from "./_protobuf.ts";
-import { fixtureDir, startMlflow, startR2, startStatic } from "./_servers.ts";
+import { fixtureDir, readDir, startMlflow, startR2, startStatic } from "./_servers.ts";
 
 async function rejection(promise: Promise<unknown>): Promise<MlflowError> {
   try {
@@ -255,6 +255,112 @@ Deno.test("tracking credentials are sent only to the tracking server's own origi
     assert.deepEqual(seen, [{ host: otherHost, auth: null }]);
   } finally {
     await mlflow.close();
+    await other.close();
+  }
+});
+
+/** A loopback server that records every request it gets and answers 200 "gotcha". */
+function recorder(): { url: string; seen: string[]; close(): Promise<void> } {
+  const seen: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    seen.push(
+      `${req.method} ${new URL(req.url).pathname} auth=${req.headers.get("authorization")}`,
+    );
+    return new Response("gotcha");
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, seen, close: () => server.shutdown() };
+}
+
+Deno.test("redirects from the registry, its artifacts and plain http stores are not followed", async () => {
+  const other = recorder();
+  const mlflow = await startMlflow({
+    versions: [{ name: "m", version: "1", artifactUri: "mlflow-artifacts:/m1" }],
+  });
+  const plain = await startMlflow();
+  try {
+    const files = await readDir(fixtureDir("iris_mlp_onnx"));
+    mlflow.mount("m1", files);
+    const opts: FetchBundleOptions = {
+      cacheDir: false,
+      retries: 0,
+      tracking: { uri: mlflow.url, token: "tracking-secret" },
+    };
+    // (1) an artifact download on the allowed tracking host answers a redirect elsewhere;
+    for (const status of [301, 302, 303, 307, 308]) {
+      mlflow.faults.set("m1/MLmodel", {
+        kind: "redirect",
+        location: `${other.url}/MLmodel`,
+        status,
+      });
+      const err = await rejection(fetchBundle("models:/m/1", opts));
+      assert.equal(err.errorCode, "PERMISSION_DENIED");
+      assert.match(
+        err.message,
+        new RegExp(`answered a redirect \\(HTTP ${status} to ".*MLmodel"\\)`),
+      );
+    }
+    mlflow.faults.delete("m1/MLmodel");
+    // (2) a registry REST call answers a redirect;
+    mlflow.faults.set("model-versions/get-download-uri", {
+      kind: "redirect",
+      location: `${other.url}/api/2.0/mlflow/model-versions/get-download-uri?name=m&version=1`,
+    });
+    const rest = await rejection(fetchBundle("models:/m/1", opts));
+    assert.match(rest.message, /answered a redirect \(HTTP 302/);
+    // (3) a plain http bundle URL answers a redirect.
+    plain.faults.set("b/MLmodel", { kind: "redirect", location: `${other.url}/MLmodel` });
+    const direct = await rejection(
+      fetchBundle(`${plain.url}/api/2.0/mlflow-artifacts/artifacts/b/`, { cacheDir: false }),
+    );
+    assert.match(direct.message, /answered a redirect \(HTTP 302/);
+    assert.deepEqual(other.seen, [], "the redirect target was contacted");
+    // Without the redirect the same bundle loads, so the refusals above are the redirects'.
+    mlflow.faults.clear();
+    const bundle = await fetchBundle("models:/m/1", opts);
+    assert.ok(bundle.files.has("model.onnx"));
+  } finally {
+    await other.close();
+    await mlflow.close();
+    await plain.close();
+  }
+});
+
+Deno.test("an s3:// URI whose bucket carries a host is refused before any request", async () => {
+  const other = recorder();
+  const port = new URL(other.url).port;
+  const s3 = {
+    accessKeyId: "AKIDTEST",
+    secretAccessKey: "secret-key-0001",
+    sessionToken: "SESSION-TOKEN-0001",
+  };
+  try {
+    for (
+      const uri of [
+        `s3://x@127.0.0.1:${port}/m`,
+        `s3://x@localhost:${port}\\/m`,
+        `s3://localhost:${port}\\/m`,
+        "s3://Bucket_With_Caps/m",
+        "s3://192.168.1.10/m",
+        "s3://a..b/m",
+        "s3://ab/m",
+      ]
+    ) {
+      for (const endpoint of [undefined, other.url]) {
+        const err = await rejection(
+          fetchBundle(uri, {
+            cacheDir: false,
+            retries: 0,
+            timeoutMs: 2_000,
+            s3: { ...s3, endpoint },
+          }),
+        );
+        assert.equal(err.errorCode, "INVALID_PARAMETER_VALUE", uri);
+        assert.match(err.message, /Invalid S3 bucket name/);
+        assert.ok(!err.message.includes("SESSION-TOKEN"));
+      }
+    }
+    assert.deepEqual(other.seen, []);
+  } finally {
     await other.close();
   }
 });
