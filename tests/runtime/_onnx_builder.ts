@@ -1,6 +1,7 @@
-// A minimal ONNX protobuf writer for test graphs (the onnx Python package is not available to
-// the tests). Only the fields these graphs need: ModelProto, GraphProto, NodeProto and
-// ValueInfoProto with tensor and sequence types.
+// A minimal ONNX protobuf writer for test and benchmark graphs (the onnx Python package is not
+// available to the tests). Only the fields these graphs need: ModelProto, GraphProto, NodeProto
+// with int/ints/float attributes, ValueInfoProto with tensor and sequence types, and float
+// initializers, inline or as external data (as onnx's save_as_external_data writes them).
 
 /** ONNX TensorProto.DataType numbers. */
 export const ELEM = {
@@ -22,6 +23,16 @@ export interface Node {
   op: string;
   inputs: string[];
   outputs: string[];
+  /** Attributes: an integer, a list of integers, or a float (written as `{ float: x }`). */
+  attrs?: Record<string, number | number[] | { float: number }>;
+}
+
+/** A float32 initializer; `external` places its bytes in an external-data file instead. */
+export interface Initializer {
+  name: string;
+  dims: number[];
+  data: Float32Array;
+  external?: { location: string; offset: number };
 }
 
 class Writer {
@@ -70,11 +81,47 @@ function writeType(w: Writer, t: ValueType) {
   }
 }
 
+function writeAttr(w: Writer, name: string, value: NonNullable<Node["attrs"]>[string]) {
+  w.str(1, name);
+  if (typeof value === "number") {
+    w.int(3, value);
+    w.int(20, 2); // INT
+  } else if (Array.isArray(value)) {
+    for (const v of value) w.int(8, v);
+    w.int(20, 7); // INTS
+  } else {
+    w.tag(2, 5);
+    const f = new Uint8Array(new Float32Array([value.float]).buffer);
+    for (const b of f) w.bytes.push(b);
+    w.int(20, 1); // FLOAT
+  }
+}
+
+function writeInitializer(w: Writer, t: Initializer) {
+  for (const d of t.dims) w.int(1, d);
+  w.int(2, ELEM.float);
+  w.str(8, t.name);
+  if (t.external) {
+    const entry = (key: string, value: string) =>
+      w.msg(13, (e) => {
+        e.str(1, key);
+        e.str(2, value);
+      });
+    entry("location", t.external.location);
+    entry("offset", String(t.external.offset));
+    entry("length", String(t.data.byteLength));
+    w.int(14, 1); // data_location: EXTERNAL
+  } else {
+    w.raw(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  }
+}
+
 /** Serialises a one-graph ONNX model (opset 13). */
 export function onnxModel(graph: {
   nodes: Node[];
   inputs: Record<string, ValueType>;
   outputs: Record<string, ValueType>;
+  initializers?: Initializer[];
 }): Uint8Array {
   const w = new Writer();
   w.int(1, 8); // ir_version
@@ -86,9 +133,13 @@ export function onnxModel(graph: {
         for (const y of n.outputs) node.str(2, y);
         node.str(3, `n${i}`);
         node.str(4, n.op);
+        for (const [name, value] of Object.entries(n.attrs ?? {})) {
+          node.msg(5, (a) => writeAttr(a, name, value));
+        }
       })
     );
     g.str(2, "g");
+    for (const t of graph.initializers ?? []) g.msg(5, (tw) => writeInitializer(tw, t));
     for (const [name, t] of Object.entries(graph.inputs)) {
       g.msg(11, (v) => {
         v.str(1, name);

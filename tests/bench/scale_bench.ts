@@ -1,0 +1,221 @@
+/**
+ * `deno task bench scale`: how the server scales with the model. MLP bundles of 1, 10 and 50 MB
+ * of weights (200 MB with `--big`) and a ResNet-18-shaped network (~47 MB), written in the
+ * benchmark as `mlflow.onnx.save_model` writes them; per backend, `src/cli.ts serve` in its own
+ * process:
+ *
+ * - cold start: process spawn to the first 200 from `/invocations` (1 row);
+ * - resident memory (VmRSS) after load, per MB of weights, and its peak (VmHWM) under load;
+ * - 1-row latency of sequential requests (p50, p99) and requests/s at 2 connections (wrk);
+ * - for the MLPs of 10 MB and less: latency from 1 to 10,000 rows per request.
+ *
+ * Flags: `--big` (add the 200 MB MLP), `--sizes=1,10,50`, `--no-conv`, `--backends=web,native`,
+ * `--duration=S` (wrk seconds, default 3), `--threads=N` (web backend wasm threads), `--keep`
+ * (leave the bundles in the temp directory).
+ *
+ * @module
+ */
+import { type ScaleBundle, writeMlp, writeResnet } from "./_scale_models.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+interface Proc {
+  url: string;
+  pid: number;
+  coldStartMs: number;
+  stop(): Promise<void>;
+}
+
+/** VmRSS and VmHWM of a process in MB (Linux). */
+async function memory(pid: number): Promise<{ rss: number; peak: number }> {
+  try {
+    const status = await Deno.readTextFile(`/proc/${pid}/status`);
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1]);
+    return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
+  } catch {
+    return { rss: NaN, peak: NaN };
+  }
+}
+
+async function post(url: string, body: string): Promise<number> {
+  const res = await fetch(`${url}/invocations`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body,
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+async function start(bundle: ScaleBundle, backend: string, extra: string[]): Promise<Proc> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const url = `http://127.0.0.1:${port}`;
+  const one = bundle.body(1);
+  const t0 = performance.now();
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${ROOT}src/cli.ts`,
+      "serve",
+      "-m",
+      bundle.dir,
+      "-p",
+      String(port),
+      "--backend",
+      backend,
+      ...extra,
+    ],
+    env: { NO_COLOR: "1", MLFLOW_EDGE_CACHE_DIR: "" },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  for (;;) {
+    try {
+      if (await post(url, one) === 200) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (performance.now() - t0 > 180_000) {
+      proc.kill("SIGKILL");
+      throw new Error(`${bundle.name} on ${backend} did not answer within 180 s`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return {
+    url,
+    pid: proc.pid,
+    coldStartMs: performance.now() - t0,
+    async stop() {
+      proc.kill("SIGTERM");
+      await proc.status;
+    },
+  };
+}
+
+/** Sequential requests for about `seconds` (at least 5): latencies in ms. */
+async function latencies(url: string, body: string, seconds: number): Promise<number[]> {
+  const out: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  while (out.length < 5 || (performance.now() < end && out.length < 2000)) {
+    const t = performance.now();
+    const status = await post(url, body);
+    if (status !== 200) throw new Error(`status ${status}`);
+    out.push(performance.now() - t);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+
+async function wrkRps(url: string, body: string, seconds: number): Promise<number> {
+  const script = await Deno.makeTempFile({ suffix: ".lua" });
+  await Deno.writeTextFile(
+    script,
+    `wrk.method = "POST"\nwrk.body = [==[${body}]==]\nwrk.headers["Content-Type"] = "application/json"\n`,
+  );
+  try {
+    const out = await new Deno.Command("/usr/bin/wrk", {
+      args: ["-t2", "-c2", `-d${seconds}s`, "-s", script, `${url}/invocations`],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return Number(/Requests\/sec:\s+([\d.]+)/.exec(new TextDecoder().decode(out.stdout))?.[1]);
+  } finally {
+    await Deno.remove(script);
+  }
+}
+
+async function loadAverage(): Promise<string> {
+  try {
+    return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "n/a";
+  }
+}
+
+const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
+
+/** Runs the suite and prints markdown tables. */
+export async function run(args: string[] = []): Promise<void> {
+  const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+  const duration = Number(flag("duration") ?? 3);
+  const backends = (flag("backends") ?? "web,native").split(",");
+  const sizes = (flag("sizes") ?? "1,10,50").split(",").map(Number);
+  if (args.includes("--big")) sizes.push(200);
+  const threads = flag("threads");
+  const extra = threads ? ["--threads", threads] : [];
+  const tmp = await Deno.makeTempDir({ prefix: "mlflow-edge-scale-" });
+  const bundles: ScaleBundle[] = [];
+  for (const mb of sizes) bundles.push(await writeMlp(`${tmp}/mlp${mb}`, mb));
+  if (!args.includes("--no-conv")) bundles.push(await writeResnet(`${tmp}/resnet`));
+  console.log(
+    `Load average before: ${await loadAverage()} (${navigator.hardwareConcurrency} cores)`,
+  );
+  console.log(
+    "\nBundles written like `mlflow.onnx.save_model` (weights as external data), served by " +
+      "`src/cli.ts serve` in its own process. Cold start: spawn to the first 200 (1 row). RSS " +
+      `after load: VmRSS after the first answer and 1 s idle; peak: VmHWM after ${duration} s ` +
+      "of wrk -c2 and the row sweep. 1-row latency: sequential requests, client in another " +
+      `process.${threads ? ` Web backend with --threads ${threads}.` : ""}\n`,
+  );
+  const main: string[] = [];
+  // RSS of the smallest model per backend: the server's own base, for RSS per MB above it.
+  const base = new Map<string, { rss: number; mb: number }>();
+  const sweep: string[] = [];
+  try {
+    for (const b of bundles) {
+      const mb = b.weightBytes / 1024 / 1024;
+      for (const backend of backends) {
+        const p = await start(b, backend, backend === "web" ? extra : []);
+        try {
+          await new Promise((r) => setTimeout(r, 1000));
+          const loaded = await memory(p.pid);
+          const lat = await latencies(p.url, b.body(1), Math.min(3, duration));
+          const rps = await wrkRps(p.url, b.body(1), duration);
+          if (mb <= 10) {
+            for (const rows of [1, 10, 100, 1000, 10000]) {
+              const body = b.body(rows);
+              const l = await latencies(p.url, body, 1);
+              sweep.push(
+                `| ${b.name} | ${backend} | ${rows} | ${f(pct(l, 0.5), 2)} | ${
+                  f(pct(l, 0.5) * 1000 / rows, 1)
+                } |`,
+              );
+            }
+          }
+          const after = await memory(p.pid);
+          const b0 = base.get(backend) ?? base.set(backend, { rss: loaded.rss, mb }).get(backend)!;
+          const perMb = mb > b0.mb ? f((loaded.rss - b0.rss) / (mb - b0.mb), 2) : "(base)";
+          main.push(
+            `| ${b.name} | ${f(mb)} | ${backend} | ${f(p.coldStartMs, 0)} | ${
+              f(loaded.rss, 0)
+            } | ${perMb} | ${f(after.peak, 0)} | ${f(after.rss, 0)} | ${f(pct(lat, 0.5), 2)} | ${
+              f(pct(lat, 0.99), 2)
+            } | ${f(rps, 0)} |`,
+          );
+        } finally {
+          await p.stop();
+        }
+      }
+    }
+  } finally {
+    if (!args.includes("--keep")) await Deno.remove(tmp, { recursive: true });
+    else console.log(`Bundles kept in ${tmp}`);
+  }
+  console.log(
+    "| model | weights MB | backend | cold start ms | RSS after load MB | RSS MB per MB of weights above the first model | peak RSS MB | RSS after load test MB | 1 row p50 ms | 1 row p99 ms | req/s c=2 |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const l of main) console.log(l);
+  if (sweep.length > 0) {
+    console.log("\nRows per request (sequential requests, median):\n");
+    console.log("| model | backend | rows | ms/request | µs/row |");
+    console.log("|---|---|---|---|---|");
+    for (const l of sweep) console.log(l);
+  }
+  console.log(`\nLoad average after: ${await loadAverage()}`);
+}
+
+if (import.meta.main) await run(Deno.args);
