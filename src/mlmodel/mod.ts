@@ -69,3 +69,11 @@ export { PyDict, PyFloat, type PyValue } from "./_pyjson.ts";
 export { PyTimestamp } from "./_pyyaml.ts";
 export { inferSignature, type Tensor } from "./infer.ts";
 export type { ColumnValues, NumpyDtype } from "./numpy_dtype.ts";
+export {
+  colTypeJsonSchema,
+  invocationRequestJsonSchema,
+  type JsonSchema,
+  paramJsonSchema,
+  tensorElementJsonSchema,
+  tensorJsonSchema,
+} from "./json_schema.ts";

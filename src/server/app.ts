@@ -11,6 +11,7 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { MlflowError } from "../errors.ts";
 import { redactUri } from "../store/mod.ts";
 import { invocationHandler } from "./_invocation.ts";
+import { describeRoutes } from "./describe.ts";
 import { errorBody, errorResponse, JSON_HEADERS } from "./_responses.ts";
 import { assertUsableBearerToken } from "./bearer_token.ts";
 import type { LoadedModel } from "./loaded_model.ts";
@@ -257,6 +258,14 @@ export function createApp(options: AppOptions = {}): ServingApp {
   app.post("/models/:name/invocations", (c) => {
     const name = c.req.param("name");
     return invoke(c.req.raw, () => named(name));
+  });
+
+  // OpenAPI documents and model cards, generated from the signatures.
+  describeRoutes(app, {
+    slots: () => registry.slots,
+    defaultSlot,
+    named,
+    version: MLFLOW_PROTOCOL_VERSION,
   });
 
   if (options.adminToken !== undefined) {

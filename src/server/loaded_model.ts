@@ -149,6 +149,7 @@ export class LoadedModel {
   /** Total bytes of the bundle's files (the memory estimate for eviction). */
   readonly sizeBytes: number;
   #signature: CompiledSignature;
+  #servingInputExample: string | null = null;
   #inflight = 0;
   #idle: (() => void)[] = [];
   #closed = false;
@@ -198,6 +199,9 @@ export class LoadedModel {
     let size = 0;
     for (const data of bundle.files.values()) size += data.byteLength;
     const loaded = new LoadedModel(uri, model, onnx, signature, size);
+    const examplePath = model.servingInputExamplePath;
+    const example = examplePath === null ? undefined : bundle.files.get(examplePath);
+    if (example) loaded.#servingInputExample = new TextDecoder().decode(example);
     if (options.selfCheck !== false) {
       try {
         await loaded.#selfCheck(bundle.files, options.warn ?? ((m) => console.warn(m)));
@@ -297,6 +301,11 @@ export class LoadedModel {
     const r = await this.#run(bodyToBytes(body), contentType);
     const value = predictionsValue(r.predictions);
     return r.input.format === "llm" ? value : { predictions: value };
+  }
+
+  /** The bundle's serving input example (a ready request body), or null when it has none. */
+  get servingInputExample(): string | null {
+    return this.#servingInputExample;
   }
 
   /** Requests currently being validated or run. */

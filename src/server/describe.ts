@@ -1,0 +1,132 @@
+/**
+ * The routes that describe the served models: `GET /openapi.json`,
+ * `GET /models/{name}/openapi.json`, the default model's card at `GET /` and
+ * `GET /models/{name}/card`.
+ *
+ * @module
+ */
+import type { Hono } from "hono";
+import { MlflowError } from "../errors.ts";
+import { redactUri } from "../store/mod.ts";
+import { renderCard } from "./card.tsx";
+import type { LoadedModel } from "./loaded_model.ts";
+import type { ModelSlot } from "./model_slot.ts";
+import { type ModelDescription, openApiDocument } from "./openapi.ts";
+
+/**
+ * What the describing routes need from the app.
+ *
+ * @example
+ * ```ts ignore
+ * describeRoutes(app, { slots: () => registry.slots, defaultSlot, named, version: "0.1.0" });
+ * ```
+ */
+export interface DescribeContext {
+  /** Every served model. */
+  slots(): readonly ModelSlot[];
+  /** The model behind `/invocations`, if any. */
+  defaultSlot: ModelSlot | undefined;
+  /** The slot of a name; throws MLflow's RESOURCE_DOES_NOT_EXIST for an unknown one. */
+  named(name: string): ModelSlot;
+  /** The server's version, for the document's `info.version`. */
+  version: string;
+}
+
+// The model's own answer to its serving input example, computed once per loaded version.
+const answers = new WeakMap<LoadedModel, Promise<unknown>>();
+
+function responseExample(loaded: LoadedModel): Promise<unknown> {
+  let p = answers.get(loaded);
+  if (!p) {
+    const example = loaded.servingInputExample;
+    p = example === null
+      ? Promise.resolve(undefined)
+      : loaded.invoke(example, "application/json").then(
+        (r) => JSON.parse(r.text),
+        () => undefined,
+      ).catch(() => undefined);
+    answers.set(loaded, p);
+  }
+  return p;
+}
+
+async function describe(slot: ModelSlot, isDefault: boolean): Promise<ModelDescription> {
+  let loaded: LoadedModel;
+  try {
+    loaded = await slot.get();
+  } catch (err) {
+    return {
+      name: slot.name,
+      isDefault,
+      signature: null,
+      loadError: (err as Error)?.message ?? String(err),
+    };
+  }
+  return {
+    name: slot.name,
+    isDefault,
+    signature: loaded.model.signature,
+    servingInputExample: loaded.servingInputExample,
+    responseExample: await responseExample(loaded),
+  };
+}
+
+const JSON_TYPE = { "Content-Type": "application/json" };
+const HTML_TYPE = { "Content-Type": "text/html; charset=utf-8" };
+
+async function card(slot: ModelSlot, isDefault: boolean): Promise<Response> {
+  const base = {
+    name: slot.name,
+    uri: redactUri(slot.uri),
+    invocationsPath: isDefault ? "/invocations" : `/models/${slot.name}/invocations`,
+    openApiPath: isDefault ? "/openapi.json" : `/models/${slot.name}/openapi.json`,
+    v2MetadataPath: `/v2/models/${slot.name}`,
+  };
+  let loaded: LoadedModel;
+  try {
+    loaded = await slot.get();
+  } catch (err) {
+    const html = renderCard({ ...base, error: (err as Error)?.message ?? String(err) });
+    return new Response(html, { status: 503, headers: HTML_TYPE });
+  }
+  const html = renderCard({
+    ...base,
+    model: loaded.model,
+    servingInputExample: loaded.servingInputExample,
+  });
+  return new Response(html, { status: 200, headers: HTML_TYPE });
+}
+
+/**
+ * Adds the describing routes to `app`. Describing a model loads it (as a request would).
+ *
+ * @example
+ * ```ts ignore
+ * import { Hono } from "hono";
+ * describeRoutes(new Hono(), context);
+ * ```
+ */
+export function describeRoutes(app: Hono, ctx: DescribeContext): void {
+  const document = async (slots: readonly ModelSlot[]) => {
+    const models = await Promise.all(slots.map((s) => describe(s, s === ctx.defaultSlot)));
+    return JSON.stringify(openApiDocument(models, { version: ctx.version }));
+  };
+  app.get(
+    "/openapi.json",
+    async () => new Response(await document(ctx.slots()), { headers: JSON_TYPE }),
+  );
+  app.get("/models/:name/openapi.json", async (c) => {
+    const slot = ctx.named(c.req.param("name"));
+    return new Response(await document([slot]), { headers: JSON_TYPE });
+  });
+  app.get("/", () => {
+    if (!ctx.defaultSlot) {
+      throw new MlflowError(
+        "No model is configured, so there is no card.",
+        "RESOURCE_DOES_NOT_EXIST",
+      );
+    }
+    return card(ctx.defaultSlot, true);
+  });
+  app.get("/models/:name/card", (c) => card(ctx.named(c.req.param("name")), false));
+}

@@ -1,0 +1,223 @@
+// The OpenAPI document, served over HTTP for the fixture bundles: a valid 3.1 document (checked
+// by an OpenAPI validator), whose request schemas (checked with ajv's 2020-12 dialect) accept
+// every request MLflow accepted and refuse the ones missing a required column.
+import assert from "node:assert/strict";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { createApp } from "../../src/server/mod.ts";
+import { invocationRequestJsonSchema, Model, ModelSignature } from "../../src/mlmodel/mod.ts";
+import { goldenCases } from "./_golden.ts";
+import { bundlePath, serveOnFreePort } from "./_server.ts";
+
+type Doc = {
+  openapi: string;
+  paths: Record<string, Record<string, Record<string, unknown>>>;
+  components: { schemas: Record<string, Record<string, unknown>> };
+};
+
+// strictSchema: unknown keywords are errors, so a misspelt keyword cannot pass silently
+// ("required" naming a property defined elsewhere and union types are intended). Formats
+// (int32, double, uint8, …) are OpenAPI annotations, not checks.
+const ajv = new Ajv2020({
+  strict: true,
+  strictRequired: false,
+  strictTypes: false,
+  allErrors: true,
+  validateFormats: false,
+});
+ajv.addFormat("int32", true).addFormat("int64", true).addFormat("float", true)
+  .addFormat("double", true);
+for (const f of ["int8", "int16", "uint8", "uint16", "uint32", "uint64"]) ajv.addFormat(f, true);
+
+async function withServer<T>(
+  models: Record<string, string>,
+  fn: (url: string) => Promise<T>,
+): Promise<T> {
+  const app = createApp({ models, log: () => {} });
+  const server = serveOnFreePort(app.fetch);
+  try {
+    return await fn(server.url);
+  } finally {
+    await server.close();
+    await app.close();
+  }
+}
+
+async function getJson(url: string): Promise<Doc> {
+  const res = await fetch(url);
+  assert.equal(res.status, 200, url);
+  assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
+  return await res.json();
+}
+
+async function assertValidOpenApi(doc: unknown): Promise<void> {
+  const validator = new Validator();
+  const res = await validator.validate(structuredClone(doc) as Record<string, unknown>);
+  assert.ok(res.valid, JSON.stringify(res.errors, null, 1)?.slice(0, 2000));
+  assert.equal(validator.version, "3.1");
+  // Every $ref resolves.
+  assert.doesNotThrow(() => validator.resolveRefs());
+}
+
+/** Removes column `name` from a JSON request body, in whatever envelope it is. */
+function withoutColumn(body: Record<string, unknown>, name: string): Record<string, unknown> {
+  const copy = structuredClone(body) as Record<string, unknown>;
+  const dropKey = (rows: unknown) => {
+    if (Array.isArray(rows)) { for (const r of rows) delete (r as Record<string, unknown>)[name]; }
+    else if (rows && typeof rows === "object") delete (rows as Record<string, unknown>)[name];
+  };
+  const split = copy.dataframe_split as { columns: string[]; data: unknown[][] } | undefined;
+  if (split) {
+    const at = split.columns.indexOf(name);
+    split.columns.splice(at, 1);
+    for (const row of split.data) row.splice(at, 1);
+  }
+  dropKey(copy.dataframe_records);
+  dropKey(copy.instances);
+  dropKey(copy.inputs);
+  return copy;
+}
+
+const FIXTURE_MODELS = { iris: bundlePath("iris_mlp_onnx"), mnist: bundlePath("mnist_cnn_onnx") };
+
+Deno.test("GET /openapi.json is a valid OpenAPI 3.1 document with every model's routes", async () => {
+  await withServer(
+    { ...FIXTURE_MODELS, torch: bundlePath("iris_mlp_pytorch") },
+    async (url) => {
+      const doc = await getJson(`${url}/openapi.json`);
+      assert.equal(doc.openapi, "3.1.0");
+      await assertValidOpenApi(doc);
+      for (const p of ["/invocations", "/ping", "/health", "/version", "/v2", "/v2/models"]) {
+        assert.ok(doc.paths[p], `no ${p}`);
+      }
+      for (const name of ["iris", "mnist", "torch"]) {
+        assert.ok(doc.paths[`/models/${name}/invocations`]?.post, name);
+        assert.ok(doc.paths[`/v2/models/${name}/infer`]?.post, name);
+        assert.ok(doc.paths[`/v2/models/${name}`]?.get, name);
+        assert.ok(doc.components.schemas[`${name}.InvocationRequest`], name);
+      }
+      // The first named model is the default one: /invocations describes it.
+      const inv = doc.paths["/invocations"].post as {
+        requestBody: { content: Record<string, { schema: { $ref: string } }> };
+      };
+      assert.equal(
+        inv.requestBody.content["application/json"].schema.$ref,
+        "#/components/schemas/iris.InvocationRequest",
+      );
+      assert.deepEqual(Object.keys(inv.requestBody.content), ["application/json", "text/csv"]);
+      // The model that cannot load is described without a signature, and says why.
+      const torch = doc.paths["/models/torch/invocations"].post as { description: string };
+      assert.match(torch.description, /pytorch/i);
+      // Every component schema compiles under the 2020-12 dialect in strict mode.
+      for (const [name, schema] of Object.entries(doc.components.schemas)) {
+        if (JSON.stringify(schema).includes("$ref")) continue; // the V2 wrappers; checked above
+        assert.doesNotThrow(() => ajv.compile(schema), name);
+      }
+    },
+  );
+});
+
+Deno.test("the request example is the serving input example and the response example the model's answer to it", async () => {
+  await withServer(FIXTURE_MODELS, async (url) => {
+    for (const name of ["iris", "mnist"]) {
+      const doc = await getJson(`${url}/models/${name}/openapi.json`);
+      await assertValidOpenApi(doc);
+      const op = doc.paths[`/models/${name}/invocations`].post as {
+        requestBody: { content: Record<string, { example: unknown }> };
+        responses: Record<string, { content: Record<string, { example: unknown }> }>;
+      };
+      const example = op.requestBody.content["application/json"].example;
+      const saved = JSON.parse(
+        await Deno.readTextFile(
+          `${FIXTURE_MODELS[name as keyof typeof FIXTURE_MODELS]}/serving_input_example.json`,
+        ),
+      );
+      assert.deepEqual(example, saved);
+      const validate = ajv.compile(doc.components.schemas[`${name}.InvocationRequest`]);
+      assert.ok(validate(example), JSON.stringify(validate.errors));
+      // The response example is what /invocations answers for that example.
+      const answer = await fetch(`${url}/models/${name}/invocations`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(saved),
+      });
+      assert.deepEqual(
+        op.responses["200"].content["application/json"].example,
+        await answer.json(),
+      );
+      // The per-model document describes only that model.
+      const other = name === "iris" ? "mnist" : "iris";
+      assert.equal(doc.paths[`/models/${other}/invocations`], undefined);
+    }
+    const unknown = await fetch(`${url}/models/nope/openapi.json`);
+    assert.equal(unknown.status, 404);
+    assert.equal((await unknown.json()).error_code, "RESOURCE_DOES_NOT_EXIST");
+  });
+});
+
+for (const bundle of ["iris_mlp_onnx", "mnist_cnn_onnx", "iris_mlp_pytorch"]) {
+  Deno.test(`${bundle}: every golden JSON request MLflow answered 200 validates, and removing a required column makes it fail`, async () => {
+    const model = await Model.load(bundlePath(bundle));
+    const validate = ajv.compile(invocationRequestJsonSchema(model.signature));
+    const required = model.signature!.inputs!.requiredInputNames().filter((n) =>
+      typeof n === "string"
+    );
+    let accepted = 0;
+    let mutants = 0;
+    for (const c of await goldenCases(bundle)) {
+      if (c.content_type !== "application/json") continue;
+      const body = JSON.parse(c.body);
+      const ok = c.mlflow_response.status === 200;
+      // The one case MLflow answers 200 but this server refuses (fractions into uint8 pixels).
+      const refused = bundle === "mnist_cnn_onnx" && c.name === "inputs_float_values";
+      assert.equal(validate(body), ok && !refused, `${c.name}: ${JSON.stringify(validate.errors)}`);
+      if (!ok) continue;
+      accepted++;
+      for (const name of required) {
+        if (!JSON.stringify(body).includes(JSON.stringify(name))) continue;
+        mutants++;
+        assert.equal(validate(withoutColumn(body, name)), false, `${c.name} without "${name}"`);
+      }
+    }
+    assert.ok(accepted >= 4, `only ${accepted} accepted cases`);
+    if (bundle.startsWith("iris")) assert.ok(mutants >= 24, `only ${mutants} mutants`);
+  });
+}
+
+Deno.test("every enforcement case accepted with a JSON body validates against its signature's request schema", async () => {
+  const lines = (await Deno.readTextFile(
+    new URL("../fixtures/enforcement-cases.jsonl", import.meta.url),
+  )).split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+  const accepted = lines.filter((c) =>
+    c.expect.ok && c.policy === "match" && c.content_type.startsWith("application/json")
+  );
+  assert.ok(accepted.length >= 40, `${accepted.length} cases`);
+  const failures: string[] = [];
+  for (const c of accepted) {
+    const body = JSON.parse(c.body);
+    const sig = c.schema.inputs === null && c.schema.params === null
+      ? null
+      : ModelSignature.fromDict({
+        inputs: c.schema.inputs,
+        outputs: null,
+        params: c.schema.params,
+      });
+    const validate = ajv.compile(invocationRequestJsonSchema(sig));
+    if (!validate(body)) failures.push(`${c.id}: ${JSON.stringify(validate.errors).slice(0, 300)}`);
+  }
+  assert.deepEqual(failures, []);
+});
+
+Deno.test("a CSV request is described as text with the model's header", async () => {
+  await withServer({ iris: bundlePath("iris_mlp_onnx") }, async (url) => {
+    const doc = await getJson(`${url}/openapi.json`);
+    const csv = (doc.paths["/models/iris/invocations"].post as {
+      requestBody: { content: Record<string, { schema: { type: string }; example: string }> };
+    }).requestBody.content["text/csv"];
+    assert.equal(csv.schema.type, "string");
+    assert.equal(
+      csv.example,
+      "sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)\n",
+    );
+  });
+});
