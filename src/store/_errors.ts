@@ -1,6 +1,6 @@
 // Error helpers shared by the stores: one MlflowError per failure, marked retryable or not,
 // with URIs shown without credentials.
-import { MlflowError } from "../errors.ts";
+import { MlflowError, statusForErrorCode } from "../errors.ts";
 import { redactUri } from "./redact.ts";
 
 const RETRYABLE = new WeakSet<Error>();
@@ -26,6 +26,7 @@ export function httpStatusError(
   status: number,
   what: string,
   detail?: string,
+  serverCode?: string,
 ): MlflowError {
   const suffix = detail ? `: ${detail}` : "";
   if (status === 404) {
@@ -55,7 +56,9 @@ export function httpStatusError(
       "TEMPORARILY_UNAVAILABLE",
     );
   }
-  return new MlflowError(`${what} failed with HTTP ${status}${suffix}.`, "BAD_REQUEST");
+  // A tracking server's own 4xx code (RESOURCE_ALREADY_EXISTS, INVALID_PARAMETER_VALUE) says more.
+  const code = serverCode && statusForErrorCode(serverCode) === status ? serverCode : "BAD_REQUEST";
+  return new MlflowError(`${what} failed with HTTP ${status}${suffix}.`, code);
 }
 
 /** Replace every known secret in an error's message (defence in depth; messages never take them). */

@@ -105,11 +105,11 @@ export async function httpRequest(
     );
   }
   const detail = await errorDetail(res);
-  throw httpStatusError(res.status, what, detail);
+  throw httpStatusError(res.status, what, detail?.text, detail?.code);
 }
 
 /** A short, credential-free summary of an error body: MLflow's error_code/message or S3's Code. */
-async function errorDetail(res: Response): Promise<string | undefined> {
+async function errorDetail(res: Response): Promise<{ text: string; code?: string } | undefined> {
   let text: string;
   try {
     text = (await res.text()).slice(0, 4096);
@@ -122,13 +122,13 @@ async function errorDetail(res: Response): Promise<string | undefined> {
       const msg = typeof body.message === "string"
         ? ` ${body.message.replace(/\s+/g, " ").slice(0, 300)}`
         : "";
-      return `${body.error_code}${msg}`;
+      return { text: `${body.error_code}${msg}`, code: body.error_code };
     }
   } catch {
     // not JSON
   }
   const code = /<Code>([^<]{1,100})<\/Code>/.exec(text)?.[1];
-  return code;
+  return code === undefined ? undefined : { text: code };
 }
 
 /**

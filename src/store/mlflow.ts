@@ -167,12 +167,26 @@ export class TrackingClient {
 
   /** `POST {base}api/2.0/mlflow/{endpoint}` with a JSON body. */
   post(endpoint: string, body: unknown, what: string): Promise<unknown> {
+    return this.send("POST", endpoint, body, what);
+  }
+
+  /** `POST`, `PATCH` (or any method) of a JSON body to `{base}api/2.0/mlflow/{endpoint}`. */
+  send(method: string, endpoint: string, body: unknown, what: string): Promise<unknown> {
     const url = new URL(`api/2.0/mlflow/${endpoint}`, this.base);
     return this.json(url, {
-      method: "POST",
+      method,
       body: JSON.stringify(body),
       headers: { "content-type": "application/json" },
     }, what);
+  }
+
+  /** The credentials this client sends, for scrubbing from messages (defence in depth). */
+  get secrets(): string[] {
+    const auth = this.#auth?.replace(/^(Bearer|Basic) /, "");
+    if (!auth) return [];
+    if (this.#auth!.startsWith("Bearer ")) return [auth];
+    const plain = atob(auth);
+    return [auth, plain, plain.slice(plain.indexOf(":") + 1)];
   }
 
   /** A request answered with JSON, retried and bounded. */
@@ -191,7 +205,9 @@ export class TrackingClient {
         }
       }, signal);
       try {
-        return JSON.parse(new TextDecoder().decode(bytes));
+        // MLflow's client reads an empty body as `{}` (artifact uploads answer with one).
+        const text = new TextDecoder().decode(bytes);
+        return text.trim() === "" ? {} : JSON.parse(text);
       } catch {
         throw new MlflowError(`${what} answered with invalid JSON.`, "INTERNAL_ERROR");
       }
@@ -390,23 +406,21 @@ export function assertAllowedArtifactUri(
 }
 
 /**
- * A store over a directory of the tracking server's proxied artifacts
- * (`mlflow-artifacts:/<path>` or `mlflow-artifacts://host:port/<path>`, spec 7.4).
+ * Where the tracking server proxies `mlflow-artifacts:/<path>` (or
+ * `mlflow-artifacts://host:port/<path>`): the artifacts endpoint URL and the root path under it.
  *
  * @example
  * ```ts
- * import { mlflowArtifactsStore, TrackingClient } from "./mlflow.ts";
+ * import { mlflowArtifactsEndpoint, TrackingClient } from "./mlflow.ts";
  * const pipeline = { fetch, timeoutMs: 10_000, retries: 2, retryDelayMs: 200, signal: new AbortController().signal };
  * const client = new TrackingClient({ uri: "http://127.0.0.1:5000" }, pipeline);
- * const store = mlflowArtifactsStore("mlflow-artifacts:/1/models/m-1/artifacts", client, pipeline);
- * store.uri; // "mlflow-artifacts:/1/models/m-1/artifacts"
+ * mlflowArtifactsEndpoint("mlflow-artifacts:/1/models/m-1/artifacts", client).root; // "1/models/m-1/artifacts"
  * ```
  */
-export function mlflowArtifactsStore(
+export function mlflowArtifactsEndpoint(
   uri: string,
   client: TrackingClient,
-  p: Pipeline,
-): BundleStore {
+): { artifacts: string; root: string } {
   const m = /^mlflow-artifacts:(?:\/\/([^/]*))?(\/[^?#]*)?$/i.exec(uri);
   if (!m || m[1] === "" || (m[1] !== undefined && m[1].startsWith(":"))) {
     throw new MlflowError(
@@ -427,6 +441,28 @@ export function mlflowArtifactsStore(
       );
     }
   }
+  return { artifacts, root };
+}
+
+/**
+ * A store over a directory of the tracking server's proxied artifacts
+ * (`mlflow-artifacts:/<path>` or `mlflow-artifacts://host:port/<path>`, spec 7.4).
+ *
+ * @example
+ * ```ts
+ * import { mlflowArtifactsStore, TrackingClient } from "./mlflow.ts";
+ * const pipeline = { fetch, timeoutMs: 10_000, retries: 2, retryDelayMs: 200, signal: new AbortController().signal };
+ * const client = new TrackingClient({ uri: "http://127.0.0.1:5000" }, pipeline);
+ * const store = mlflowArtifactsStore("mlflow-artifacts:/1/models/m-1/artifacts", client, pipeline);
+ * store.uri; // "mlflow-artifacts:/1/models/m-1/artifacts"
+ * ```
+ */
+export function mlflowArtifactsStore(
+  uri: string,
+  client: TrackingClient,
+  p: Pipeline,
+): BundleStore {
+  const { artifacts, root } = mlflowArtifactsEndpoint(uri, client);
   const shown = uri;
   return {
     uri: shown,
@@ -522,7 +558,16 @@ export function mergedStore(uri: string, stores: BundleStore[]): BundleStore {
   };
 }
 
-function dig(v: unknown, ...path: string[]): unknown {
+/**
+ * The value at `path` inside a JSON answer, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { dig } from "./mlflow.ts";
+ * dig({ model: { info: { model_id: "m-1" } } }, "model", "info", "model_id"); // "m-1"
+ * ```
+ */
+export function dig(v: unknown, ...path: string[]): unknown {
   let cur = v;
   for (const k of path) {
     if (cur === null || typeof cur !== "object") return undefined;
@@ -531,7 +576,16 @@ function dig(v: unknown, ...path: string[]): unknown {
   return cur;
 }
 
-function str(v: unknown, what: string, field: string): string {
+/**
+ * A non-empty string (or number) field of a JSON answer, else an MlflowError naming it.
+ *
+ * @example
+ * ```ts
+ * import { str } from "./mlflow.ts";
+ * str("1", "Request", "experiment_id"); // "1"
+ * ```
+ */
+export function str(v: unknown, what: string, field: string): string {
   if (typeof v === "string" && v) return v;
   if (typeof v === "number") return String(v);
   throw new MlflowError(`${what} answered without "${field}".`, "INTERNAL_ERROR");

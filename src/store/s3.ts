@@ -65,29 +65,7 @@ function assertBucketName(bucket: string, uri: string): void {
  * ```
  */
 export function s3Store(uri: string, p: Pipeline, options: S3Options = {}): BundleStore {
-  const { bucket, prefix } = parseS3Uri(uri);
-  const region = options.region || "us-east-1";
-  let bucketUrl: string;
-  if (options.endpoint) {
-    bucketUrl = `${options.endpoint.replace(/\/+$/, "")}/${encodeURIComponent(bucket)}`;
-  } else if (bucket.includes(".")) {
-    bucketUrl = `https://s3.${region}.amazonaws.com/${encodeURIComponent(bucket)}`;
-  } else {
-    bucketUrl = `https://${bucket}.s3.${region}.amazonaws.com`;
-  }
-  const shown = `s3://${bucket}/${prefix}`;
-  const client = options.accessKeyId && options.secretAccessKey
-    ? new AwsClient({
-      accessKeyId: options.accessKeyId,
-      secretAccessKey: options.secretAccessKey,
-      sessionToken: options.sessionToken,
-      service: "s3",
-      region,
-      retries: 0, // the pipeline retries
-    })
-    : undefined;
-  const request = async (url: string, init: RequestInit & { signal: AbortSignal }) =>
-    client ? await client.sign(url, init) : new Request(url, init);
+  const { bucketUrl, prefix, shown, request } = s3Bucket(uri, options);
   const base = prefix ? `${prefix}/` : "";
 
   return {
@@ -140,6 +118,49 @@ export function s3Store(uri: string, p: Pipeline, options: S3Options = {}): Bund
       return responseBody(res);
     },
   };
+}
+
+/**
+ * An S3 prefix's addressing and signing: the bucket URL (path style with an endpoint override,
+ * virtual-hosted on AWS), the prefix, and `request(url, init)` signed with SigV4 when keys are
+ * given. The stores read through it and uploads write through it.
+ *
+ * @example
+ * ```ts
+ * import { s3Bucket } from "./s3.ts";
+ * s3Bucket("s3://models/iris", { endpoint: "http://127.0.0.1:9000" }).bucketUrl; // "http://127.0.0.1:9000/models"
+ * ```
+ */
+export function s3Bucket(uri: string, options: S3Options = {}): {
+  bucketUrl: string;
+  prefix: string;
+  shown: string;
+  request: (url: string, init: RequestInit & { signal: AbortSignal }) => Promise<Request>;
+} {
+  const { bucket, prefix } = parseS3Uri(uri);
+  const region = options.region || "us-east-1";
+  let bucketUrl: string;
+  if (options.endpoint) {
+    bucketUrl = `${options.endpoint.replace(/\/+$/, "")}/${encodeURIComponent(bucket)}`;
+  } else if (bucket.includes(".")) {
+    bucketUrl = `https://s3.${region}.amazonaws.com/${encodeURIComponent(bucket)}`;
+  } else {
+    bucketUrl = `https://${bucket}.s3.${region}.amazonaws.com`;
+  }
+  const shown = `s3://${bucket}/${prefix}`;
+  const client = options.accessKeyId && options.secretAccessKey
+    ? new AwsClient({
+      accessKeyId: options.accessKeyId,
+      secretAccessKey: options.secretAccessKey,
+      sessionToken: options.sessionToken,
+      service: "s3",
+      region,
+      retries: 0, // the pipeline retries
+    })
+    : undefined;
+  const request = async (url: string, init: RequestInit & { signal: AbortSignal }) =>
+    client ? await client.sign(url, init) : new Request(url, init);
+  return { bucketUrl, prefix, shown, request };
 }
 
 function xmlText(xml: string, tag: string): string | undefined {
