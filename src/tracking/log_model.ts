@@ -204,15 +204,22 @@ export async function logModel(options: LogModelOptions): Promise<LoggedModelInf
     const { readOnnxWithExternalData } = await import(spec) as typeof import("./read_files.ts");
     ({ onnx, externalData } = await readOnnxWithExternalData(options.onnx));
   }
-  return await logFiles(options, ({ modelId, artifactUri, runId }) => {
-    const { files } = saveOnnxModel({
-      ...options,
-      onnx,
-      externalData,
-      model: new Model({ artifactPath: artifactUri, modelUuid: modelId, runId, modelId }),
-    });
+  // Written before any call, so a bad model or example fails without leaving state behind;
+  // only the MLmodel changes once the LoggedModel's ids are known.
+  const { model, files } = saveOnnxModel({ ...options, onnx, externalData });
+  return await logFiles(options, (ids) => {
+    setLoggedIds(model, ids);
+    files.set("MLmodel", new TextEncoder().encode(model.toYaml()));
     return Promise.resolve(inMemory(files));
   });
+}
+
+/** The fields `Model.log` sets on the MLmodel it saves (spec: mlflow-log-model.md §3). */
+function setLoggedIds(model: Model, { modelId, artifactUri, runId }: Ids): void {
+  model.artifactPath = artifactUri;
+  model.modelId = modelId;
+  model.modelUuid = modelId;
+  model.runId = runId;
 }
 
 /**
@@ -240,11 +247,8 @@ export async function logBundle(
   }
   const text = new TextDecoder().decode(entry instanceof Uint8Array ? entry : await entry.read());
   const mlmodel = Model.fromYaml(text, "MLmodel");
-  return await logFiles(options, ({ modelId, artifactUri, runId }) => {
-    mlmodel.artifactPath = artifactUri;
-    mlmodel.modelId = modelId;
-    mlmodel.modelUuid = modelId;
-    mlmodel.runId = runId;
+  return await logFiles(options, (ids) => {
+    setLoggedIds(mlmodel, ids);
     const out = new Map<string, UploadFile>();
     for (const [path, f] of files) {
       out.set(

@@ -237,3 +237,289 @@ Deno.test("a logged model loads back from models:/name@alias and answers MLflow'
     await assertServesGoldens("models:/iris@champion", server.url);
   });
 });
+
+Deno.test("a failed upload ends the run FAILED, the LoggedModel UPLOAD_FAILED, and registers nothing", async () => {
+  await withDouble(async (server) => {
+    // Every upload of model.onnx answers 500, through all retries.
+    server.prefixFaults.set("PUT artifacts/", { status: 500 });
+    const err = await logModel({
+      trackingUri: server.url,
+      onnx: `${IRIS_DIR}model.onnx`,
+      inputExample: INPUT_EXAMPLE,
+      registeredModelName: "iris",
+      alias: "champion",
+      ...FAST,
+    }).then(() => undefined, (e) => e);
+    assert.ok(err instanceof MlflowError, String(err));
+    assert.match(
+      err.message,
+      /Upload of ".+" to "mlflow-artifacts:\/0\/models\/m-[0-9a-f]+\/artifacts" failed with HTTP 500/,
+    );
+    const [model] = server.loggedModels.values();
+    assert.equal(model.info.status, "LOGGED_MODEL_UPLOAD_FAILED");
+    const [run] = server.runs.values();
+    assert.equal(run.info.status, "FAILED");
+    assert.equal(typeof run.info.end_time, "number");
+    assert.deepEqual(server.versions, []);
+    assert.ok(!restCalls(server.calls).some((c) => c.includes("registered-models")));
+    assert.ok(!restCalls(server.calls).includes("POST model-versions/create"));
+    assert.deepEqual(
+      callOf(server.calls, `PATCH logged-models/${model.info.model_id}`).body,
+      { model_id: model.info.model_id, status: "LOGGED_MODEL_UPLOAD_FAILED" },
+    );
+    // Nothing can be loaded: the alias never existed.
+    await assert.rejects(
+      loadModel("models:/iris@champion", {
+        store: { tracking: { uri: server.url }, cacheDir: false },
+      }),
+      /alias/,
+    );
+  });
+});
+
+Deno.test("a failed registration ends the run FAILED after the LoggedModel is READY", async () => {
+  await withDouble(async (server) => {
+    const err = await logModel({
+      trackingUri: server.url,
+      onnx: await Deno.readFile(`${IRIS_DIR}model.onnx`),
+      externalData: { [EXTERNAL]: await Deno.readFile(`${IRIS_DIR}${EXTERNAL}`) },
+      registeredModelName: "iris",
+      alias: "v1", // reserved by MLflow
+      pollIntervalMs: 1,
+      ...FAST,
+    }).then(() => undefined, (e) => e);
+    assert.ok(err instanceof MlflowError);
+    assert.equal(err.errorCode, "INVALID_PARAMETER_VALUE");
+    assert.match(err.message, /Version alias name 'v1' is reserved/);
+    const [model] = server.loggedModels.values();
+    assert.equal(model.info.status, "LOGGED_MODEL_READY");
+    assert.equal([...server.runs.values()][0].info.status, "FAILED");
+  });
+});
+
+Deno.test("a version pending registration is polled until READY; FAILED_REGISTRATION is an error", async () => {
+  await withDouble(async (server) => {
+    const info = await logModel({
+      trackingUri: server.url,
+      onnx: `${IRIS_DIR}model.onnx`,
+      registeredModelName: "iris",
+      alias: "champion",
+      pollIntervalMs: 5,
+      ...FAST,
+    });
+    const polls = server.calls.filter((c) => c.endpoint === "model-versions/get");
+    assert.equal(polls.length, 2);
+    assert.deepEqual(polls[0].query, { name: "iris", version: "1" });
+    assert.equal(info.version, "1");
+    assert.ok(
+      restCalls(server.calls).indexOf("POST registered-models/alias") >
+        restCalls(server.calls).lastIndexOf("GET model-versions/get"),
+    );
+  }, { pendingPolls: 2 });
+  await withDouble(async (server) => {
+    const err = await logModel({
+      trackingUri: server.url,
+      onnx: `${IRIS_DIR}model.onnx`,
+      registeredModelName: "iris",
+      alias: "champion",
+      pollIntervalMs: 5,
+      ...FAST,
+    }).then(() => undefined, (e) => e);
+    assert.ok(err instanceof MlflowError);
+    assert.match(err.message, /Version 1 of "iris" ended FAILED_REGISTRATION/);
+    assert.ok(!restCalls(server.calls).includes("POST registered-models/alias"));
+    assert.equal([...server.runs.values()][0].info.status, "FAILED");
+  }, { pendingPolls: 1, finalStatus: "FAILED_REGISTRATION" });
+  await withDouble(async (server) => {
+    const err = await logModel({
+      trackingUri: server.url,
+      onnx: `${IRIS_DIR}model.onnx`,
+      registeredModelName: "iris",
+      pollIntervalMs: 5,
+      awaitRegistrationForMs: 30,
+      ...FAST,
+    }).then(() => undefined, (e) => e);
+    assert.ok(err instanceof MlflowError);
+    assert.equal(err.errorCode, "DEADLINE_EXCEEDED");
+  }, { pendingPolls: 1000 });
+});
+
+Deno.test("logging into a given run leaves it running, copies its params and re-logs its step-0 metrics against the model", async () => {
+  await withDouble(async (server) => {
+    const setup = await fetch(`${server.url}/api/2.0/mlflow/runs/create`, {
+      method: "POST",
+      body: JSON.stringify({ experiment_id: "0", start_time: 1, tags: [] }),
+    }).then((r) => r.json());
+    const runId = setup.run.info.run_id as string;
+    const run = server.runs.get(runId)!;
+    run.params.set("lr", "0.01");
+    run.metrics.push(
+      { key: "acc", value: 0.9, timestamp: 5, step: 0 },
+      { key: "acc", value: 0.95, timestamp: 6, step: 1 },
+    );
+    server.calls.length = 0;
+    const info = await logModel({
+      trackingUri: server.url,
+      onnx: `${IRIS_DIR}model.onnx`,
+      runId,
+      params: { lr: 1, epochs: 10 },
+      tags: { team: "edge" },
+      metrics: { f1: 0.8 },
+      ...FAST,
+    });
+    assert.equal(info.runId, runId);
+    assert.deepEqual(restCalls(server.calls), [
+      "GET runs/get",
+      "POST logged-models",
+      "POST runs/outputs",
+      "GET metrics/get-history",
+      "POST runs/log-batch",
+      "POST runs/log-batch",
+      `PATCH logged-models/${info.modelId}`,
+    ]);
+    const created = callOf(server.calls, "POST logged-models").body as Record<string, unknown>;
+    // Model.log merges {**params, **run params}: the run's value wins.
+    assert.deepEqual(created.params, [{ key: "lr", value: "0.01" }, {
+      key: "epochs",
+      value: "10",
+    }]);
+    assert.deepEqual((created.tags as { key: string }[]).at(-1), { key: "team", value: "edge" });
+    const batches = server.calls.filter((c) => c.endpoint === "runs/log-batch").map((c) =>
+      c.body as { metrics: Record<string, unknown>[] }
+    );
+    assert.deepEqual(batches[0].metrics, [
+      { key: "acc", value: 0.9, timestamp: 5, step: 0, model_id: info.modelId },
+    ]);
+    assert.equal(batches[1].metrics[0].key, "f1");
+    assert.equal(batches[1].metrics[0].model_id, info.modelId);
+    assert.equal(run.info.status, "RUNNING");
+    const mlmodel = Model.fromYaml(
+      new TextDecoder().decode(server.artifacts.get(`0/models/${info.modelId}/artifacts/MLmodel`)),
+    );
+    assert.equal(mlmodel.runId, runId);
+  });
+});
+
+Deno.test("bytes without saveAsExternalData log one inline model.onnx, which loads and predicts", async () => {
+  await withDouble(async (server) => {
+    const info = await logModel({
+      trackingUri: server.url,
+      onnx: await Deno.readFile(`${IRIS_DIR}model.onnx`),
+      externalData: new Map([[EXTERNAL, await Deno.readFile(`${IRIS_DIR}${EXTERNAL}`)]]),
+      saveAsExternalData: false,
+      inputExample: INPUT_EXAMPLE,
+      registeredModelName: "iris",
+      alias: "inline",
+      ...FAST,
+    });
+    const prefix = `0/models/${info.modelId}/artifacts/`;
+    const files = [...server.artifacts.keys()].filter((k) => k.startsWith(prefix)).map((k) =>
+      k.slice(prefix.length)
+    ).sort();
+    assert.deepEqual(files, [
+      "MLmodel",
+      "conda.yaml",
+      "input_example.json",
+      "model.onnx",
+      "python_env.yaml",
+      "requirements.txt",
+      "serving_input_example.json",
+    ]);
+    // The size onnx writes for this model without external data (spec §2.4).
+    assert.equal(server.artifacts.get(`${prefix}model.onnx`)!.length, 2354);
+    const mlmodel = Model.fromYaml(
+      new TextDecoder().decode(server.artifacts.get(`${prefix}MLmodel`)),
+    );
+    assert.equal(mlmodel.modelSizeBytes, 2354 + 102 + 138);
+    // No signature given: inferred from the example's columns (outputs unknown).
+    assert.equal(
+      mlmodel.toDict().signature && (mlmodel.toDict().signature as Record<string, unknown>).inputs,
+      (FIXTURE_MLMODEL.toDict().signature as Record<string, unknown>).inputs,
+    );
+    await assertServesGoldens("models:/iris@inline", server.url);
+  });
+});
+
+Deno.test("an ONNX model whose external data is not given is refused before any call", async () => {
+  await withDouble(async (server) => {
+    await assert.rejects(
+      logModel({
+        trackingUri: server.url,
+        onnx: await Deno.readFile(`${IRIS_DIR}model.onnx`),
+        ...FAST,
+      }),
+      /keeps tensor data in "7a352ddc-e9a0-11f1-9901-02fc00000001", which was not given/,
+    );
+    assert.deepEqual(server.calls, []);
+  });
+});
+
+Deno.test("every call carries the credentials; wrong ones fail without showing them", async () => {
+  await withDouble(async (server) => {
+    await logModel({
+      trackingUri: server.url,
+      tracking: { token: "tok-secret-123" },
+      onnx: `${IRIS_DIR}model.onnx`,
+      signature: FIXTURE_MLMODEL.signature,
+      registeredModelName: "iris",
+      alias: "a",
+      ...FAST,
+    });
+    assert.ok(server.calls.length > 10);
+    assert.ok(server.calls.every((c) => c.authorization === "Bearer tok-secret-123"));
+    await assertServesGoldens("models:/iris@a", server.url, "tok-secret-123");
+  }, { auth: "Bearer tok-secret-123" });
+  const basic = `Basic ${btoa("alice:pa55-word-xyz")}`;
+  await withDouble(async (server) => {
+    const url = new URL(server.url);
+    url.username = "alice";
+    url.password = "pa55-word-xyz";
+    await logModel({ trackingUri: url.href, onnx: `${IRIS_DIR}model.onnx`, ...FAST });
+    assert.ok(server.calls.every((c) => c.authorization === basic));
+    const err = await logModel({
+      trackingUri: server.url,
+      tracking: { username: "alice", password: "wrong-password-42" },
+      onnx: `${IRIS_DIR}model.onnx`,
+      ...FAST,
+    }).then(() => undefined, (e) => e);
+    assert.ok(err instanceof MlflowError);
+    assert.equal(err.errorCode, "UNAUTHENTICATED");
+    assert.ok(!err.message.includes("wrong-password-42"), err.message);
+    assert.ok(!err.message.includes(btoa("alice:wrong-password-42")), err.message);
+  }, { auth: basic });
+  // A refused connection with credentials in the URI: the message names the host only.
+  const err = await logModel({
+    trackingUri: "http://bob:hunter2-secret@127.0.0.1:9/",
+    onnx: `${IRIS_DIR}model.onnx`,
+    ...FAST,
+  }).then(() => undefined, (e) => e);
+  assert.ok(err instanceof MlflowError);
+  assert.ok(!err.message.includes("hunter2-secret"), err.message);
+  assert.ok(!err.message.includes(btoa("bob:hunter2-secret")), err.message);
+});
+
+Deno.test("bad names and aliases are refused before any call", async () => {
+  let calls = 0;
+  const counting: typeof fetch = () => {
+    calls++;
+    return Promise.reject(new Error("no call expected"));
+  };
+  for (
+    const [options, pattern] of [
+      [{ name: "a/b" }, /Model name "a\/b" is not valid/],
+      [{ alias: "x" }, /needs registeredModelName/],
+      [{ experimentId: "1", experimentName: "e" }, /not both/],
+    ] as const
+  ) {
+    await assert.rejects(
+      logModel({
+        trackingUri: "http://127.0.0.1:9",
+        onnx: new Uint8Array(),
+        fetch: counting,
+        ...options,
+      }),
+      pattern,
+    );
+  }
+  assert.equal(calls, 0);
+});
