@@ -26,6 +26,7 @@ import {
   appOptionsFromEnv,
   backendName,
   batchingOptions,
+  positiveInteger,
   positiveNumber,
 } from "./server/options_from_env.ts";
 import { loadModel } from "./server/loaded_model.ts";
@@ -80,6 +81,12 @@ serve options (environment variable in brackets):
   -t, --timeout SECONDS     per-request limit, default 60 [MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT]
       --backend web|native  onnxruntime-web (default) or onnxruntime-node [MLFLOW_EDGE_BACKEND]
       --body-limit BYTES    largest request body, default 104857600 [MLFLOW_EDGE_BODY_LIMIT]
+      --max-elements N      most JSON values or CSV cells per request, default 1000000
+                            [MLFLOW_EDGE_MAX_ELEMENTS]
+      --max-inflight-requests N  prediction requests in flight before 503, default 256
+                            [MLFLOW_EDGE_MAX_INFLIGHT_REQUESTS]
+      --max-inflight-bytes BYTES  request-body bytes in flight before 503, default 268435456
+                            [MLFLOW_EDGE_MAX_INFLIGHT_BYTES]
       --memory-budget BYTES unload least-recently-used named models above this [MLFLOW_EDGE_MEMORY_BUDGET]
       --max-batch-size N    batch up to N concurrent requests per model into one run; off by
                             default [MLFLOW_EDGE_MAX_BATCH_SIZE]
@@ -106,6 +113,14 @@ function usageError(message: string): never {
 function flagNumber(value: string | undefined, what: string): number | undefined {
   try {
     return positiveNumber(value, what);
+  } catch (err) {
+    usageError((err as Error).message);
+  }
+}
+
+function flagInteger(value: string | undefined, what: string): number | undefined {
+  try {
+    return positiveInteger(value, what);
   } catch (err) {
     usageError((err as Error).message);
   }
@@ -149,6 +164,9 @@ export async function serveConfig(
         timeout: { type: "string", short: "t" },
         backend: { type: "string" },
         "body-limit": { type: "string" },
+        "max-inflight-requests": { type: "string" },
+        "max-inflight-bytes": { type: "string" },
+        "max-elements": { type: "string" },
         "memory-budget": { type: "string" },
         "max-batch-size": { type: "string" },
         "max-batch-time": { type: "string" },
@@ -222,6 +240,21 @@ export async function serveConfig(
   if (values.backend !== undefined) app.backend = flagBackend(values.backend, "--backend");
   if (values["body-limit"] !== undefined) {
     app.bodyLimit = flagNumber(values["body-limit"], "--body-limit");
+  }
+  if (values["max-inflight-requests"] !== undefined) {
+    app.maxInflightRequests = flagInteger(
+      values["max-inflight-requests"],
+      "--max-inflight-requests",
+    );
+  }
+  if (values["max-inflight-bytes"] !== undefined) {
+    app.maxInflightBytes = flagInteger(values["max-inflight-bytes"], "--max-inflight-bytes");
+  }
+  if (values["max-elements"] !== undefined) {
+    app.limits = {
+      ...app.limits,
+      maxElements: flagInteger(values["max-elements"], "--max-elements"),
+    };
   }
   if (values["memory-budget"] !== undefined) {
     app.memoryBudgetBytes = flagNumber(values["memory-budget"], "--memory-budget");

@@ -3,6 +3,7 @@
 // without a middleware layer, a Map of timers or a regex per metric on every request.
 import { MlflowError } from "../errors.ts";
 import { DeadlineQueue } from "./_deadlines.ts";
+import type { InflightLease, InflightLimiter } from "./inflight.ts";
 import { DEADLINE_MESSAGE, errorBody, errorResponse, JSON_HEADERS } from "./_responses.ts";
 import type { ModelSlot } from "./model_slot.ts";
 
@@ -11,6 +12,8 @@ export interface InvocationOptions {
   timeoutMs: number;
   maxBodyBytes: number;
   log: (message: string) => void;
+  /** The bound on requests and body bytes in flight (none when absent). */
+  limiter?: InflightLimiter;
 }
 
 /** Answers one `/invocations` request for the slot `resolve` names (it may throw). */
@@ -34,7 +37,7 @@ function withTotal(res: Response, start: number): Response {
  */
 export function invocationHandler(options: InvocationOptions): InvocationHandler {
   const queue = new DeadlineQueue(options.timeoutMs);
-  const { maxBodyBytes, log } = options;
+  const { maxBodyBytes, log, limiter } = options;
   const tooLarge = () =>
     new MlflowError(
       `The request body is larger than the limit of ${maxBodyBytes} bytes.`,
@@ -43,7 +46,10 @@ export function invocationHandler(options: InvocationOptions): InvocationHandler
     );
 
   /** A body without a usable Content-Length, read chunk by chunk up to the limit. */
-  const readStream = async (stream: ReadableStream<Uint8Array>): Promise<Uint8Array> => {
+  const readStream = async (
+    stream: ReadableStream<Uint8Array>,
+    lease: InflightLease | undefined,
+  ): Promise<Uint8Array> => {
     let size = 0;
     let buffer = new Uint8Array(0);
     const reader = stream.getReader();
@@ -55,6 +61,12 @@ export function invocationHandler(options: InvocationOptions): InvocationHandler
       if (size > maxBodyBytes) {
         reader.cancel().catch(() => {});
         throw tooLarge();
+      }
+      try {
+        lease?.grow(value.length);
+      } catch (err) {
+        reader.cancel().catch(() => {});
+        throw err;
       }
       if (size > buffer.length) {
         const grown = new Uint8Array(Math.min(maxBodyBytes, Math.max(size, buffer.length * 2)));
@@ -79,20 +91,25 @@ export function invocationHandler(options: InvocationOptions): InvocationHandler
     signal: { aborted: boolean; reason: unknown },
     start: number,
   ): Promise<Response> => {
+    let lease: InflightLease | undefined;
     try {
       const headers = req.headers;
       const length = headers.get("content-length");
+      const declared = length !== null && !headers.has("transfer-encoding");
       let body: Uint8Array | undefined;
-      if (length !== null && !headers.has("transfer-encoding")) {
+      if (declared) {
         // Refused by its declared length before anything is read.
-        if (parseInt(length, 10) > maxBodyBytes) throw tooLarge();
+        const size = parseInt(length, 10);
+        if (size > maxBodyBytes) throw tooLarge();
+        lease = limiter?.acquire(size || 0);
       } else if (req.body) {
+        lease = limiter?.acquire(0);
         try {
-          body = await readStream(req.body);
+          body = await readStream(req.body, lease);
         } catch (err) {
           throw err instanceof MlflowError ? err : unreadable(err);
         }
-      }
+      } else lease = limiter?.acquire(0);
       const slot = resolve();
       if (body === undefined) {
         try {
@@ -114,6 +131,8 @@ export function invocationHandler(options: InvocationOptions): InvocationHandler
       });
     } catch (err) {
       return withTotal(errorResponse(err, log), start);
+    } finally {
+      lease?.release();
     }
   };
 

@@ -29,5 +29,10 @@ export function errorResponse(err: unknown, log: (message: string) => void): Res
     log(`Internal error while handling a request: ${err instanceof Error ? err.stack : err}`);
     e = new MlflowError("An internal error occurred while handling the request.", "INTERNAL_ERROR");
   }
-  return new Response(errorBody(e), { status: e.status, headers: JSON_HEADERS });
+  // A refusal that says when to come back (the in-flight bound) carries Retry-After.
+  const retryAfter = (e as { retryAfterSeconds?: number }).retryAfterSeconds;
+  const headers = retryAfter === undefined
+    ? JSON_HEADERS
+    : { ...JSON_HEADERS, "Retry-After": String(retryAfter) };
+  return new Response(errorBody(e), { status: e.status, headers });
 }

@@ -33,6 +33,43 @@ export function positiveNumber(value: string | undefined, what: string): number 
 }
 
 /**
+ * A positive whole number from an environment variable or flag, `undefined` when unset.
+ *
+ * @example
+ * ```ts
+ * import { positiveInteger } from "./options_from_env.ts";
+ * positiveInteger("64", "MLFLOW_EDGE_MAX_INFLIGHT_REQUESTS"); // 64
+ * ```
+ */
+export function positiveInteger(value: string | undefined, what: string): number | undefined {
+  const n = positiveNumber(value, what);
+  if (n !== undefined && !Number.isInteger(n)) {
+    throw new MlflowError(
+      `${what} must be a whole number, got "${value}".`,
+      "INVALID_PARAMETER_VALUE",
+    );
+  }
+  return n;
+}
+
+/**
+ * `{limits: {maxElements}}` from an environment variable or flag, `{}` when unset.
+ *
+ * @example
+ * ```ts
+ * import { maxElementsLimits } from "./options_from_env.ts";
+ * maxElementsLimits("5000000", "MLFLOW_EDGE_MAX_ELEMENTS"); // { limits: { maxElements: 5000000 } }
+ * ```
+ */
+export function maxElementsLimits(
+  value: string | undefined,
+  what: string,
+): { limits?: { maxElements: number } } {
+  const n = positiveInteger(value, what);
+  return n === undefined ? {} : { limits: { maxElements: n } };
+}
+
+/**
  * The ONNX backend named by an environment variable or flag, `undefined` when unset.
  *
  * @example
@@ -90,7 +127,8 @@ export function batchingOptions(
  * The server options from environment variables alone: `MODEL_URI`,
  * `MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT` (seconds), `MLFLOW_EDGE_BACKEND`,
  * `MLFLOW_EDGE_BODY_LIMIT`, `MLFLOW_EDGE_MEMORY_BUDGET`, `MLFLOW_EDGE_ADMIN_TOKEN`,
- * `MLFLOW_EDGE_MAX_BATCH_SIZE` and `MLFLOW_EDGE_MAX_BATCH_TIME` (ms), and the store
+ * `MLFLOW_EDGE_MAX_INFLIGHT_REQUESTS`, `MLFLOW_EDGE_MAX_INFLIGHT_BYTES`,
+ * `MLFLOW_EDGE_MAX_ELEMENTS`, `MLFLOW_EDGE_MAX_BATCH_SIZE` and `MLFLOW_EDGE_MAX_BATCH_TIME` (ms), and the store
  * variables (`AWS_*`, `MLFLOW_S3_ENDPOINT_URL`, `MLFLOW_TRACKING_*`, …). Without `MODEL_URI` the
  * model is `defaultModelUri`.
  *
@@ -117,6 +155,15 @@ export function appOptionsFromEnv(
       DEFAULT_BODY_LIMIT,
     memoryBudgetBytes: positiveNumber(env.MLFLOW_EDGE_MEMORY_BUDGET, "MLFLOW_EDGE_MEMORY_BUDGET"),
     adminToken: env.MLFLOW_EDGE_ADMIN_TOKEN || undefined,
+    maxInflightRequests: positiveInteger(
+      env.MLFLOW_EDGE_MAX_INFLIGHT_REQUESTS,
+      "MLFLOW_EDGE_MAX_INFLIGHT_REQUESTS",
+    ),
+    maxInflightBytes: positiveInteger(
+      env.MLFLOW_EDGE_MAX_INFLIGHT_BYTES,
+      "MLFLOW_EDGE_MAX_INFLIGHT_BYTES",
+    ),
+    ...maxElementsLimits(env.MLFLOW_EDGE_MAX_ELEMENTS, "MLFLOW_EDGE_MAX_ELEMENTS"),
     batching: batchingOptions(
       env.MLFLOW_EDGE_MAX_BATCH_SIZE,
       env.MLFLOW_EDGE_MAX_BATCH_TIME,
