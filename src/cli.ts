@@ -70,6 +70,8 @@ export interface ServeConfig {
 const USAGE = `Usage:
   deno task serve [options]      serve a model over MLflow's scoring protocol
   deno task predict [options]    one prediction from a file, like \`mlflow models predict\`
+  deno task log -m DIR --tracking-uri URI [--registered-model-name N] [--alias A]
+                                 log a model to an MLflow tracking server (log --help)
 
 serve options (environment variable in brackets):
   -m, --model-uri URI       model to serve at /invocations [MODEL_URI]; default: the iris example
@@ -421,7 +423,10 @@ async function main(args: string[]): Promise<void> {
   try {
     if (command === "serve") await serve(rest);
     else if (command === "predict") await predict(rest);
-    else usageError(command ? `Unknown command "${command}".` : "No command given.");
+    else if (command === "log") {
+      const { logCommand } = await import("./tracking/cli.ts");
+      await logCommand(rest, Deno.env.toObject());
+    } else usageError(command ? `Unknown command "${command}".` : "No command given.");
   } catch (err) {
     const message = err instanceof MlflowError ? err.message : `Unexpected error: ${err}`;
     console.error(`mlflow-edge: ${message}`);

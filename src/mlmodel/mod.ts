@@ -47,7 +47,14 @@ export {
 } from "./schema.ts";
 export { ParamSchema, ParamSpec, type ParamSpecInit, parseNumpyDatetime } from "./param_schema.ts";
 export { ModelSignature, type ModelSignatureInit, type SignatureDict } from "./signature.ts";
-export { DEFAULT_MAX_MLMODEL_BYTES, Model, type ModelInit, type ReadOptions } from "./model.ts";
+export {
+  DEFAULT_MAX_MLMODEL_BYTES,
+  Model,
+  type ModelInfo,
+  type ModelInit,
+  type ModelLogOptions,
+  type ReadOptions,
+} from "./model.ts";
 export {
   type OnnxFlavor,
   onnxFlavorOf,
@@ -68,6 +75,13 @@ export { type BundleReader, type BundleSource } from "./_files.ts";
 export { PyDict, PyFloat, type PyValue } from "./_pyjson.ts";
 export { PyTimestamp } from "./_pyyaml.ts";
 export { inferSignature, type Tensor } from "./infer.ts";
+export {
+  DEFAULT_ONNX_PROVIDERS,
+  type SavedBundle,
+  saveOnnxModel,
+  type SaveOnnxOptions,
+} from "./onnx_save.ts";
+export { DEFAULT_PYTHON_ENVIRONMENT, type PythonEnvironment } from "./environment.ts";
 export type { ColumnValues, NumpyDtype } from "./numpy_dtype.ts";
 export {
   colTypeJsonSchema,

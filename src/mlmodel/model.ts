@@ -216,6 +216,54 @@ function yamlTags(tags: Tag[]): Tag[] {
 }
 
 /**
+ * What logging a model returns, as MLflow's `ModelInfo` (`mlflow/models/model.py`) names it.
+ *
+ * @example
+ * ```ts
+ * import type { ModelInfo } from "./model.ts";
+ * const info: ModelInfo = {
+ *   modelUri: "models:/m-f28e", modelId: "m-f28e", runId: "5eac", experimentId: "1",
+ *   artifactPath: "mlflow-artifacts:/1/models/m-f28e/artifacts", version: "1",
+ * };
+ * ```
+ */
+export interface ModelInfo {
+  /** `models:/<model_id>`. */
+  modelUri: string;
+  /** The LoggedModel id, `m-…`. */
+  modelId: string;
+  /** The run the model was logged in. */
+  runId: string;
+  /** The experiment the model was logged in. */
+  experimentId: string;
+  /** The LoggedModel's artifact URI (MLflow 3's `artifact_path`). */
+  artifactPath: string;
+  /** The registered model version (`registered_model_version`), a string, when registered. */
+  version?: string;
+}
+
+/**
+ * Options of {@linkcode Model.log}: those of `logModel` in the tracking module
+ * (`LogModelOptions`): `trackingUri`, `onnx`, `name`, `signature`, `inputExample`,
+ * `registeredModelName`, `alias`, `experimentName`/`experimentId`, `runId`, `tags`, `params`,
+ * `metrics`, `pipRequirements`, `saveAsExternalData`, ….
+ *
+ * @example
+ * ```ts
+ * import type { ModelLogOptions } from "./model.ts";
+ * const options: ModelLogOptions = { trackingUri: "http://127.0.0.1:5000", onnx: "model.onnx" };
+ * ```
+ */
+export interface ModelLogOptions {
+  /** The ONNX model: bytes or the path of `model.onnx`. */
+  onnx: Uint8Array | string | URL;
+  /** The tracking server. */
+  trackingUri?: string;
+  /** Every other option of `logModel`. */
+  [option: string]: unknown;
+}
+
+/**
  * An MLflow model: the parsed MLmodel file plus helpers for its flavors, signature and input
  * example.
  *
@@ -526,6 +574,37 @@ export class Model {
     const model = Model.fromYaml(text, file, options);
     model.bundleDir = isFile ? dirname(file) : path;
     return model;
+  }
+
+  /**
+   * Logs an ONNX model to an MLflow 3 tracking server, as MLflow's classmethod
+   * `Model.log(name, flavor=mlflow.onnx, …)` does, and returns its {@linkcode ModelInfo}; the
+   * options are `logModel`'s (`mlflow-edge/tracking`), which does the work.
+   *
+   * Why a dynamic import: this module is the format layer and depends on nothing of ours, while
+   * the tracking module depends on it. Importing it here would point a dependency back up (and
+   * make a cycle); reaching it through a computed specifier keeps mlmodel free of network code
+   * until `log` is called. Bundlers cannot follow such an import, so a bundled Worker calls
+   * `logModel` from the tracking module directly.
+   *
+   * @example
+   * ```ts
+   * import { Model } from "./model.ts";
+   * const info = await Model.log({
+   *   trackingUri: "http://127.0.0.1:5000",
+   *   onnx: "tests/fixtures/mlflow-bundles/iris_mlp_onnx/model.onnx",
+   *   registeredModelName: "iris",
+   *   alias: "champion",
+   * });
+   * info.modelUri; // "models:/m-…"
+   * ```
+   */
+  static async log(options: ModelLogOptions): Promise<ModelInfo> {
+    const spec = new URL("../tracking/log_model.ts", import.meta.url).href;
+    const tracking = await import(spec) as {
+      logModel(options: ModelLogOptions): Promise<ModelInfo>;
+    };
+    return await tracking.logModel(options);
   }
 
   /** Adds (or replaces) a flavor block, like MLflow's `add_flavor`. */

@@ -16,7 +16,7 @@
 import { MlflowError } from "../errors.ts";
 import { saveOnnxModel } from "../mlmodel/onnx_save.ts";
 import type { ModelSignature } from "../mlmodel/signature.ts";
-import { Model } from "../mlmodel/model.ts";
+import { Model, type ModelInfo } from "../mlmodel/model.ts";
 import type { InputExampleOptions } from "../mlmodel/input_example.ts";
 import type { PythonEnvironment } from "../mlmodel/environment.ts";
 import { describeCause, q, scrubSecrets } from "../store/_errors.ts";
@@ -132,33 +132,6 @@ export interface LogModelOptions extends LogOptions {
   environment?: Partial<PythonEnvironment>;
 }
 
-/**
- * What logging returns, as MLflow's `ModelInfo` names it.
- *
- * @example
- * ```ts
- * import type { LoggedModelInfo } from "./log_model.ts";
- * const info: LoggedModelInfo = {
- *   modelUri: "models:/m-f28e", modelId: "m-f28e", runId: "5eac",
- *   artifactPath: "mlflow-artifacts:/1/models/m-f28e/artifacts", version: "1",
- * };
- * ```
- */
-export interface LoggedModelInfo {
-  /** `models:/<model_id>`. */
-  modelUri: string;
-  /** The LoggedModel id, `m-…`. */
-  modelId: string;
-  /** The run the model was logged in. */
-  runId: string;
-  /** The LoggedModel's artifact URI (MLflow 3's `artifact_path`). */
-  artifactPath: string;
-  /** The registered model version, a string, when `registeredModelName` was given. */
-  version?: string;
-  /** The experiment the model was logged in. */
-  experimentId: string;
-}
-
 /** What the model directory builder gets once the LoggedModel exists. */
 interface Ids {
   modelId: string;
@@ -188,7 +161,7 @@ const BAD_NAME = /[/:.%"']/;
  * console.log(info.modelUri, info.version); // models:/m-… 1
  * ```
  */
-export async function logModel(options: LogModelOptions): Promise<LoggedModelInfo> {
+export async function logModel(options: LogModelOptions): Promise<ModelInfo> {
   let onnx: Uint8Array;
   let externalData: ReadonlyMap<string, Uint8Array> | undefined;
   if (options.onnx instanceof Uint8Array) {
@@ -237,7 +210,7 @@ function setLoggedIds(model: Model, { modelId, artifactUri, runId }: Ids): void 
 export async function logBundle(
   files: ReadonlyMap<string, Uint8Array | UploadFile>,
   options: LogOptions,
-): Promise<LoggedModelInfo> {
+): Promise<ModelInfo> {
   const entry = files.get("MLmodel");
   if (!entry) {
     throw new MlflowError(
@@ -272,7 +245,7 @@ function inMemory(files: Map<string, Uint8Array>): Map<string, UploadFile> {
 async function logFiles(
   options: LogOptions,
   build: (ids: Ids) => Promise<Map<string, UploadFile>>,
-): Promise<LoggedModelInfo> {
+): Promise<ModelInfo> {
   const name = options.name ?? "model";
   if (!name || BAD_NAME.test(name)) {
     throw new MlflowError(
@@ -324,7 +297,7 @@ async function logIn(
   options: LogOptions,
   name: string,
   build: (ids: Ids) => Promise<Map<string, UploadFile>>,
-): Promise<LoggedModelInfo> {
+): Promise<ModelInfo> {
   const user = options.user ?? options.tracking?.username;
   const contextTags: KeyValue[] = [
     ...(user ? [{ key: "mlflow.user", value: user }] : []),

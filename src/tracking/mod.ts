@@ -19,11 +19,6 @@
  *
  * @module
  */
-export {
-  logBundle,
-  type LoggedModelInfo,
-  logModel,
-  type LogModelOptions,
-  type LogOptions,
-} from "./log_model.ts";
+export type { ModelInfo } from "../mlmodel/model.ts";
+export { logBundle, logModel, type LogModelOptions, type LogOptions } from "./log_model.ts";
 export { contentTypeOf, type UploadFile } from "./upload.ts";

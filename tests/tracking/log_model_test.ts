@@ -523,3 +523,20 @@ Deno.test("bad names and aliases are refused before any call", async () => {
   }
   assert.equal(calls, 0);
 });
+
+Deno.test("Model.log logs like logModel (MLflow's Model.log classmethod)", async () => {
+  await withDouble(async (server) => {
+    const info = await Model.log({
+      trackingUri: server.url,
+      onnx: `${IRIS_DIR}model.onnx`,
+      signature: FIXTURE_MLMODEL.signature,
+      registeredModelName: "iris",
+      alias: "champion",
+      ...FAST,
+    });
+    assert.equal(info.version, "1");
+    assert.equal(info.modelUri, `models:/${info.modelId}`);
+    assert.equal(server.loggedModels.get(info.modelId)!.info.status, "LOGGED_MODEL_READY");
+    assert.deepEqual(server.registered.get("iris")!.aliases, new Map([["champion", "1"]]));
+  });
+});
