@@ -66,20 +66,26 @@ function dataTypeSchema(t: DataType): JsonSchema {
     case "float":
     case "double":
       return {
-        anyOf: [{ type: "number", format: t.name }, NUMERIC_TEXT, { type: "null" }],
-        description: `${t.name} (a number; numeric text converts, null is NaN)`,
+        anyOf: [
+          { type: "number", format: t.name },
+          NUMERIC_TEXT,
+          { type: "boolean" },
+          { type: "null" },
+        ],
+        description: `${t.name} (a number; numeric text and booleans convert, null is NaN)`,
       };
     case "string":
+      // Other JSON values reach the model as MLflow passes them (stringified, or as objects).
       return {
-        type: ["string", "number", "boolean"],
-        description: "string (numbers and booleans are kept as they come)",
+        type: ["string", "number", "boolean", "array", "object"],
+        description: "string (other JSON values are converted as MLflow converts them)",
       };
     case "binary":
       return { type: "string", contentEncoding: "base64", description: "binary (base64 text)" };
     case "datetime":
       return {
-        anyOf: [{ type: "string" }, { type: "integer" }],
-        description: "datetime (ISO 8601 text, or integer epoch nanoseconds)",
+        anyOf: [{ type: "string" }, { type: "integer" }, { type: "null" }],
+        description: "datetime (ISO 8601 text, or integer epoch nanoseconds; null is NaT)",
       };
   }
 }
@@ -99,7 +105,12 @@ function dataTypeSchema(t: DataType): JsonSchema {
 export function colTypeJsonSchema(t: ColType): JsonSchema {
   if (t instanceof DataType) return dataTypeSchema(t);
   if (t instanceof ArrayType) {
-    return { type: "array", items: colTypeJsonSchema(t.dtype), description: String(t) };
+    // A null item is a missing value; the core judges it per item type.
+    return {
+      type: "array",
+      items: withNull(colTypeJsonSchema(t.dtype)),
+      description: String(t),
+    };
   }
   if (t instanceof ObjectType) {
     const properties: Record<string, JsonSchema> = {};
@@ -126,7 +137,12 @@ export function colTypeJsonSchema(t: ColType): JsonSchema {
 /** A column's cell: its type, or null too when the column is optional. */
 function cellSchema(spec: ColSpec): JsonSchema {
   const s = colTypeJsonSchema(spec.type);
-  return spec.isRequired ? s : withNull(s);
+  if (spec.isRequired) return s;
+  // An optional Object column also takes `{}` as a missing value.
+  if (spec.type instanceof ObjectType) {
+    return { anyOf: [s, { type: "object", maxProperties: 0 }, { type: "null" }] };
+  }
+  return withNull(s);
 }
 
 /**
@@ -155,7 +171,7 @@ export function tensorElementJsonSchema(dtype: string): JsonSchema {
   if (/^float(16|32|64)$/.test(dtype)) {
     const num: JsonSchema = { type: "number" };
     if (dtype !== "float16") num.format = dtype === "float32" ? "float" : "double";
-    return { anyOf: [num, NUMERIC_TEXT, { type: "null" }] };
+    return { anyOf: [num, NUMERIC_TEXT, { type: "boolean" }, { type: "null" }] };
   }
   if (dtype === "bool") return { anyOf: [{ type: "boolean" }, { enum: [0, 1] }] };
   if (dtype === "str" || dtype === "object") return { type: ["string", "number", "boolean"] };
@@ -265,7 +281,8 @@ function columnEnvelopes(schema: Schema): Record<string, JsonSchema> {
   const cols = schema.inputs as readonly ColSpec[];
   const named = schema.hasInputNames();
   const required = named ? cols.filter((c) => c.isRequired).map((c) => c.name!) : [];
-  const cell = anyCell(cols);
+  // A null cell in a frame is a missing value (NaN, None, NaT): the core judges it per type.
+  const cell = withNull(anyCell(cols));
   const columns: JsonSchema = { type: "array", items: { type: "string" } };
   if (named) {
     columns.description = `column names, in any order; the model's: ${

@@ -57,6 +57,10 @@ async function assertValidOpenApi(doc: unknown): Promise<void> {
   assert.equal(validator.version, "3.1");
   // Every $ref resolves.
   assert.doesNotThrow(() => validator.resolveRefs());
+  // The validator does refuse a broken document (a response without its description).
+  const broken = structuredClone(doc) as Doc;
+  Object.values(Object.values(broken.paths)[0])[0].responses = { "200": {} };
+  assert.equal((await new Validator().validate(broken)).valid, false);
 }
 
 /** Removes column `name` from a JSON request body, in whatever envelope it is. */
