@@ -15,6 +15,7 @@ import type { CoreExports } from "./_wasm.ts";
 import type {
   ColumnValues,
   NumpyDtype,
+  V2Answer,
   ValidatedColumn,
   ValidatedInput,
   ValidatedTensor,
@@ -47,6 +48,7 @@ const FORMATS: ValidatedInput["format"][] = [
   "instances",
   "csv",
   "llm",
+  "v2",
 ];
 
 const NONE = 0xffffffff;
@@ -316,7 +318,10 @@ function readOk(r: Reader, names: (string | null)[]): ValidatedInput {
     }
   }
   const params = paramsText === null ? null : JSON.parse(paramsText) as Record<string, unknown>;
-  return new Validated(kind, columns, tensors, params, format, rows);
+  const out = new Validated(kind, columns, tensors, params, format, rows);
+  // A V2 record ends with the answer's instructions (small JSON text).
+  if (format === "v2") out.v2 = JSON.parse(r.str()) as V2Answer;
+  return out;
 }
 
 /**
@@ -387,6 +392,7 @@ function jsonValues(dtype: NumpyDtype, values: ColumnValues): unknown[] {
 }
 
 class Validated implements ValidatedInput {
+  v2?: V2Answer;
   constructor(
     readonly kind: "columns" | "tensors",
     readonly columns: ValidatedColumn[],

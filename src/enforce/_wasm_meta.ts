@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "297d1a650a8fec951f1e5ad17361826b985a56a5ab4fff136a801d1620e69159";
+export const WASM_SOURCE_HASH = "84e68efa89016f57c9a67ed6c0bb98c75506583b655c91c637b6fdaabc8c2037";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "297d1a650a8fec951f1e5ad17361826b985a56a5ab4fff1
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "e670de7e8336317f6727ea98ce71f63fcc8711d1a5a8d190404c1420e593c5ee";
+export const WASM_SHA256 = "ff37ea74688ca070965802dc8803df70e7388322ba8dfb72e2afb9e7c5c7048d";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "e670de7e8336317f6727ea98ce71f63fcc8711d1a5a8d190404c
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 320351;
+export const WASM_BYTE_SIZE = 356464;

@@ -163,6 +163,23 @@ class Compiled implements CompiledSignature {
   }
 
   validate(body: string | Uint8Array, contentType: string): ValidatedInput {
+    return this.#validate(body, bodyFormat(contentType) === "csv" ? 1 : 0, -1);
+  }
+
+  validateV2(body: string | Uint8Array, headerLength?: number): ValidatedInput {
+    const size = typeof body === "string" ? body.length : body.byteLength;
+    if (headerLength !== undefined && !(headerLength >= 0 && headerLength <= size)) {
+      throw new MlflowError(
+        `Inference-Header-Content-Length is ${headerLength}, but the body has ${size} bytes.`,
+        "BAD_REQUEST",
+      );
+    }
+    // 0xFFFFFFFF: the whole body is the JSON header.
+    return this.#validate(body, 0, headerLength ?? 0xffffffff);
+  }
+
+  /** `format` 0 JSON, 1 CSV; `header` < 0 for /invocations, else the V2 header length. */
+  #validate(body: string | Uint8Array, format: number, header: number): ValidatedInput {
     const core = this.#core;
     if (!core) {
       if (this.#freed) {
@@ -176,18 +193,17 @@ class Compiled implements CompiledSignature {
         "TEMPORARILY_UNAVAILABLE",
       );
     }
-    const format = bodyFormat(contentType);
     const size = typeof body === "string" ? body.length : body.byteLength;
     if (size > this.#maxBody) this.#tooLarge(size);
     const len = copyToScratch(core, body);
     if (len >= 0) {
       if (len > this.#maxBody) this.#tooLarge(len);
-      return this.#call(core, scratch!.ptr, len, format);
+      return this.#call(core, scratch!.ptr, len, format, header);
     }
     const block = typeof body === "string" ? copyInString(core, body) : copyIn(core, body);
     try {
       if (block.len > this.#maxBody) this.#tooLarge(block.len);
-      return this.#call(core, block.ptr, block.len, format);
+      return this.#call(core, block.ptr, block.len, format, header);
     } finally {
       // After a trap the instance is dropped: its allocator is not to be trusted any more.
       if (this.#core === core) freeBlock(core, block);
@@ -195,9 +211,17 @@ class Compiled implements CompiledSignature {
   }
 
   /** Runs the core on a body in wasm memory; a trap restarts the core and is an MlflowError. */
-  #call(core: CoreExports, ptr: number, len: number, format: string): ValidatedInput {
+  #call(
+    core: CoreExports,
+    ptr: number,
+    len: number,
+    format: number,
+    header: number,
+  ): ValidatedInput {
     try {
-      const out = (core.validate as Fn)(this.#handle, ptr, len, format === "csv" ? 1 : 0) >>> 0;
+      const out = (header < 0
+        ? (core.validate as Fn)(this.#handle, ptr, len, format)
+        : (core.validate_v2 as Fn)(this.#handle, ptr, len, header)) >>> 0;
       return readValidated(core, out, this.#names);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {

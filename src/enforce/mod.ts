@@ -29,6 +29,7 @@ export type {
   EnforceLimits,
   NumpyDtype,
   SignatureLike,
+  V2Answer,
   ValidatedColumn,
   ValidatedInput,
   ValidatedTensor,

@@ -118,12 +118,32 @@ export interface ValidatedInput {
   tensors: ValidatedTensor[];
   /** The params the model receives (defaults applied), or null when there are none. */
   params: Record<string, unknown> | null;
-  /** The request format that was parsed. */
-  format: "dataframe_split" | "dataframe_records" | "inputs" | "instances" | "csv" | "llm";
+  /** The request format that was parsed (`v2`: an Open Inference Protocol request). */
+  format: "dataframe_split" | "dataframe_records" | "inputs" | "instances" | "csv" | "llm" | "v2";
   /** Row count (the first axis for tensors). */
   rows: number;
+  /** For a V2 request: what its answer must carry (the id, the outputs asked for). */
+  v2?: V2Answer;
   /** `{"kind","columns":[{"name","dtype","values"}],"params"}` or the tensors form. */
   toJSON(): object;
+}
+
+/**
+ * What a V2 inference request asks of its answer, as the core read it from the request.
+ *
+ * @example
+ * ```ts
+ * import type { V2Answer } from "./types.ts";
+ * const a: V2Answer = { id: "7", binary_data_output: false, outputs: [{ name: "y", binary_data: null }] };
+ * ```
+ */
+export interface V2Answer {
+  /** The request's `id`, echoed in the answer (null when it had none). */
+  id: string | null;
+  /** `parameters.binary_data_output`: every output as binary data. */
+  binary_data_output: boolean;
+  /** The outputs asked for (`outputs: [{name, parameters: {binary_data}}]`), or null for all. */
+  outputs: { name: string; binary_data: boolean | null }[] | null;
 }
 
 /**
@@ -141,6 +161,12 @@ export interface ValidatedInput {
 export interface CompiledSignature {
   /** Validates one request; throws MlflowError (400, 413 or 415) when it is refused. */
   validate(body: string | Uint8Array, contentType: string): ValidatedInput;
+  /**
+   * Validates one Open Inference Protocol (V2) inference request: the JSON header is
+   * `body[0, headerLength)` (default: all of it), the rest is binary tensor data. The result's
+   * `format` is `v2` and `v2` says what the answer must carry. Throws MlflowError 400 or 413.
+   */
+  validateV2(body: string | Uint8Array, headerLength?: number): ValidatedInput;
   /** Releases the compiled signature in the wasm core. */
   free(): void;
 }

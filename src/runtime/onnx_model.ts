@@ -76,6 +76,8 @@ export class OnnxModel {
   readonly inputs: readonly GraphValueInfo[];
   /** The tensor outputs that are fetched (non-tensor outputs are left out). */
   readonly outputNames: readonly string[];
+  /** Those outputs as the graph declares them (element type, shape). */
+  readonly outputs: readonly GraphValueInfo[];
   /** The backend that runs the session (`web` or `native`). */
   readonly backendName: string;
   #session: OnnxSession;
@@ -85,6 +87,7 @@ export class OnnxModel {
     this.#session = session;
     this.inputs = session.inputs;
     this.outputNames = outputNames;
+    this.outputs = session.outputs.filter((o) => outputNames.includes(o.name));
     this.backendName = backendName;
     if ("stats" in session) this.#batching = session as BatchingSession;
   }
@@ -164,21 +167,31 @@ export class OnnxModel {
    * `MlflowError` 400 BAD_REQUEST when the graph rejects the data (MLflow's message).
    */
   async run(input: ModelInput): Promise<Predictions> {
+    return shapePredictions(input.kind, await this.runOutputs(input));
+  }
+
+  /**
+   * Runs the model on enforced input; resolves to the graph's outputs as they are (by graph
+   * name, with their real shapes), only `names` when given (a subset of `outputNames`).
+   */
+  async runOutputs(
+    input: ModelInput,
+    names: readonly string[] = this.outputNames,
+  ): Promise<OutputTensor[]> {
     // Feeds are built (and copied out of any shared buffer) before the first await.
     const feeds = buildFeeds(input, this.inputs);
     let result;
     try {
-      result = await this.#session.run(feeds, this.outputNames);
+      result = await this.#session.run(feeds, names);
     } catch (err) {
       throw modelEvaluationError(ortMessage(err));
     }
-    const names = this.outputNames;
     const outputs: OutputTensor[] = new Array(names.length);
     for (let i = 0; i < names.length; i++) {
       const t = result[names[i]];
       outputs[i] = { name: names[i], type: t.type, dims: t.dims, data: t.data };
     }
-    return shapePredictions(input.kind, outputs);
+    return outputs;
   }
 
   /** Frees the session. */

@@ -4,4 +4,4 @@ export { fetchBundle } from "../store/mod.ts";
 export type { BundleFiles, FetchBundleOptions } from "../store/mod.ts";
 export { Model } from "../mlmodel/mod.ts";
 export { compileSignature } from "../enforce/mod.ts";
-export type { CompiledSignature, EnforceLimits, ValidatedInput } from "../enforce/mod.ts";
+export type { CompiledSignature, EnforceLimits, V2Answer, ValidatedInput } from "../enforce/mod.ts";

@@ -4,7 +4,7 @@
 import { MlflowError } from "../errors.ts";
 import { DeadlineQueue } from "./_deadlines.ts";
 import type { InflightLease, InflightLimiter } from "./inflight.ts";
-import { DEADLINE_MESSAGE, errorBody, errorResponse, JSON_HEADERS } from "./_responses.ts";
+import { DEADLINE_MESSAGE, errorResponse } from "./_responses.ts";
 import type { ModelSlot } from "./model_slot.ts";
 
 /** What an invocation handler needs from the server's options. */
@@ -14,6 +14,15 @@ export interface InvocationOptions {
   log: (message: string) => void;
   /** The bound on requests and body bytes in flight (none when absent). */
   limiter?: InflightLimiter;
+  /** Answers a request whose body was read (default: MLflow's `/invocations`). */
+  answer?: (
+    slot: ModelSlot,
+    body: Uint8Array,
+    req: Request,
+    signal: { readonly aborted: boolean; readonly reason?: unknown },
+  ) => Promise<Response>;
+  /** Renders an error, the deadline's 504 included (default: MLflow's JSON shape). */
+  renderError?: (err: unknown) => Response;
 }
 
 /** Answers one `/invocations` request for the slot `resolve` names (it may throw). */
@@ -37,7 +46,8 @@ function withTotal(res: Response, start: number): Response {
  */
 export function invocationHandler(options: InvocationOptions): InvocationHandler {
   const queue = new DeadlineQueue(options.timeoutMs);
-  const { maxBodyBytes, log, limiter } = options;
+  const { maxBodyBytes, log, limiter, answer } = options;
+  const render = options.renderError ?? ((err: unknown) => errorResponse(err, log));
   const tooLarge = () =>
     new MlflowError(
       `The request body is larger than the limit of ${maxBodyBytes} bytes.`,
@@ -118,6 +128,7 @@ export function invocationHandler(options: InvocationOptions): InvocationHandler
           throw unreadable(err);
         }
       }
+      if (answer) return withTotal(await answer(slot, body, req, signal), start);
       const r = await slot.invoke(body, headers.get("content-type") ?? "", signal);
       const t = r.timings;
       return new Response(r.text, {
@@ -130,7 +141,7 @@ export function invocationHandler(options: InvocationOptions): InvocationHandler
         },
       });
     } catch (err) {
-      return withTotal(errorResponse(err, log), start);
+      return withTotal(render(err), start);
     } finally {
       lease?.release();
     }
@@ -145,9 +156,7 @@ export function invocationHandler(options: InvocationOptions): InvocationHandler
         // The abandoned request checks this before inference; its late result is discarded.
         signal.aborted = true;
         signal.reason = err;
-        done(
-          withTotal(new Response(errorBody(err), { status: 504, headers: JSON_HEADERS }), start),
-        );
+        done(withTotal(render(err), start));
       });
       work(req, resolve, signal, start).then((res) => {
         if (entry.finish()) done(res);

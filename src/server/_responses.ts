@@ -14,25 +14,38 @@ export function errorBody(err: MlflowError): string {
 }
 
 /**
+ * Any thrown value as an MlflowError; what is not one is logged and becomes a generic 500 (no
+ * stack trace reaches the client). Shared by every protocol's error rendering.
+ */
+export function toMlflowError(err: unknown, log: (message: string) => void): MlflowError {
+  if (err instanceof MlflowError) return err;
+  if (err instanceof HTTPException && err.status === 413) {
+    return new MlflowError("The request body is too large.", "BAD_REQUEST", 413);
+  }
+  if (err instanceof HTTPException && err.status < 500) {
+    return new MlflowError(err.message || "Bad request.", "BAD_REQUEST", err.status);
+  }
+  log(`Internal error while handling a request: ${err instanceof Error ? err.stack : err}`);
+  return new MlflowError(
+    "An internal error occurred while handling the request.",
+    "INTERNAL_ERROR",
+  );
+}
+
+/**
  * An error as MLflow's `{"error_code", "message"}` response. Anything that is not an
  * `MlflowError` is logged and answered as a generic 500 (no stack trace reaches the client).
  */
 export function errorResponse(err: unknown, log: (message: string) => void): Response {
-  let e: MlflowError;
-  if (err instanceof MlflowError) e = err;
-  else if (err instanceof HTTPException && err.res) return err.getResponse();
-  else if (err instanceof HTTPException && err.status === 413) {
-    e = new MlflowError("The request body is too large.", "BAD_REQUEST", 413);
-  } else if (err instanceof HTTPException && err.status < 500) {
-    e = new MlflowError(err.message || "Bad request.", "BAD_REQUEST", err.status);
-  } else {
-    log(`Internal error while handling a request: ${err instanceof Error ? err.stack : err}`);
-    e = new MlflowError("An internal error occurred while handling the request.", "INTERNAL_ERROR");
-  }
-  // A refusal that says when to come back (the in-flight bound) carries Retry-After.
+  if (err instanceof HTTPException && err.res) return err.getResponse();
+  const e = toMlflowError(err, log);
+  return new Response(errorBody(e), { status: e.status, headers: errorHeaders(e) });
+}
+
+/** JSON headers, plus Retry-After for a refusal that says when to come back (in-flight bound). */
+export function errorHeaders(e: MlflowError): Record<string, string> {
   const retryAfter = (e as { retryAfterSeconds?: number }).retryAfterSeconds;
-  const headers = retryAfter === undefined
+  return retryAfter === undefined
     ? JSON_HEADERS
     : { ...JSON_HEADERS, "Retry-After": String(retryAfter) };
-  return new Response(errorBody(e), { status: e.status, headers });
 }

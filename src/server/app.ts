@@ -19,6 +19,7 @@ import type { LoadedModel } from "./loaded_model.ts";
 import type { BatchingOptions } from "../runtime/mod.ts";
 import { ModelRegistry, type ModelRegistryOptions } from "./model_registry.ts";
 import type { ModelSlot } from "./model_slot.ts";
+import { isV2Path, v2ErrorResponse, v2Routes } from "./v2/mod.ts";
 
 /**
  * The MLflow version whose scoring protocol this server follows.
@@ -217,7 +218,8 @@ export function createApp(options: AppOptions = {}): ServingApp {
           "BAD_REQUEST",
           405,
         );
-        return c.body(errorBody(err), 405, { ...JSON_HEADERS, Allow: methods.join(", ") });
+        const body = isV2Path(c.req.path) ? JSON.stringify({ error: err.message }) : errorBody(err);
+        return c.body(body, 405, { ...JSON_HEADERS, Allow: methods.join(", ") });
       },
     }),
   );
@@ -226,9 +228,12 @@ export function createApp(options: AppOptions = {}): ServingApp {
       `No endpoint for ${c.req.method} ${c.req.path}.`,
       "ENDPOINT_NOT_FOUND",
     );
+    if (isV2Path(c.req.path)) return v2ErrorResponse(err, log);
     return c.body(errorBody(err), 404, JSON_HEADERS);
   });
-  app.onError((err) => errorResponse(err, log));
+  app.onError((err, c) =>
+    isV2Path(c.req.path) ? v2ErrorResponse(err, log) : errorResponse(err, log)
+  );
 
   const ping = (slot: ModelSlot | undefined): Response =>
     !slot || slot.state === "ready"
@@ -294,6 +299,9 @@ export function createApp(options: AppOptions = {}): ServingApp {
     named,
     version: MLFLOW_PROTOCOL_VERSION,
   });
+
+  // The Open Inference Protocol (V2) for every model, under the same names.
+  v2Routes(app, { registry, eager: defaultSlot, timeoutMs, maxBodyBytes: maxSize, log, limiter });
 
   if (options.adminToken !== undefined) {
     const refusal = (code: string, message: string) => ({ error_code: code, message });

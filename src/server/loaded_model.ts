@@ -11,6 +11,7 @@ import {
   nativeBackend,
   type OnnxBackend,
   OnnxModel,
+  type OutputTensor,
   type Predictions,
   predictionsValue,
   webBackend,
@@ -22,6 +23,7 @@ import {
   fetchBundle,
   type FetchBundleOptions,
   Model,
+  type V2Answer,
   type ValidatedInput,
 } from "./_deps.ts";
 import { redactUri } from "../store/mod.ts";
@@ -88,6 +90,27 @@ export interface Invocation {
   /** The response body, serialised as MLflow's server writes it. */
   text: string;
   /** Milliseconds per stage, for the Server-Timing header. */
+  timings: StageTimings;
+}
+
+/**
+ * One V2 inference: the graph outputs asked for, what the answer must carry, stage timings.
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from "./loaded_model.ts";
+ * const model = await loadModel("examples/iris");
+ * const body = '{"inputs": [{"name": "sepal length (cm)", "shape": [1], "datatype": "FP64", "data": [5.1]}, {"name": "sepal width (cm)", "shape": [1], "datatype": "FP64", "data": [3.5]}, {"name": "petal length (cm)", "shape": [1], "datatype": "FP64", "data": [1.4]}, {"name": "petal width (cm)", "shape": [1], "datatype": "FP64", "data": [0.2]}]}';
+ * const r: V2Inference = await model.inferV2(body);
+ * r.outputs[0].dims; // [1, 3]
+ * ```
+ */
+export interface V2Inference {
+  /** The graph outputs (all, or those the request asked for, in its order). */
+  outputs: OutputTensor[];
+  /** The request's id and output options. */
+  answer: V2Answer;
+  /** Milliseconds per stage (`serialize` is the caller's). */
   timings: StageTimings;
 }
 
@@ -245,12 +268,12 @@ export class LoadedModel {
     }
   }
 
-  /** Validates and runs one request; resolves to the raw result and the input format. */
-  async #run(
-    body: string | Uint8Array,
-    contentType: string,
+  /** Validates (with `check`) and runs (with `execute`) one request, counted as in flight. */
+  async #run<T>(
+    check: (signature: CompiledSignature) => ValidatedInput,
+    execute: (input: ValidatedInput) => Promise<T>,
     signal?: { readonly aborted: boolean; readonly reason?: unknown },
-  ): Promise<{ predictions: Predictions; input: ValidatedInput; parse: number; infer: number }> {
+  ): Promise<{ predictions: T; input: ValidatedInput; parse: number; infer: number }> {
     if (this.#closed) {
       throw new MlflowError(
         `The model "${redactUri(this.uri)}" has been unloaded.`,
@@ -260,15 +283,63 @@ export class LoadedModel {
     this.#inflight++;
     try {
       const t0 = performance.now();
-      const input = this.#signature.validate(body, contentType);
+      const input = check(this.#signature);
       const t1 = performance.now();
       // A request that has already timed out does no further work.
       if (signal?.aborted) throw signal.reason;
-      const predictions = await this.onnx.run(input);
+      const predictions = await execute(input);
       return { predictions, input, parse: t1 - t0, infer: performance.now() - t1 };
     } finally {
       if (--this.#inflight === 0) { for (const wake of this.#idle.splice(0)) wake(); }
     }
+  }
+
+  /** Validates and runs one `/invocations` request. */
+  #runMlflow(
+    body: string | Uint8Array,
+    contentType: string,
+    signal?: { readonly aborted: boolean; readonly reason?: unknown },
+  ): Promise<{ predictions: Predictions; input: ValidatedInput; parse: number; infer: number }> {
+    return this.#run((s) => s.validate(body, contentType), (i) => this.onnx.run(i), signal);
+  }
+
+  /**
+   * One Open Inference Protocol (V2) inference request: the body (JSON header of
+   * `headerLength` bytes, then binary tensor data) is validated by the same core and rules as
+   * `/invocations`, and the graph's outputs come back by graph name with their real shapes —
+   * only those the request asks for. Throws `MlflowError` (400 for an unknown output).
+   */
+  async inferV2(
+    body: string | Uint8Array,
+    headerLength?: number,
+    signal?: { readonly aborted: boolean; readonly reason?: unknown },
+  ): Promise<V2Inference> {
+    let names: readonly string[] = this.onnx.outputNames;
+    const r = await this.#run(
+      (s) => {
+        const input = s.validateV2(body, headerLength);
+        const asked = input.v2?.outputs;
+        if (asked) {
+          const unknown = asked.filter((o) => !this.onnx.outputNames.includes(o.name));
+          if (unknown.length > 0) {
+            throw new MlflowError(
+              `The model has no output ${unknown.map((o) => `"${o.name}"`).join(", ")}; its ` +
+                `outputs are ${this.onnx.outputNames.map((n) => `"${n}"`).join(", ")}.`,
+              "INVALID_PARAMETER_VALUE",
+            );
+          }
+          names = asked.map((o) => o.name);
+        }
+        return input;
+      },
+      (input) => this.onnx.runOutputs(input, names),
+      signal,
+    );
+    return {
+      outputs: r.predictions,
+      answer: r.input.v2 ?? { id: null, binary_data_output: false, outputs: null },
+      timings: { parse: r.parse, infer: r.infer, serialize: 0 },
+    };
   }
 
   /**
@@ -280,7 +351,7 @@ export class LoadedModel {
     contentType: string,
     signal?: { readonly aborted: boolean; readonly reason?: unknown },
   ): Promise<Invocation> {
-    const r = await this.#run(body, contentType, signal);
+    const r = await this.#runMlflow(body, contentType, signal);
     const t2 = performance.now();
     const text = serializePredictions(r.predictions, r.input.format !== "llm");
     return {
@@ -298,7 +369,7 @@ export class LoadedModel {
     body: string | Uint8Array | object,
     contentType = "application/json",
   ): Promise<unknown> {
-    const r = await this.#run(bodyToBytes(body), contentType);
+    const r = await this.#runMlflow(bodyToBytes(body), contentType);
     const value = predictionsValue(r.predictions);
     return r.input.format === "llm" ? value : { predictions: value };
   }

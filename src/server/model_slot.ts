@@ -181,11 +181,19 @@ export class ModelSlot {
   }
 
   /** One `/invocations` request against this model (loads it first if needed). */
-  async invoke(
+  invoke(
     body: Uint8Array,
     contentType: string,
     signal?: { readonly aborted: boolean; readonly reason?: unknown },
   ): Promise<Invocation> {
+    return this.use((model) => model.invoke(body, contentType, signal));
+  }
+
+  /**
+   * Runs `work` with the loaded model (loading it first if needed; 503 when it cannot load).
+   * A model evicted or replaced between lookup and use is retried once on the current one.
+   */
+  async use<T>(work: (model: LoadedModel) => Promise<T>): Promise<T> {
     this.lastUsed = performance.now();
     for (let attempt = 0;; attempt++) {
       const model = this.#model ?? await this.get().catch((err) => {
@@ -197,7 +205,7 @@ export class ModelSlot {
         );
       });
       try {
-        return await model.invoke(body, contentType, signal);
+        return await work(model);
       } catch (err) {
         // Evicted or replaced between lookup and run: take the current version once more.
         if (

@@ -7,6 +7,7 @@
 import { bundlePath, REPLAYED_BUNDLES } from "./_golden.ts";
 import { onPath, startServer } from "./_process.ts";
 import { assertServerRefusesPytorch, httpFetcher, replayGoldens, waitReady } from "./_replay.ts";
+import { replayV2 } from "./_v2.ts";
 
 const HAVE_BUN = await onPath("bun");
 if (!HAVE_BUN) console.warn("bun is not on PATH: the Bun runtime tests are skipped.");
@@ -21,7 +22,7 @@ function startBun(modelUri: string) {
 
 for (const bundle of REPLAYED_BUNDLES) {
   Deno.test({
-    name: `Bun serves ${bundle} and answers MLflow's golden requests`,
+    name: `Bun serves ${bundle} and answers MLflow's golden requests (and their V2 forms)`,
     ignore: !HAVE_BUN,
     fn: async (t) => {
       const server = await startBun(bundlePath(bundle));
@@ -29,6 +30,7 @@ for (const bundle of REPLAYED_BUNDLES) {
         const fetcher = httpFetcher(server.url);
         await waitReady(fetcher);
         await replayGoldens(t, bundle, fetcher);
+        await replayV2(t, bundle, fetcher, "default");
       } finally {
         await server.stop();
       }

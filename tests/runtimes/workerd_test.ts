@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { buildWorker } from "../../examples/cloudflare-workers/build.ts";
 import { startWorker } from "./_workerd.ts";
 import { assertRefusesPytorch, replayGoldens } from "./_replay.ts";
+import { replayV2 } from "./_v2.ts";
 import { startS3 } from "./_s3.ts";
 import { assertClose, bundlePath, goldenCases, REPLAYED_BUNDLES, requestBody } from "./_golden.ts";
 
@@ -57,7 +58,7 @@ Deno.test("onnxruntime-web runs in workerd from the imported wasm module with mo
   }
 });
 
-Deno.test("the built Worker serves bundles from R2 and answers MLflow's golden requests", async (t) => {
+Deno.test("the built Worker serves bundles from R2 and answers MLflow's golden requests (and their V2 forms)", async (t) => {
   const outDir = await Deno.makeTempDir({ prefix: "worker_app_" });
   const build = await buildWorker({ outDir });
   try {
@@ -80,6 +81,7 @@ Deno.test("the built Worker serves bundles from R2 and answers MLflow's golden r
         const ping = await worker.fetch("/ping");
         assert.equal(ping.status, 200, await ping.text());
         await replayGoldens(t, bundle, worker.fetch);
+        await replayV2(t, bundle, worker.fetch, "default");
       } finally {
         await worker.dispose();
       }

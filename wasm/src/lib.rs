@@ -21,6 +21,7 @@ pub mod params;
 pub mod problems;
 pub mod schema;
 pub mod tensor;
+pub mod v2;
 pub mod validate;
 
 use problems::Failure;
@@ -213,6 +214,46 @@ pub unsafe extern "C" fn validate(
     });
     match out {
         Ok(v) => leak(output::encode_ok(&v)),
+        Err(f) => leak(output::encode_err(&f, 400)),
+    }
+}
+
+/// Validates an Open Inference Protocol (V2) inference request: `body[..header_len]` is the
+/// JSON header, the rest the binary tensor data (`header_len` 0xFFFFFFFF: all JSON). The ok
+/// record is `validate`'s, followed by one str: the answer's instructions (see `v2.rs`).
+///
+/// # Safety
+/// `body_ptr` must address `body_len` readable bytes (from `alloc`).
+#[no_mangle]
+pub unsafe extern "C" fn validate_v2(
+    handle: u32,
+    body_ptr: *const u8,
+    body_len: usize,
+    header_len: u32,
+) -> *mut u8 {
+    let body = bytes(body_ptr, body_len);
+    let header = if header_len == u32::MAX {
+        body_len
+    } else {
+        header_len as usize
+    };
+    let out = SIGNATURES.with(
+        |s| match s.borrow().get(handle as usize).and_then(|x| x.as_ref()) {
+            None => Err(Failure::invalid(
+                "The compiled signature was freed or never existed",
+            )),
+            Some(sig) => v2::validate_v2(sig, body, header),
+        },
+    );
+    match out {
+        Ok((v, info)) => {
+            let mut record = output::encode_ok(&v);
+            record.extend_from_slice(&(info.len() as u32).to_le_bytes());
+            record.extend_from_slice(info.as_bytes());
+            let len = record.len() as u32;
+            record[0..4].copy_from_slice(&len.to_le_bytes());
+            leak(record)
+        }
         Err(f) => leak(output::encode_err(&f, 400)),
     }
 }

@@ -39,6 +39,7 @@ pub enum Format {
     Instances = 3,
     Csv = 4,
     Llm = 5,
+    V2 = 6,
 }
 
 /// What the model receives.

@@ -1,0 +1,135 @@
+/**
+ * The V2 inference response: graph outputs by name with their real shapes, as JSON `data` or,
+ * with the binary tensor data extension, as raw little-endian bytes after the JSON header.
+ *
+ * @module
+ */
+import type { OutputTensor } from "../../runtime/mod.ts";
+import type { V2Answer } from "../_deps.ts";
+import { v2Datatype } from "./metadata.ts";
+import type { V2InferenceResponse } from "./types.ts";
+
+/**
+ * An encoded answer: the body, and the JSON header's length when binary data follows it.
+ *
+ * @example
+ * ```ts
+ * import type { V2Body } from "./encode.ts";
+ * const b: V2Body = { body: '{"model_name": "m", "id": "1", "outputs": []}' };
+ * ```
+ */
+export interface V2Body {
+  body: string | Uint8Array<ArrayBuffer>;
+  /** Set when binary output data follows the JSON (the `Inference-Header-Content-Length`). */
+  headerLength?: number;
+}
+
+const encoder = new TextEncoder();
+
+/** A number as JSON; non-finite values as Python's json writes them (NaN, Infinity). */
+function num(x: number): string {
+  if (Number.isFinite(x)) return String(x);
+  return Number.isNaN(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity";
+}
+
+function halfToNumber(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const frac = bits & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** The flat JSON array text of a tensor's values. */
+function dataText(o: OutputTensor): string {
+  const d = o.data as ArrayLike<unknown>;
+  const parts = new Array<string>(d.length);
+  if (o.type === "string") {
+    for (let i = 0; i < d.length; i++) parts[i] = JSON.stringify(d[i]);
+  } else if (o.type === "bool") {
+    for (let i = 0; i < d.length; i++) parts[i] = d[i] ? "true" : "false";
+  } else if (o.type === "float16" && d instanceof Uint16Array) {
+    // Half-precision bits (backends without Float16Array).
+    for (let i = 0; i < d.length; i++) parts[i] = num(halfToNumber(d[i] as number));
+  } else if (typeof d[0] === "bigint") {
+    for (let i = 0; i < d.length; i++) parts[i] = String(d[i]);
+  } else {
+    for (let i = 0; i < d.length; i++) parts[i] = num(d[i] as number);
+  }
+  return `[${parts.join(", ")}]`;
+}
+
+/** The raw bytes of a tensor: its little-endian buffer, or length-prefixed UTF-8 strings. */
+function dataBytes(o: OutputTensor): Uint8Array {
+  if (o.type !== "string") {
+    const v = o.data as ArrayBufferView;
+    return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  }
+  const texts = (o.data as string[]).map((s) => encoder.encode(s));
+  const out = new Uint8Array(texts.reduce((n, t) => n + 4 + t.length, 0));
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const t of texts) {
+    view.setUint32(at, t.length, true);
+    out.set(t, at + 4);
+    at += 4 + t.length;
+  }
+  return out;
+}
+
+/**
+ * Writes the answer to a V2 inference: `model_name`, `model_version` (when known), the echoed
+ * (or a generated) `id`, and every output with its graph name, real shape and V2 datatype —
+ * as JSON `data`, or as binary data where the request asked for it.
+ *
+ * @example
+ * ```ts
+ * import { encodeInferResponse } from "./encode.ts";
+ * const out = encodeInferResponse("iris", undefined, { id: "1", binary_data_output: false, outputs: null }, [
+ *   { name: "y", type: "float32", dims: [1, 2], data: new Float32Array([0.25, 0.75]) },
+ * ]);
+ * out.body; // '{"model_name": "iris", "id": "1", "outputs": [{"name": "y", "shape": [1, 2], "datatype": "FP32", "data": [0.25, 0.75]}]}'
+ * ```
+ */
+export function encodeInferResponse(
+  modelName: string,
+  modelVersion: string | undefined,
+  answer: V2Answer,
+  outputs: readonly OutputTensor[],
+): V2Body {
+  const binaryByName = new Map(answer.outputs?.map((o) => [o.name, o.binary_data]) ?? []);
+  const blobs: Uint8Array[] = [];
+  const entries: string[] = [];
+  for (const o of outputs) {
+    const binary = binaryByName.get(o.name) ?? answer.binary_data_output;
+    let text = `{"name": ${JSON.stringify(o.name)}, "shape": [${o.dims.join(", ")}], ` +
+      `"datatype": "${v2Datatype(o.type)}"`;
+    if (binary) {
+      const bytes = dataBytes(o);
+      blobs.push(bytes);
+      text += `, "parameters": {"binary_data_size": ${bytes.length}}}`;
+    } else {
+      text += `, "data": ${dataText(o)}}`;
+    }
+    entries.push(text);
+  }
+  const top: Omit<V2InferenceResponse, "outputs"> = {
+    model_name: modelName,
+    ...(modelVersion !== undefined ? { model_version: modelVersion } : {}),
+    id: answer.id ?? crypto.randomUUID(),
+  };
+  const json = `{${
+    Object.entries(top).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(", ")
+  }, "outputs": [${entries.join(", ")}]}`;
+  if (blobs.length === 0) return { body: json };
+  const header = encoder.encode(json);
+  const body = new Uint8Array(header.length + blobs.reduce((n, b) => n + b.length, 0));
+  body.set(header, 0);
+  let at = header.length;
+  for (const b of blobs) {
+    body.set(b, at);
+    at += b.length;
+  }
+  return { body, headerLength: header.length };
+}
