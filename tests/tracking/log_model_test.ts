@@ -7,7 +7,8 @@ import { MlflowError } from "../../src/errors.ts";
 import { Model } from "../../src/mlmodel/model.ts";
 import { logModel } from "../../src/tracking/mod.ts";
 import { loadModel } from "../../src/server/loaded_model.ts";
-import { assertAnswer, expectation, goldenCases, requestBody } from "../runtimes/_golden.ts";
+import { startS3 } from "../store/_servers.ts";
+import { assertServesGoldens } from "./_replay.ts";
 import { type Call, startTrackingDouble, type TrackingDouble } from "./_tracking_server.ts";
 
 const IRIS = new URL("../fixtures/mlflow-bundles/iris_mlp_onnx/", import.meta.url);
@@ -45,27 +46,8 @@ async function withDouble(
 }
 
 /** Replay MLflow's golden requests through a model loaded from the double's registry. */
-async function assertServesGoldens(uri: string, trackingUri: string, token?: string) {
-  const model = await loadModel(uri, {
-    store: { tracking: { uri: trackingUri, token }, cacheDir: false },
-  });
-  try {
-    for (const c of goldenCases("iris_mlp_onnx")) {
-      let status = 200;
-      let body: unknown;
-      try {
-        const { text } = await model.invoke(requestBody(c), c.content_type);
-        body = JSON.parse(text);
-      } catch (err) {
-        if (!(err instanceof MlflowError)) throw err;
-        status = err.status;
-        body = err.toJSON();
-      }
-      assertAnswer(c.name, status, body, expectation("iris_mlp_onnx", c));
-    }
-  } finally {
-    await model.close();
-  }
+function goldens(uri: string, trackingUri: string, token?: string) {
+  return assertServesGoldens(uri, { tracking: { uri: trackingUri, token } });
 }
 
 Deno.test("logModel makes the calls mlflow.onnx.log_model makes, in order, with MLflow's bodies", async () => {
@@ -234,7 +216,7 @@ Deno.test("a logged model loads back from models:/name@alias and answers MLflow'
       alias: "champion",
       ...FAST,
     });
-    await assertServesGoldens("models:/iris@champion", server.url);
+    await goldens("models:/iris@champion", server.url);
   });
 });
 
@@ -436,7 +418,7 @@ Deno.test("bytes without saveAsExternalData log one inline model.onnx, which loa
       mlmodel.toDict().signature && (mlmodel.toDict().signature as Record<string, unknown>).inputs,
       (FIXTURE_MLMODEL.toDict().signature as Record<string, unknown>).inputs,
     );
-    await assertServesGoldens("models:/iris@inline", server.url);
+    await goldens("models:/iris@inline", server.url);
   });
 });
 
@@ -467,7 +449,7 @@ Deno.test("every call carries the credentials; wrong ones fail without showing t
     });
     assert.ok(server.calls.length > 10);
     assert.ok(server.calls.every((c) => c.authorization === "Bearer tok-secret-123"));
-    await assertServesGoldens("models:/iris@a", server.url, "tok-secret-123");
+    await goldens("models:/iris@a", server.url, "tok-secret-123");
   }, { auth: "Bearer tok-secret-123" });
   const basic = `Basic ${btoa("alice:pa55-word-xyz")}`;
   await withDouble(async (server) => {
@@ -539,4 +521,48 @@ Deno.test("Model.log logs like logModel (MLflow's Model.log classmethod)", async
     assert.equal(server.loggedModels.get(info.modelId)!.info.status, "LOGGED_MODEL_READY");
     assert.deepEqual(server.registered.get("iris")!.aliases, new Map([["champion", "1"]]));
   });
+});
+
+Deno.test("a server whose artifact root is s3:// gets the files straight in S3, signed; they load back", async () => {
+  const s3 = await startS3(["models"]);
+  try {
+    await withDouble(async (server) => {
+      const progress: [number, number][] = [];
+      const s3Puts: (string | null)[] = [];
+      const credentials = { endpoint: s3.endpoint, ...s3.credentials };
+      const info = await logModel({
+        trackingUri: server.url,
+        onnx: `${IRIS_DIR}model.onnx`,
+        signature: FIXTURE_MLMODEL.signature,
+        inputExample: INPUT_EXAMPLE,
+        registeredModelName: "iris",
+        alias: "s3",
+        s3: credentials,
+        onProgress: (loaded, total) => progress.push([loaded, total]),
+        fetch: (input, init) => {
+          const req = new Request(input, init);
+          if (req.url.startsWith(s3.endpoint)) s3Puts.push(req.headers.get("authorization"));
+          return fetch(req);
+        },
+        ...FAST,
+      });
+      assert.equal(info.artifactPath, `s3://models/mlruns/0/models/${info.modelId}/artifacts`);
+      // Nothing went through the tracking server's artifact proxy.
+      assert.ok(!server.calls.some((c) => c.endpoint.startsWith("artifacts")));
+      // Progress: once per file, ending at the bundle's total.
+      assert.equal(progress.length, 8);
+      const [last, total] = progress.at(-1)!;
+      assert.equal(last, total);
+      assert.ok(progress.every(([l, t], i) => t === total && (i === 0 || l > progress[i - 1][0])));
+      // Every S3 upload carried a SigV4 signature (s3rver itself does not check them).
+      assert.equal(s3Puts.length, 8);
+      assert.ok(s3Puts.every((a) => a?.startsWith("AWS4-HMAC-SHA256 Credential=S3RVER/")));
+      await assertServesGoldens("models:/iris@s3", {
+        tracking: { uri: server.url },
+        s3: credentials,
+      });
+    }, { artifactRoot: "s3://models/mlruns" });
+  } finally {
+    await s3.close();
+  }
 });
