@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { assertDescribesIris } from "./_describe.ts";
 import { bundlePath, REPLAYED_BUNDLES } from "./_golden.ts";
 import { onPath, startServer } from "./_process.ts";
 import { assertServerRefusesPytorch, httpFetcher, replayGoldens, waitReady } from "./_replay.ts";
@@ -31,6 +32,7 @@ for (const bundle of REPLAYED_BUNDLES) {
         await waitReady(fetcher);
         await replayGoldens(t, bundle, fetcher);
         await replayV2(t, bundle, fetcher, "default");
+        if (bundle === "iris_mlp_onnx") await assertDescribesIris(t, fetcher);
       } finally {
         await server.stop();
       }

@@ -9,6 +9,7 @@ import { startWorker } from "./_workerd.ts";
 import { assertRefusesPytorch, replayGoldens } from "./_replay.ts";
 import { replayV2 } from "./_v2.ts";
 import { startS3 } from "./_s3.ts";
+import { assertDescribesIris } from "./_describe.ts";
 import { assertClose, bundlePath, goldenCases, REPLAYED_BUNDLES, requestBody } from "./_golden.ts";
 
 const SEED = { iris: bundlePath("iris_mlp_onnx"), mnist: bundlePath("mnist_cnn_onnx") };
@@ -82,6 +83,7 @@ Deno.test("the built Worker serves bundles from R2 and answers MLflow's golden r
         assert.equal(ping.status, 200, await ping.text());
         await replayGoldens(t, bundle, worker.fetch);
         await replayV2(t, bundle, worker.fetch, "default");
+        if (bundle === "iris_mlp_onnx") await assertDescribesIris(t, worker.fetch);
       } finally {
         await worker.dispose();
       }
