@@ -82,4 +82,5 @@ export {
   type ServingApp,
   type SlotState,
   type StageTimings,
+  type V2Inference,
 } from "./src/server/mod.ts";

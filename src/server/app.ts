@@ -19,7 +19,7 @@ import type { LoadedModel } from "./loaded_model.ts";
 import type { BatchingOptions } from "../runtime/mod.ts";
 import { ModelRegistry, type ModelRegistryOptions } from "./model_registry.ts";
 import type { ModelSlot } from "./model_slot.ts";
-import { isV2Path, v2ErrorResponse, v2Routes } from "./v2/mod.ts";
+import { isV2Path, v2ErrorResponse, v2Routes } from "./v2/routes.ts";
 
 /**
  * The MLflow version whose scoring protocol this server follows.

@@ -28,6 +28,7 @@ export {
   type LoadModelOptions,
   resolveBackend,
   type StageTimings,
+  type V2Inference,
 } from "./loaded_model.ts";
 export { appOptionsFromEnv, backendName, positiveNumber } from "./options_from_env.ts";
 export { ModelSlot, type ModelSlotOptions, type SlotState } from "./model_slot.ts";

@@ -164,8 +164,11 @@ export const V2_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
  * ```
  */
 export interface V2Route {
+  /** The HTTP method. */
   method: "get" | "post";
+  /** The path template. */
   path: string;
+  /** What the route does. */
   summary: string;
   /** Schema name of the JSON request body (infer only). */
   request?: string;

@@ -6,6 +6,7 @@
  */
 import type { OutputTensor } from "../../runtime/mod.ts";
 import type { V2Answer } from "../_deps.ts";
+import { pyFloat } from "../serialize.ts";
 import { v2Datatype } from "./metadata.ts";
 import type { V2InferenceResponse } from "./types.ts";
 
@@ -26,11 +27,8 @@ export interface V2Body {
 
 const encoder = new TextEncoder();
 
-/** A number as JSON; non-finite values as Python's json writes them (NaN, Infinity). */
-function num(x: number): string {
-  if (Number.isFinite(x)) return String(x);
-  return Number.isNaN(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity";
-}
+/** Floats as Python's json writes them (`1.0`, `4e-05`, bare NaN/Infinity), as MLServer does. */
+const num = pyFloat;
 
 function halfToNumber(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;
@@ -52,7 +50,7 @@ function dataText(o: OutputTensor): string {
   } else if (o.type === "float16" && d instanceof Uint16Array) {
     // Half-precision bits (backends without Float16Array).
     for (let i = 0; i < d.length; i++) parts[i] = num(halfToNumber(d[i] as number));
-  } else if (typeof d[0] === "bigint") {
+  } else if (typeof d[0] === "bigint" || !o.type.startsWith("float")) {
     for (let i = 0; i < d.length; i++) parts[i] = String(d[i]);
   } else {
     for (let i = 0; i < d.length; i++) parts[i] = num(d[i] as number);
@@ -90,6 +88,7 @@ function dataBytes(o: OutputTensor): Uint8Array {
  *   { name: "y", type: "float32", dims: [1, 2], data: new Float32Array([0.25, 0.75]) },
  * ]);
  * out.body; // '{"model_name": "iris", "id": "1", "outputs": [{"name": "y", "shape": [1, 2], "datatype": "FP32", "data": [0.25, 0.75]}]}'
+ * // (floats as Python writes them: 1.0, 4.073565287399106e-05)
  * ```
  */
 export function encodeInferResponse(

@@ -1,14 +1,19 @@
 /**
- * The Open Inference Protocol (KServe V2) REST face of the server: routes, the body types and
- * their machine-readable description.
+ * The Open Inference Protocol (KServe V2) as mlflow-edge serves it: the request and response
+ * body types, their JSON Schemas and the list of routes — for typed clients and API documents.
+ * The server adds the routes itself (`createApp`).
+ *
+ * @example
+ * ```ts
+ * import { type V2InferenceRequest, V2_ROUTES } from "./mod.ts";
+ * const request: V2InferenceRequest = {
+ *   inputs: [{ name: "sepal length (cm)", shape: [1, 1], datatype: "FP64", data: [5.1] }],
+ * };
+ * V2_ROUTES.filter((r) => r.method === "post").map((r) => r.path);
+ * ```
  *
  * @module
  */
-export { isV2Path, V2_SERVER, v2ErrorResponse, v2Routes, versionOf } from "./routes.ts";
-export type { V2RoutesOptions } from "./routes.ts";
-export { modelMetadata, signatureTensors, v2Datatype } from "./metadata.ts";
-export { encodeInferResponse } from "./encode.ts";
-export type { V2Body } from "./encode.ts";
 export { V2_ROUTES, V2_SCHEMAS } from "./describe.ts";
 export type { JsonSchema, V2Route } from "./describe.ts";
 export { V2_DATATYPES } from "./types.ts";

@@ -64,8 +64,11 @@ export const V2_DATATYPES: readonly V2Datatype[] = [
  * ```
  */
 export interface V2ServerMetadata {
+  /** The server's name (`mlflow-edge`). */
   name: string;
+  /** The server's version. */
   version: string;
+  /** The protocol extensions it supports (`binary_tensor_data`). */
   extensions: string[];
 }
 
@@ -84,8 +87,11 @@ export interface V2ServerMetadata {
  * ```
  */
 export interface V2MetadataTensor {
+  /** The input's name (a column or tensor name, `input-N` when unnamed) or the graph output's. */
   name: string;
+  /** Its V2 datatype. */
   datatype: V2Datatype;
+  /** Its shape, `-1` for a variable dimension (`[-1, 1]` for a column). */
   shape: number[];
   /** MLServer's decoding hint: `np`, `str`, `base64`, `datetime` or `pd_json`. */
   parameters?: { content_type?: string };
@@ -107,11 +113,15 @@ export interface V2MetadataTensor {
  * ```
  */
 export interface V2ModelMetadata {
+  /** The name the model is served under. */
   name: string;
   /** The model's version, when it was loaded as one (`models:/name/3`). */
   versions?: string[];
+  /** Always `onnx_onnxv1`. */
   platform: "onnx_onnxv1";
+  /** The inputs, from the MLflow signature (from the graph when there is none). */
   inputs: V2MetadataTensor[];
+  /** The ONNX graph's outputs, by name (what inference answers with). */
   outputs: V2MetadataTensor[];
   /** How the request is decoded: `pd` (a DataFrame), `np` (one tensor), `dict` (named tensors). */
   parameters?: { content_type?: string };
@@ -138,9 +148,11 @@ export type V2Parameters = Record<string, string | number | boolean>;
  * ```
  */
 export interface V2RequestInput {
+  /** The column or tensor name (`input-0` for the one unnamed tensor). */
   name: string;
   /** Authoritative: `data` (flat or nested) must hold exactly product(shape) values. */
   shape: number[];
+  /** The values' datatype; it must suit the signature's type. */
   datatype: V2Datatype;
   /**
    * `binary_data_size`: the tensor's bytes follow the JSON header instead of `data`;
@@ -161,7 +173,9 @@ export interface V2RequestInput {
  * ```
  */
 export interface V2RequestOutput {
+  /** A graph output's name. */
   name: string;
+  /** `binary_data: true` answers this output as binary data. */
   parameters?: V2Parameters & { binary_data?: boolean };
 }
 
@@ -186,6 +200,7 @@ export interface V2InferenceRequest {
    * as an MLflow param (as MLServer does), enforced by the params schema.
    */
   parameters?: V2Parameters & { binary_data_output?: boolean };
+  /** The inputs (at least one). */
   inputs: V2RequestInput[];
   /** Which outputs to return (all when absent), and how. */
   outputs?: V2RequestOutput[];
@@ -205,6 +220,7 @@ export interface V2ResponseOutput {
   name: string;
   /** Its real shape (iris: `[N, 3]`). */
   shape: number[];
+  /** Its V2 datatype. */
   datatype: V2Datatype;
   /** `binary_data_size` when the values follow the JSON header instead of `data`. */
   parameters?: { binary_data_size?: number };
@@ -226,11 +242,13 @@ export interface V2ResponseOutput {
  * ```
  */
 export interface V2InferenceResponse {
+  /** The name the model is served under. */
   model_name: string;
   /** Present when the model was loaded as a version. */
   model_version?: string;
   /** The request's id, or a generated one when it had none. */
   id: string;
+  /** The graph outputs asked for (all by default), in graph or request order. */
   outputs: V2ResponseOutput[];
 }
 
@@ -244,5 +262,6 @@ export interface V2InferenceResponse {
  * ```
  */
 export interface V2Error {
+  /** What went wrong, in a sentence. */
   error: string;
 }
