@@ -12,6 +12,8 @@ import type { OnnxBackend } from "./types.ts";
 
 let loading: Promise<OrtModule> | undefined;
 
+const NO_FILES_ON_DISK = { path: "mlflow-edge:no-external-data", data: new Uint8Array(1) };
+
 /**
  * The onnxruntime-node backend. Rejects with an `MlflowError` when the native package cannot be
  * loaded (not installed, or Deno without `--allow-ffi`).
@@ -39,7 +41,16 @@ export async function nativeBackend(): Promise<OnnxBackend> {
   }
   return {
     name: "native",
+    // onnxruntime-node reads external data it is not handed from disk, relative to the working
+    // directory; with a table of in-memory files it looks names up there only (a name not in
+    // it fails the load). So the table is never empty: an unused entry stands in when the
+    // model names no external data.
     createSession: (model, externalData, options) =>
-      createOrtSession(mod, model, externalData, options),
+      createOrtSession(
+        mod,
+        model,
+        externalData.length > 0 ? externalData : [NO_FILES_ON_DISK],
+        options,
+      ),
   };
 }

@@ -12,6 +12,7 @@ import {
   type BatchStats,
 } from "./batcher.ts";
 import { buildFeeds, modelEvaluationError } from "./feeds.ts";
+import { onnxExternalDataLocations } from "../mlmodel/onnx_external_data.ts";
 import { onnxFlavorConfig } from "./flavor.ts";
 import { type OutputTensor, type Predictions, shapePredictions } from "./outputs.ts";
 import type {
@@ -118,13 +119,10 @@ export class OnnxModel {
       );
     }
     const backend = options.backend ?? (defaultBackend ??= webBackend());
+    const externalData = externalDataFiles(files, config.modelFile, bytes);
     let session: OnnxSession;
     try {
-      session = await backend.createSession(
-        bytes,
-        externalDataFiles(files, config.modelFile, bytes),
-        config.sessionOptions,
-      );
+      session = await backend.createSession(bytes, externalData, config.sessionOptions);
     } catch (err) {
       throw new MlflowError(
         `onnxruntime (${backend.name}) could not load "${config.modelFile}": ${ortMessage(err)}`,
@@ -211,6 +209,13 @@ function ortMessage(err: unknown): string {
  * relative to the model file's directory, occurs inside the model bytes (ONNX stores the
  * `location` of external tensors as plain text in the protobuf).
  */
+/**
+ * The external-data files `model.onnx` names, as the runtime receives them: every location
+ * recorded inside the model (read from its protobuf) must be a file of the bundle, next to the
+ * model file, and is handed over as bytes under the exact name the model uses. A location that
+ * is not a bundle file is refused here; the runtime is never left to resolve a path itself
+ * (onnxruntime-node would read it relative to the working directory).
+ */
 function externalDataFiles(
   files: ReadonlyMap<string, Uint8Array>,
   modelFile: string,
@@ -218,27 +223,21 @@ function externalDataFiles(
 ): ExternalDataFile[] {
   const slash = modelFile.lastIndexOf("/");
   const dir = slash >= 0 ? modelFile.slice(0, slash + 1) : "";
-  const enc = new TextEncoder();
   const out: ExternalDataFile[] = [];
-  for (const [path, data] of files) {
-    if (path === modelFile || !path.startsWith(dir)) continue;
-    const rel = path.slice(dir.length);
-    if (rel === "MLmodel" || rel.endsWith(".json") || rel.endsWith(".yaml")) continue;
-    if (includes(bytes, enc.encode(rel))) out.push({ path: rel, data });
+  for (const location of onnxExternalDataLocations(bytes, modelFile)) {
+    // Bundle keys are normalised relative paths; "./" is the one prefix writers add.
+    const key = dir + (location.startsWith("./") ? location.slice(2) : location);
+    const data = files.get(key);
+    if (!data) {
+      throw new MlflowError(
+        `"${modelFile}" names external data ${
+          JSON.stringify(location.slice(0, 200))
+        }, which is not a file of the model directory; external data must be files of the ` +
+          "bundle, next to the model file.",
+        "INVALID_PARAMETER_VALUE",
+      );
+    }
+    out.push({ path: location, data });
   }
   return out;
-}
-
-function includes(hay: Uint8Array, needle: Uint8Array): boolean {
-  if (needle.length === 0) return false;
-  const first = needle[0];
-  outer: for (
-    let i = hay.indexOf(first);
-    i >= 0 && i <= hay.length - needle.length;
-    i = hay.indexOf(first, i + 1)
-  ) {
-    for (let j = 1; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return true;
-  }
-  return false;
 }

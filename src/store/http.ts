@@ -10,7 +10,7 @@ import { parse as parseYaml } from "yaml";
 import { MlflowError } from "../errors.ts";
 import { assertNoYamlReferences } from "../mlmodel/yaml_guard.ts";
 import { q } from "./_errors.ts";
-import { onnxExternalDataLocations } from "./onnx_external_data.ts";
+import { onnxExternalDataLocations } from "../mlmodel/onnx_external_data.ts";
 import { assertSafeKey, encodeKey } from "./_path.ts";
 import { httpRequest, type Pipeline, responseBody } from "./_pipeline.ts";
 import type { BundleStore, ListContext, ObjectMeta } from "./types.ts";

@@ -9,7 +9,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MlflowError } from "../errors.ts";
-import { onnxExternalDataLocations } from "../store/onnx_external_data.ts";
+import { onnxExternalDataLocations } from "../mlmodel/onnx_external_data.ts";
 import type { UploadFile } from "./upload.ts";
 
 const MAX_FILES = 10_000;
