@@ -12,7 +12,7 @@ import {
   uuid1,
 } from "../../src/mlmodel/onnx_external_data_rewrite.ts";
 import { saveOnnxModel } from "../../src/mlmodel/onnx_save.ts";
-import { onnxExternalDataLocations } from "../../src/store/onnx_external_data.ts";
+import { onnxExternalDataLocations } from "../../src/mlmodel/onnx_external_data.ts";
 import { ELEM, onnxModel } from "../runtime/_onnx_builder.ts";
 
 const IRIS = new URL("../fixtures/mlflow-bundles/iris_mlp_onnx/", import.meta.url);
