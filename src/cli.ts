@@ -26,6 +26,8 @@ import {
   appOptionsFromEnv,
   backendName,
   batchingOptions,
+  commaList,
+  metricsSetting,
   positiveInteger,
   positiveNumber,
 } from "./server/options_from_env.ts";
@@ -94,6 +96,9 @@ serve options (environment variable in brackets):
                             default [MLFLOW_EDGE_MAX_BATCH_SIZE]
       --max-batch-time MS   longest a request waits for the run in flight, default 5
                             [MLFLOW_EDGE_MAX_BATCH_TIME]
+      --no-access-log       no JSON access log on stderr (on by default) [MLFLOW_EDGE_ACCESS_LOG=off]
+      --metrics on|off|admin  GET /metrics open (default), off, or behind the admin token [MLFLOW_EDGE_METRICS]
+      --cors-origins LIST   comma-separated origins allowed by CORS, or * [MLFLOW_EDGE_CORS_ORIGINS]
 
 predict options:
   -m, --model-uri URI       the model [MODEL_URI]
@@ -105,7 +110,10 @@ predict options:
 Stores read AWS_*, MLFLOW_S3_ENDPOINT_URL, AWS_ENDPOINT_URL and MLFLOW_TRACKING_* as MLflow does.
 SIGHUP reloads every loaded model from its URI (e.g. a new version behind models:/name@alias).
 With MLFLOW_EDGE_ADMIN_TOKEN set, POST /models/NAME/reload (Authorization: Bearer TOKEN, optional
-body {"uri": "..."}) reloads one model.`;
+body {"uri": "..."}) reloads one model.
+With MLFLOW_EDGE_API_KEYS=key1,key2 every route but health, /metrics and reload needs
+Authorization: Bearer KEY (or X-API-Key: KEY). OTEL_DENO=true (with OTEL_EXPORTER_OTLP_ENDPOINT)
+exports traces of requests and model loads.`;
 
 function usageError(message: string): never {
   throw new MlflowError(`${message}\n\n${USAGE}`, "INVALID_PARAMETER_VALUE");
@@ -173,6 +181,9 @@ export async function serveConfig(
         "max-batch-size": { type: "string" },
         "max-batch-time": { type: "string" },
         config: { type: "string" },
+        "no-access-log": { type: "boolean" },
+        metrics: { type: "string" },
+        "cors-origins": { type: "string" },
         help: { type: "boolean" },
       },
     }));
@@ -273,6 +284,16 @@ export async function serveConfig(
       usageError((err as Error).message);
     }
   }
+  // The access log is on by default here (off by default in the library).
+  app.accessLog = values["no-access-log"] ? false : app.accessLog ?? true;
+  if (values.metrics !== undefined) {
+    try {
+      app.metrics = metricsSetting(values.metrics, "--metrics");
+    } catch (err) {
+      usageError((err as Error).message);
+    }
+  }
+  if (values["cors-origins"] !== undefined) app.corsOrigins = commaList(values["cors-origins"]);
   const port = Number(values.port ?? env.MLFLOW_PORT ?? 5000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     usageError(`--port must be a port number, got "${values.port ?? env.MLFLOW_PORT}".`);
@@ -320,10 +341,54 @@ function cliStore(
   return out;
 }
 
+/**
+ * A line sink for standard error that batches writes (one write per 50 ms or 256 lines), so a
+ * busy server does not pay a system call per access-log line.
+ *
+ * @example
+ * ```ts
+ * import { stderrLines } from "./cli.ts";
+ * const lines = stderrLines();
+ * lines.write('{"event":"hello"}');
+ * lines.flush();
+ * ```
+ */
+export function stderrLines(): { write(line: string): void; flush(): void } {
+  const encoder = new TextEncoder();
+  let pending: string[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (pending.length === 0) return;
+    let bytes = encoder.encode(`${pending.join("\n")}\n`);
+    pending = [];
+    try {
+      while (bytes.length > 0) bytes = bytes.subarray(Deno.stderr.writeSync(bytes));
+    } catch {
+      // Standard error closed: the lines are dropped, serving goes on.
+    }
+  };
+  return {
+    write(line) {
+      pending.push(line);
+      if (pending.length >= 256) flush();
+      else if (timer === undefined) {
+        const t = setTimeout(flush, 50);
+        Deno.unrefTimer(t);
+        timer = t;
+      }
+    },
+    flush,
+  };
+}
+
 async function serve(args: string[]): Promise<void> {
   const env = Deno.env.toObject();
   const config = await serveConfig(args, env);
   config.app.store = cliStore(config.app.store, env);
+  const lines = config.app.accessLog === true ? stderrLines() : undefined;
+  if (lines) config.app.accessLog = lines.write;
   const app = createApp(config.app);
   const server = Deno.serve({
     hostname: config.host,
@@ -345,6 +410,7 @@ async function serve(args: string[]): Promise<void> {
     console.error("mlflow-edge: shutting down after in-flight requests");
     await server.shutdown();
     await app.close();
+    lines?.flush();
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", stop);

@@ -5,7 +5,9 @@ import { MlflowError } from "../errors.ts";
 import { DeadlineQueue } from "./_deadlines.ts";
 import type { InflightLease, InflightLimiter } from "./inflight.ts";
 import { DEADLINE_MESSAGE, errorResponse } from "./_responses.ts";
+import type { InvocationSignal, InvocationStage } from "./loaded_model.ts";
 import type { ModelSlot } from "./model_slot.ts";
+import { type Exchange, exchangeOf } from "./observe.ts";
 
 /** What an invocation handler needs from the server's options. */
 export interface InvocationOptions {
@@ -19,16 +21,20 @@ export interface InvocationOptions {
     slot: ModelSlot,
     body: Uint8Array,
     req: Request,
-    signal: { readonly aborted: boolean; readonly reason?: unknown },
+    signal: InvocationSignal,
   ) => Promise<Response>;
-  /** Renders an error, the deadline's 504 included (default: MLflow's JSON shape). */
-  renderError?: (err: unknown) => Response;
+  /**
+   * Renders an error, the deadline's 504 included, with the request's id (default: MLflow's
+   * JSON shape with `request_id`).
+   */
+  renderError?: (err: unknown, requestId?: string) => Response;
 }
 
 /** Answers one `/invocations` request for the slot `resolve` names (it may throw). */
 export type InvocationHandler = (req: Request, resolve: () => ModelSlot) => Promise<Response>;
 
 const TOTAL = ';desc="total"';
+const encoder = new TextEncoder();
 
 /** `Server-Timing`'s `total` entry (one decimal, as before). */
 function total(start: number): string {
@@ -47,7 +53,8 @@ function withTotal(res: Response, start: number): Response {
 export function invocationHandler(options: InvocationOptions): InvocationHandler {
   const queue = new DeadlineQueue(options.timeoutMs);
   const { maxBodyBytes, log, limiter, answer } = options;
-  const render = options.renderError ?? ((err: unknown) => errorResponse(err, log));
+  const render = options.renderError ??
+    ((err: unknown, requestId?: string) => errorResponse(err, log, requestId));
   const tooLarge = () =>
     new MlflowError(
       `The request body is larger than the limit of ${maxBodyBytes} bytes.`,
@@ -98,10 +105,13 @@ export function invocationHandler(options: InvocationOptions): InvocationHandler
   const work = async (
     req: Request,
     resolve: () => ModelSlot,
-    signal: { aborted: boolean; reason: unknown },
+    signal: InvocationSignal,
     start: number,
+    x: Exchange | undefined,
   ): Promise<Response> => {
     let lease: InflightLease | undefined;
+    const t0 = performance.now();
+    let read = false;
     try {
       const headers = req.headers;
       const length = headers.get("content-length");
@@ -128,10 +138,22 @@ export function invocationHandler(options: InvocationOptions): InvocationHandler
           throw unreadable(err);
         }
       }
+      read = true;
+      if (x) {
+        x.bytesIn = body.length;
+        x.trace?.stage("mlflow_edge.read_body", t0, performance.now(), {
+          "mlflow_edge.body_bytes": body.length,
+        });
+        x.trace?.span.setAttribute("mlflow_edge.body_bytes", body.length);
+      }
       if (answer) return withTotal(await answer(slot, body, req, signal), start);
       const r = await slot.invoke(body, headers.get("content-type") ?? "", signal);
       const t = r.timings;
-      return new Response(r.text, {
+      if (x) x.timings = t;
+      // With the access log on, the body is encoded here (instead of by the runtime) to count it.
+      const out = x?.wantBytes ? encoder.encode(r.text) : r.text;
+      if (x?.wantBytes) x.bytesOut = (out as Uint8Array).length;
+      return new Response(out, {
         status: 200,
         headers: {
           "Content-Type": "application/json",
@@ -141,7 +163,11 @@ export function invocationHandler(options: InvocationOptions): InvocationHandler
         },
       });
     } catch (err) {
-      return withTotal(render(err), start);
+      if (x) {
+        x.errorCode = err instanceof MlflowError ? err.errorCode : "INTERNAL_ERROR";
+        if (!read) x.trace?.stage("mlflow_edge.read_body", t0, performance.now(), {}, err);
+      }
+      return withTotal(render(err, x?.id), start);
     } finally {
       lease?.release();
     }
@@ -149,16 +175,29 @@ export function invocationHandler(options: InvocationOptions): InvocationHandler
 
   return (req, resolve) => {
     const start = performance.now();
-    const signal = { aborted: false, reason: undefined as unknown };
+    const x = exchangeOf(req);
+    const trace = x?.trace;
+    const signal: { aborted: boolean; reason: unknown } & InvocationSignal = {
+      aborted: false,
+      reason: undefined,
+      onStage: trace
+        ? (stage: InvocationStage, s: number, e: number, rows?: number, error?: unknown) => {
+          const attributes = rows === undefined ? {} : { "mlflow_edge.rows": rows };
+          if (rows !== undefined) trace.span.setAttribute("mlflow_edge.rows", rows);
+          trace.stage(`mlflow_edge.${stage}`, s, e, attributes, error);
+        }
+        : undefined,
+    };
     return new Promise<Response>((done) => {
       const entry = queue.add(() => {
         const err = new MlflowError(DEADLINE_MESSAGE, "DEADLINE_EXCEEDED", 504);
         // The abandoned request checks this before inference; its late result is discarded.
         signal.aborted = true;
         signal.reason = err;
-        done(withTotal(render(err), start));
+        if (x) x.errorCode = err.errorCode;
+        done(withTotal(render(err, x?.id), start));
       });
-      work(req, resolve, signal, start).then((res) => {
+      work(req, resolve, signal, start, x).then((res) => {
         if (entry.finish()) done(res);
       });
     });

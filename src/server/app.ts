@@ -4,14 +4,21 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
+import { secureHeaders } from "hono/secure-headers";
 import { MlflowError } from "../errors.ts";
 import { redactUri } from "../store/mod.ts";
 import { invocationHandler } from "./_invocation.ts";
 import { describeRoutes } from "./describe.ts";
+import { AccessLog } from "./access_log.ts";
+import { apiKeyAuth } from "./auth.ts";
+import { ServerMetrics } from "./metrics.ts";
+import { exchangeOf, observeRequests } from "./observe.ts";
+import { PROMETHEUS_CONTENT_TYPE } from "./prometheus_text.ts";
 import { errorBody, errorResponse, JSON_HEADERS } from "./_responses.ts";
 import { assertUsableBearerToken } from "./bearer_token.ts";
 import { InflightLimiter } from "./inflight.ts";
@@ -105,6 +112,27 @@ export interface AppOptions extends ModelRegistryOptions {
    * without a token there is no reload endpoint.
    */
   adminToken?: string;
+  /**
+   * `GET /metrics` in the Prometheus text format: `true` (default) open, `"admin"` behind the admin
+   * token, `false` off (and nothing is counted).
+   */
+  metrics?: boolean | "admin";
+  /**
+   * The access log, one JSON line per request and per model load/reload/unload/eviction: `true`
+   * writes to `log`, a function receives the lines; default off.
+   */
+  accessLog?: boolean | ((line: string) => void);
+  /**
+   * Spans for prediction requests through `@opentelemetry/api` (model loads are always spanned;
+   * spans are no-ops without a registered tracer provider, e.g. Deno's `OTEL_DENO=true`).
+   */
+  tracing?: boolean;
+  /** API keys for every route but health, `/metrics` and reload; unset: no key needed. */
+  apiKeys?: string[];
+  /** Origins allowed by CORS (`["*"]` for any); unset: no CORS headers. */
+  corsOrigins?: string[];
+  /** Hono's `secureHeaders` on every response (default true). */
+  secureHeaders?: boolean;
 }
 
 /**
@@ -122,18 +150,20 @@ export interface AppOptions extends ModelRegistryOptions {
 export interface ServingApp extends Hono {
   /** The served models. */
   readonly registry: ModelRegistry;
+  /** The server's counters (what `/metrics` renders); undefined with `metrics: false`. */
+  readonly metrics: ServerMetrics | undefined;
   /** Resolves when the default model is loaded and self-checked; rejects with its load error. */
   ready(): Promise<void>;
   /** Unloads every model after its in-flight requests. */
   close(): Promise<void>;
 }
 
-function unavailable(slot: ModelSlot): Response {
+function unavailable(slot: ModelSlot, requestId?: string): Response {
   const err = new MlflowError(
     `The model "${slot.name}" is not ready: ${slot.publicReason}`,
     "TEMPORARILY_UNAVAILABLE",
   );
-  return new Response(errorBody(err), { status: 503, headers: JSON_HEADERS });
+  return new Response(errorBody(err, requestId), { status: 503, headers: JSON_HEADERS });
 }
 
 /**
@@ -160,9 +190,31 @@ export function createApp(options: AppOptions = {}): ServingApp {
     assertUsableBearerToken(options.adminToken, "The admin token (MLFLOW_EDGE_ADMIN_TOKEN)");
   }
   const log = options.log ?? ((m: string) => console.warn(m));
+  const metrics = options.metrics === false ? undefined : new ServerMetrics();
+  const accessLog = options.accessLog
+    ? new AccessLog(typeof options.accessLog === "function" ? options.accessLog : log)
+    : undefined;
+  if (options.metrics === "admin" && !options.adminToken) {
+    throw new MlflowError(
+      "Metrics behind the admin token need an admin token (MLFLOW_EDGE_ADMIN_TOKEN).",
+      "INVALID_PARAMETER_VALUE",
+    );
+  }
   const registry = new ModelRegistry({
     ...options,
     log,
+    onEvent: (e) => {
+      if (e.event === "model_load" || e.event === "model_reload") {
+        metrics?.modelLoad(e.model, e.ms! / 1000, true);
+      } else if (e.event === "model_load_failed" || e.event === "model_reload_failed") {
+        metrics?.modelLoad(e.model, e.ms! / 1000, false);
+      }
+      if (accessLog) {
+        const { event, ...fields } = e;
+        accessLog.event(event, fields);
+      }
+      options.onEvent?.(e);
+    },
     // One body limit: the wasm core's own cap follows the server's.
     limits: {
       maxBodyBytes: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
@@ -208,6 +260,33 @@ export function createApp(options: AppOptions = {}): ServingApp {
   const maxSize = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = new Hono();
 
+  // Before methodNotAllowed, so that a CORS preflight (OPTIONS) is answered by cors.
+  if (options.secureHeaders !== false) app.use("*", secureHeaders());
+  if (options.corsOrigins?.length) {
+    const origins = options.corsOrigins;
+    app.use(
+      "*",
+      cors({
+        origin: origins.includes("*") ? "*" : origins,
+        allowMethods: ["GET", "POST", "OPTIONS"],
+        exposeHeaders: ["X-Request-Id", "Server-Timing"],
+        maxAge: 600,
+      }),
+    );
+  }
+  if (options.apiKeys?.length) {
+    app.use(
+      "*",
+      apiKeyAuth({
+        keys: options.apiKeys,
+        refuse: (err, req) => {
+          const x = exchangeOf(req);
+          if (x) x.errorCode = err.errorCode;
+          return new Response(errorBody(err, x?.id), { status: 401, headers: JSON_HEADERS });
+        },
+      }),
+    );
+  }
   app.use(
     "*",
     methodNotAllowed({
@@ -218,7 +297,11 @@ export function createApp(options: AppOptions = {}): ServingApp {
           "BAD_REQUEST",
           405,
         );
-        const body = isV2Path(c.req.path) ? JSON.stringify({ error: err.message }) : errorBody(err);
+        const x = exchangeOf(c.req.raw);
+        if (x) x.errorCode = err.errorCode;
+        const body = isV2Path(c.req.path)
+          ? JSON.stringify({ error: err.message })
+          : errorBody(err, x?.id);
         return c.body(body, 405, { ...JSON_HEADERS, Allow: methods.join(", ") });
       },
     }),
@@ -228,19 +311,23 @@ export function createApp(options: AppOptions = {}): ServingApp {
       `No endpoint for ${c.req.method} ${c.req.path}.`,
       "ENDPOINT_NOT_FOUND",
     );
+    const x = exchangeOf(c.req.raw);
+    if (x) x.errorCode = err.errorCode;
     if (isV2Path(c.req.path)) return v2ErrorResponse(err, log);
-    return c.body(errorBody(err), 404, JSON_HEADERS);
+    return c.body(errorBody(err, x?.id), 404, JSON_HEADERS);
   });
-  app.onError((err, c) =>
-    isV2Path(c.req.path) ? v2ErrorResponse(err, log) : errorResponse(err, log)
-  );
+  app.onError((err, c) => {
+    const x = exchangeOf(c.req.raw);
+    if (x) x.errorCode = err instanceof MlflowError ? err.errorCode : "INTERNAL_ERROR";
+    return isV2Path(c.req.path) ? v2ErrorResponse(err, log) : errorResponse(err, log, x?.id);
+  });
 
-  const ping = (slot: ModelSlot | undefined): Response =>
+  const ping = (slot: ModelSlot | undefined, req: Request): Response =>
     !slot || slot.state === "ready"
       ? new Response("\n", { status: 200, headers: JSON_HEADERS })
-      : unavailable(slot);
-  app.get("/ping", () => ping(defaultSlot));
-  app.get("/health", () => ping(defaultSlot));
+      : unavailable(slot, exchangeOf(req)?.id);
+  app.get("/ping", (c) => ping(defaultSlot, c.req.raw));
+  app.get("/health", (c) => ping(defaultSlot, c.req.raw));
   app.get("/version", (c) => {
     const saved = defaultSlot?.current?.model.mlflowVersion;
     return c.body(saved ?? MLFLOW_PROTOCOL_VERSION, 200, JSON_HEADERS);
@@ -285,8 +372,8 @@ export function createApp(options: AppOptions = {}): ServingApp {
       200,
       JSON_HEADERS,
     ));
-  app.get("/models/:name/ping", (c) => ping(named(c.req.param("name"))));
-  app.get("/models/:name/health", (c) => ping(named(c.req.param("name"))));
+  app.get("/models/:name/ping", (c) => ping(named(c.req.param("name")), c.req.raw));
+  app.get("/models/:name/health", (c) => ping(named(c.req.param("name")), c.req.raw));
   app.post("/models/:name/invocations", (c) => {
     const name = c.req.param("name");
     return invoke(c.req.raw, () => named(name));
@@ -303,9 +390,10 @@ export function createApp(options: AppOptions = {}): ServingApp {
   // The Open Inference Protocol (V2) for every model, under the same names.
   v2Routes(app, { registry, eager: defaultSlot, timeoutMs, maxBodyBytes: maxSize, log, limiter });
 
+  let admin: MiddlewareHandler | undefined;
   if (options.adminToken !== undefined) {
     const refusal = (code: string, message: string) => ({ error_code: code, message });
-    const admin = bearerAuth({
+    admin = bearerAuth({
       token: options.adminToken,
       noAuthenticationHeaderMessage: refusal(
         "UNAUTHENTICATED",
@@ -354,8 +442,27 @@ export function createApp(options: AppOptions = {}): ServingApp {
     });
   }
 
+  if (metrics) {
+    const scrape = async (c: Context) =>
+      c.body(await metrics.render(registry.slots), 200, {
+        "Content-Type": PROMETHEUS_CONTENT_TYPE,
+      });
+    if (options.metrics === "admin") app.get("/metrics", admin!, scrape);
+    else app.get("/metrics", scrape);
+  }
+
+  // Request ids, metrics, the access log and request spans wrap every request (observe.ts).
+  app.fetch = observeRequests(app.fetch, {
+    metrics,
+    accessLog,
+    tracing: options.tracing,
+    defaultModel: defaultSlot?.name,
+    isModel: (name) => registry.get(name) !== undefined,
+  });
+
   return Object.assign(app, {
     registry,
+    metrics,
     async ready() {
       await initial;
     },

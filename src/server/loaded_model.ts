@@ -27,6 +27,7 @@ import {
   type ValidatedInput,
 } from "./_deps.ts";
 import { redactUri } from "../store/mod.ts";
+import { inSpan } from "../tracing.ts";
 import { serializePredictions, toPyJson } from "./serialize.ts";
 
 /**
@@ -114,6 +115,47 @@ export interface V2Inference {
   timings: StageTimings;
 }
 
+/**
+ * A stage of one prediction, as reported to {@linkcode InvocationSignal.onStage}.
+ *
+ * @example
+ * ```ts
+ * import type { InvocationStage } from "./loaded_model.ts";
+ * const stage: InvocationStage = "infer";
+ * ```
+ */
+export type InvocationStage = "validate" | "infer" | "serialize";
+
+/**
+ * What one request's prediction checks (its deadline) and reports to (tracing).
+ *
+ * @example
+ * ```ts
+ * import type { InvocationSignal } from "./loaded_model.ts";
+ * const signal: InvocationSignal = {
+ *   aborted: false,
+ *   onStage: (stage, start, end) => console.log(stage, end - start),
+ * };
+ * ```
+ */
+export interface InvocationSignal {
+  /** True once the request's deadline has passed: no further work is done. */
+  readonly aborted: boolean;
+  /** What to throw when aborted (the deadline's error). */
+  readonly reason?: unknown;
+  /**
+   * Called after each stage with its `performance.now()` bounds, the row count once known, and
+   * the error when the stage failed (the request path's spans are built from these).
+   */
+  readonly onStage?: (
+    stage: InvocationStage,
+    start: number,
+    end: number,
+    rows: number | undefined,
+    error?: unknown,
+  ) => void;
+}
+
 let sharedWeb: OnnxBackend | undefined;
 
 /**
@@ -192,8 +234,21 @@ export class LoadedModel {
   }
 
   /** @internal Use {@linkcode loadModel}. */
-  static async load(uri: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
-    const bundle = await fetchBundle(uri, options.store);
+  static load(uri: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+    // Spans through @opentelemetry/api: no-ops unless a tracer provider is registered.
+    return inSpan("mlflow_edge.load", { "mlflow_edge.uri": redactUri(uri) }, async (span) => {
+      const loaded = await LoadedModel.#load(uri, options);
+      span.setAttribute("mlflow_edge.bundle_bytes", loaded.sizeBytes);
+      return loaded;
+    });
+  }
+
+  static async #load(uri: string, options: LoadModelOptions): Promise<LoadedModel> {
+    const bundle = await inSpan(
+      "mlflow_edge.load.fetch",
+      {},
+      () => fetchBundle(uri, options.store),
+    );
     const mlmodelBytes = bundle.files.get("MLmodel");
     if (!mlmodelBytes) {
       throw new MlflowError(
@@ -203,17 +258,28 @@ export class LoadedModel {
     }
     const source = `${redactUri(uri).replace(/\/+$/, "")}/MLmodel`;
     const model = Model.fromYaml(new TextDecoder().decode(mlmodelBytes), source);
-    const onnx = await OnnxModel.create(bundle.files, model.flavors, {
-      backend: await resolveBackend(options.backend),
-      warn: options.warn,
-      source,
-      batching: options.batching,
-    });
+    const backend = await resolveBackend(options.backend);
+    const onnx = await inSpan(
+      "mlflow_edge.load.session",
+      { "mlflow_edge.backend": backend.name },
+      () =>
+        OnnxModel.create(bundle.files, model.flavors, {
+          backend,
+          warn: options.warn,
+          source,
+          batching: options.batching,
+        }),
+    );
     let signature: CompiledSignature;
     try {
-      signature = await compileSignature(
-        model.signature ?? { inputs: null, outputs: null, params: null },
-        options.limits,
+      signature = await inSpan(
+        "mlflow_edge.load.compile",
+        {},
+        () =>
+          compileSignature(
+            model.signature ?? { inputs: null, outputs: null, params: null },
+            options.limits,
+          ),
       );
     } catch (err) {
       await onnx.release();
@@ -227,7 +293,11 @@ export class LoadedModel {
     if (example) loaded.#servingInputExample = new TextDecoder().decode(example);
     if (options.selfCheck !== false) {
       try {
-        await loaded.#selfCheck(bundle.files, options.warn ?? ((m) => console.warn(m)));
+        await inSpan(
+          "mlflow_edge.load.self_check",
+          {},
+          () => loaded.#selfCheck(bundle.files, options.warn ?? ((m) => console.warn(m))),
+        );
       } catch (err) {
         await loaded.close();
         throw err;
@@ -272,7 +342,7 @@ export class LoadedModel {
   async #run<T>(
     check: (signature: CompiledSignature) => ValidatedInput,
     execute: (input: ValidatedInput) => Promise<T>,
-    signal?: { readonly aborted: boolean; readonly reason?: unknown },
+    signal?: InvocationSignal,
   ): Promise<{ predictions: T; input: ValidatedInput; parse: number; infer: number }> {
     if (this.#closed) {
       throw new MlflowError(
@@ -283,12 +353,27 @@ export class LoadedModel {
     this.#inflight++;
     try {
       const t0 = performance.now();
-      const input = check(this.#signature);
+      let input: ValidatedInput;
+      try {
+        input = check(this.#signature);
+      } catch (err) {
+        signal?.onStage?.("validate", t0, performance.now(), undefined, err);
+        throw err;
+      }
       const t1 = performance.now();
+      signal?.onStage?.("validate", t0, t1, input.rows);
       // A request that has already timed out does no further work.
       if (signal?.aborted) throw signal.reason;
-      const predictions = await execute(input);
-      return { predictions, input, parse: t1 - t0, infer: performance.now() - t1 };
+      let predictions: T;
+      try {
+        predictions = await execute(input);
+      } catch (err) {
+        signal?.onStage?.("infer", t1, performance.now(), input.rows, err);
+        throw err;
+      }
+      const t2 = performance.now();
+      signal?.onStage?.("infer", t1, t2, input.rows);
+      return { predictions, input, parse: t1 - t0, infer: t2 - t1 };
     } finally {
       if (--this.#inflight === 0) { for (const wake of this.#idle.splice(0)) wake(); }
     }
@@ -298,7 +383,7 @@ export class LoadedModel {
   #runMlflow(
     body: string | Uint8Array,
     contentType: string,
-    signal?: { readonly aborted: boolean; readonly reason?: unknown },
+    signal?: InvocationSignal,
   ): Promise<{ predictions: Predictions; input: ValidatedInput; parse: number; infer: number }> {
     return this.#run((s) => s.validate(body, contentType), (i) => this.onnx.run(i), signal);
   }
@@ -312,7 +397,7 @@ export class LoadedModel {
   async inferV2(
     body: string | Uint8Array,
     headerLength?: number,
-    signal?: { readonly aborted: boolean; readonly reason?: unknown },
+    signal?: InvocationSignal,
   ): Promise<V2Inference> {
     let names: readonly string[] = this.onnx.outputNames;
     const r = await this.#run(
@@ -349,15 +434,14 @@ export class LoadedModel {
   async invoke(
     body: string | Uint8Array,
     contentType: string,
-    signal?: { readonly aborted: boolean; readonly reason?: unknown },
+    signal?: InvocationSignal,
   ): Promise<Invocation> {
     const r = await this.#runMlflow(body, contentType, signal);
     const t2 = performance.now();
     const text = serializePredictions(r.predictions, r.input.format !== "llm");
-    return {
-      text,
-      timings: { parse: r.parse, infer: r.infer, serialize: performance.now() - t2 },
-    };
+    const t3 = performance.now();
+    signal?.onStage?.("serialize", t2, t3, r.input.rows);
+    return { text, timings: { parse: r.parse, infer: r.infer, serialize: t3 - t2 } };
   }
 
   /**

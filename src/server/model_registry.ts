@@ -5,6 +5,7 @@
  * @module
  */
 import type { LoadModelOptions } from "./loaded_model.ts";
+import { redactUri } from "../store/mod.ts";
 import { ModelSlot, type ModelSlotOptions } from "./model_slot.ts";
 
 /**
@@ -98,6 +99,12 @@ export class ModelRegistry {
         `Unloading model "${victim.name}" (${victim.sizeBytes} bytes, least recently used) to ` +
           `stay within the memory budget of ${budget} bytes.`,
       );
+      this.#options.onEvent?.({
+        event: "model_evict",
+        model: victim.name,
+        uri: redactUri(victim.uri),
+        bytes: victim.sizeBytes,
+      });
       victim.unload();
     }
   }

@@ -9,6 +9,7 @@ import { redactUri } from "../store/mod.ts";
 import { publicLoadFailure } from "./load_failure.ts";
 import {
   type Invocation,
+  type InvocationSignal,
   type LoadedModel,
   loadModel,
   type LoadModelOptions,
@@ -45,8 +46,42 @@ export interface ModelSlotOptions extends LoadModelOptions {
    * (default `console.warn`); clients only see {@linkcode publicLoadFailure}'s summary.
    */
   log?: (message: string) => void;
+  /** Called on every load, reload, unload and eviction (the server logs and counts them). */
+  onEvent?: (event: ModelEvent) => void;
   /** Loads a model; default {@linkcode loadModel}. */
   load?: (uri: string, options: LoadModelOptions) => Promise<LoadedModel>;
+}
+
+/**
+ * A change in a slot's life, for logs and metrics: `model_load` / `model_reload` (with `ms` and
+ * `bytes`), `model_load_failed` / `model_reload_failed` (with `ms` and `error`), `model_unload`,
+ * and `model_evict` (from the registry, before the unload).
+ *
+ * @example
+ * ```ts
+ * import type { ModelEvent } from "./model_slot.ts";
+ * const e: ModelEvent = { event: "model_load", model: "iris", uri: "examples/iris", ms: 310, bytes: 10240 };
+ * ```
+ */
+export interface ModelEvent {
+  /** What happened. */
+  event:
+    | "model_load"
+    | "model_load_failed"
+    | "model_reload"
+    | "model_reload_failed"
+    | "model_unload"
+    | "model_evict";
+  /** The slot's name. */
+  model: string;
+  /** The URI loaded (credentials redacted). */
+  uri: string;
+  /** How long the load took, in milliseconds. */
+  ms?: number;
+  /** Bytes of the loaded bundle. */
+  bytes?: number;
+  /** Why it failed. */
+  error?: string;
 }
 
 /**
@@ -149,8 +184,10 @@ export class ModelSlot {
   #startLoad(uri: string): Promise<LoadedModel> {
     const generation = ++this.#generation;
     const load = this.#options.load ?? loadModel;
+    const t0 = performance.now();
     const p = load(uri, this.#options).then(
       (model) => {
+        this.#emit("model_load", uri, t0, model);
         if (generation !== this.#generation) {
           // Superseded by a reload or an unload meanwhile.
           model.close();
@@ -163,6 +200,7 @@ export class ModelSlot {
         return model;
       },
       (err) => {
+        this.#emit("model_load_failed", uri, t0, undefined, err);
         if (generation === this.#generation) {
           this.#error = err instanceof MlflowError
             ? err
@@ -184,7 +222,7 @@ export class ModelSlot {
   invoke(
     body: Uint8Array,
     contentType: string,
-    signal?: { readonly aborted: boolean; readonly reason?: unknown },
+    signal?: InvocationSignal,
   ): Promise<Invocation> {
     return this.use((model) => model.invoke(body, contentType, signal));
   }
@@ -228,13 +266,16 @@ export class ModelSlot {
     this.#uri = uri;
     const load = this.#options.load ?? loadModel;
     let fresh: LoadedModel;
+    const t0 = performance.now();
     try {
       fresh = await load(uri, this.#options);
     } catch (err) {
+      this.#emit("model_reload_failed", uri, t0, undefined, err);
       if (generation === this.#generation) this.#uri = previousUri;
       this.#logFailure("reload", uri, err);
       throw err;
     }
+    this.#emit("model_reload", uri, t0, fresh);
     if (generation !== this.#generation) {
       await fresh.close();
       throw new MlflowError(`The reload of "${this.name}" was superseded.`, "ABORTED");
@@ -253,6 +294,26 @@ export class ModelSlot {
     const old = this.#model;
     this.#model = undefined;
     this.#loading = undefined;
-    if (old) await old.close();
+    if (old) {
+      this.#options.onEvent?.({ event: "model_unload", model: this.name, uri: redactUri(old.uri) });
+      await old.close();
+    }
+  }
+
+  #emit(
+    event: ModelEvent["event"],
+    uri: string,
+    t0: number,
+    model?: LoadedModel,
+    err?: unknown,
+  ): void {
+    this.#options.onEvent?.({
+      event,
+      model: this.name,
+      uri: redactUri(uri),
+      ms: performance.now() - t0,
+      bytes: model?.sizeBytes,
+      error: err === undefined ? undefined : ((err as Error)?.message ?? String(err)),
+    });
   }
 }

@@ -124,11 +124,65 @@ export function batchingOptions(
 }
 
 /**
+ * An on/off switch from an environment variable or flag (`on`/`off`, `true`/`false`, `1`/`0`,
+ * `yes`/`no`), `undefined` when unset.
+ *
+ * @example
+ * ```ts
+ * import { switchValue } from "./options_from_env.ts";
+ * switchValue("off", "MLFLOW_EDGE_ACCESS_LOG"); // false
+ * switchValue(undefined, "MLFLOW_EDGE_ACCESS_LOG"); // undefined
+ * ```
+ */
+export function switchValue(value: string | undefined, what: string): boolean | undefined {
+  if (value === undefined || value === "") return undefined;
+  const v = value.trim().toLowerCase();
+  if (["on", "true", "1", "yes"].includes(v)) return true;
+  if (["off", "false", "0", "no"].includes(v)) return false;
+  throw new MlflowError(
+    `${what} must be "on" or "off", got "${value}".`,
+    "INVALID_PARAMETER_VALUE",
+  );
+}
+
+/**
+ * The `/metrics` setting: on (default), off, or `admin` (behind the admin token).
+ *
+ * @example
+ * ```ts
+ * import { metricsSetting } from "./options_from_env.ts";
+ * metricsSetting("admin", "MLFLOW_EDGE_METRICS"); // "admin"
+ * metricsSetting("off", "MLFLOW_EDGE_METRICS"); // false
+ * ```
+ */
+export function metricsSetting(value: string | undefined, what: string): boolean | "admin" {
+  if (value?.trim().toLowerCase() === "admin") return "admin";
+  return switchValue(value, what) ?? true;
+}
+
+/**
+ * A comma-separated list (trimmed, empty entries dropped), `undefined` when unset or empty.
+ *
+ * @example
+ * ```ts
+ * import { commaList } from "./options_from_env.ts";
+ * commaList(" key-new, key-old ,"); // ["key-new", "key-old"]
+ * ```
+ */
+export function commaList(value: string | undefined): string[] | undefined {
+  const items = (value ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  return items.length ? items : undefined;
+}
+
+/**
  * The server options from environment variables alone: `MODEL_URI`,
  * `MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT` (seconds), `MLFLOW_EDGE_BACKEND`,
  * `MLFLOW_EDGE_BODY_LIMIT`, `MLFLOW_EDGE_MEMORY_BUDGET`, `MLFLOW_EDGE_ADMIN_TOKEN`,
  * `MLFLOW_EDGE_MAX_INFLIGHT_REQUESTS`, `MLFLOW_EDGE_MAX_INFLIGHT_BYTES`,
- * `MLFLOW_EDGE_MAX_ELEMENTS`, `MLFLOW_EDGE_MAX_BATCH_SIZE` and `MLFLOW_EDGE_MAX_BATCH_TIME` (ms), and the store
+ * `MLFLOW_EDGE_MAX_ELEMENTS`, `MLFLOW_EDGE_MAX_BATCH_SIZE` and `MLFLOW_EDGE_MAX_BATCH_TIME` (ms),
+ * `MLFLOW_EDGE_METRICS` (on, off, admin), `MLFLOW_EDGE_ACCESS_LOG` (on, off), `OTEL_DENO` or
+ * `MLFLOW_EDGE_TRACING` (request spans), `MLFLOW_EDGE_API_KEYS` and `MLFLOW_EDGE_CORS_ORIGINS`
+ * (comma-separated), `MLFLOW_EDGE_SECURE_HEADERS` (on, off), and the store
  * variables (`AWS_*`, `MLFLOW_S3_ENDPOINT_URL`, `MLFLOW_TRACKING_*`, …). Without `MODEL_URI` the
  * model is `defaultModelUri`.
  *
@@ -170,6 +224,14 @@ export function appOptionsFromEnv(
       "MLFLOW_EDGE_MAX_BATCH_SIZE",
       "MLFLOW_EDGE_MAX_BATCH_TIME",
     ),
+    metrics: metricsSetting(env.MLFLOW_EDGE_METRICS, "MLFLOW_EDGE_METRICS"),
+    accessLog: switchValue(env.MLFLOW_EDGE_ACCESS_LOG, "MLFLOW_EDGE_ACCESS_LOG"),
+    // Deno's own OpenTelemetry switch turns our spans on too.
+    tracing: switchValue(env.OTEL_DENO, "OTEL_DENO") ||
+      switchValue(env.MLFLOW_EDGE_TRACING, "MLFLOW_EDGE_TRACING") || undefined,
+    apiKeys: commaList(env.MLFLOW_EDGE_API_KEYS),
+    corsOrigins: commaList(env.MLFLOW_EDGE_CORS_ORIGINS),
+    secureHeaders: switchValue(env.MLFLOW_EDGE_SECURE_HEADERS, "MLFLOW_EDGE_SECURE_HEADERS"),
     store: storeOptionsFromEnv(env),
   };
 }

@@ -144,6 +144,7 @@ Deno.test("a body that stalls past the timeout gets 504 DEADLINE_EXCEEDED and se
       assert.deepEqual(JSON.parse(res.body), {
         error_code: "DEADLINE_EXCEEDED",
         message: "Request processing time exceeded limit",
+        request_id: res.headers["x-request-id"],
       });
       await assertServes(server.url);
     },

@@ -22,7 +22,11 @@ interface Answer {
 async function send(url: string, r: Req): Promise<Answer> {
   const res = await fetch(`${url}/invocations`, {
     method: "POST",
-    headers: { "Content-Type": r.contentType },
+    // One request id per case, so error bodies (which carry it) compare across the two servers.
+    headers: {
+      "Content-Type": r.contentType,
+      "X-Request-Id": `case-${r.name.replace(/[^\w.-]/g, "_")}`,
+    },
     body: r.body,
   });
   return {

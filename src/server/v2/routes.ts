@@ -7,6 +7,7 @@
 import type { Hono } from "hono";
 import { MlflowError } from "../../errors.ts";
 import { invocationHandler } from "../_invocation.ts";
+import { exchangeOf } from "../observe.ts";
 import { errorHeaders, JSON_HEADERS, toMlflowError } from "../_responses.ts";
 import type { InflightLimiter } from "../inflight.ts";
 import type { ModelRegistry } from "../model_registry.ts";
@@ -205,6 +206,9 @@ export function v2Routes(app: Hono, options: V2RoutesOptions): void {
       const version = versionOf(slot.uri);
       const out = encodeInferResponse(slot.name, version, r.answer, r.outputs);
       const t = r.timings;
+      // For the access log and the inference histogram (observe.ts).
+      const x = exchangeOf(req);
+      if (x) x.timings = { parse: t.parse, infer: t.infer, serialize: performance.now() - t0 };
       const headers: Record<string, string> = {
         "Content-Type": out.headerLength === undefined
           ? "application/json"
