@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "84e68efa89016f57c9a67ed6c0bb98c75506583b655c91c637b6fdaabc8c2037";
+export const WASM_SOURCE_HASH = "fdabb5984c2cf19a66ed8263c14abd122028c55fdd20aebd44fa9a9da3d237b3";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "84e68efa89016f57c9a67ed6c0bb98c75506583b655c91c
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "ff37ea74688ca070965802dc8803df70e7388322ba8dfb72e2afb9e7c5c7048d";
+export const WASM_SHA256 = "f3e861fa47a4d0c056b1eb387b52fe7c16e08c3162a9a052265e25ff906888f6";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "ff37ea74688ca070965802dc8803df70e7388322ba8dfb72e2af
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 356464;
+export const WASM_BYTE_SIZE = 388002;

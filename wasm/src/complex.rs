@@ -2,6 +2,7 @@
 //! back as JSON text. JSON numbers arrive as Python int (int64) or float (float64), so the
 //! element-level rules are MLflow's strict ones; these cases are matched, not relaxed.
 
+use crate::frame::NameIndex;
 use crate::json::Value;
 use crate::jsonout::{py_type, show, write_f64, write_str, write_value};
 use crate::problems::Failure;
@@ -292,9 +293,12 @@ pub fn enforce(v: &Value, ty: &Ty, required: bool, out: &mut String) -> Result<(
                 out.push_str("{}");
                 return Ok(());
             }
+            // Sorted indexes: no cost quadratic in the number of keys a value carries.
+            let keys = NameIndex::new(members.iter().map(|(k, _)| k.as_ref()));
+            let by_prop = NameIndex::new(props.iter().map(|p| p.name.as_str()));
             let missing: Vec<String> = props
                 .iter()
-                .filter(|p| p.required && !members.iter().any(|(k, _)| k == &p.name))
+                .filter(|p| p.required && keys.find(&p.name).is_none())
                 .map(|p| format!("'{}'", p.name))
                 .collect();
             if !missing.is_empty() {
@@ -305,7 +309,7 @@ pub fn enforce(v: &Value, ty: &Ty, required: bool, out: &mut String) -> Result<(
             }
             let extra: Vec<String> = members
                 .iter()
-                .filter(|(k, _)| !props.iter().any(|p| &p.name == k))
+                .filter(|(k, _)| by_prop.find(k).is_none())
                 .map(|(k, _)| format!("'{}'", k))
                 .collect();
             if !extra.is_empty() {
@@ -321,8 +325,8 @@ pub fn enforce(v: &Value, ty: &Ty, required: bool, out: &mut String) -> Result<(
                 }
                 write_str(out, k);
                 out.push(':');
-                let p = match props.iter().find(|p| &p.name == k) {
-                    Some(p) => p,
+                let p = match by_prop.find(k) {
+                    Some(j) => &props[j],
                     None => continue,
                 };
                 match &p.ty {

@@ -32,13 +32,34 @@ pub struct CsvCell<'a> {
 }
 
 /// A tokenized CSV body: the header (after pandas' renaming) and the data rows.
+///
+/// Cells live in one flat list and rows are ranges of it: a short row stores only the cells
+/// it has (the rest read as empty, missing cells), so a wide header over thousands of short
+/// rows costs memory in proportion to the body, not to rows x columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Csv<'a> {
     /// Column names in order; unique.
     pub header: Vec<Cow<'a, str>>,
-    /// Rows in order, each exactly `header.len()` cells (short rows padded with empty,
-    /// unquoted cells, which pandas reads as missing values).
-    pub rows: Vec<Vec<CsvCell<'a>>>,
+    cells: Vec<CsvCell<'a>>,
+    /// Where each row starts in `cells`, plus the end: `rows() + 1` entries.
+    starts: Vec<u32>,
+}
+
+impl<'a> Csv<'a> {
+    /// The number of data rows.
+    pub fn rows(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// The cells row `r` has (at most `header.len()`; missing trailing cells are absent).
+    pub fn row(&self, r: usize) -> &[CsvCell<'a>] {
+        &self.cells[self.starts[r] as usize..self.starts[r + 1] as usize]
+    }
+
+    /// The text of row `r`, column `j`: `""` for a cell the row does not have.
+    pub fn text(&self, r: usize, j: usize) -> &str {
+        self.row(r).get(j).map(|c| c.text.as_ref()).unwrap_or("")
+    }
 }
 
 /// Prefix of pandas' tokenizer errors (`pandas.errors.ParserError`).
@@ -66,35 +87,35 @@ pub fn parse_csv<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Csv<'a>, ParseE
     }
     let header = header_names(header_cells);
     let width = header.len();
-    let mut rows = Vec::new();
-    loop {
-        let mut row = Vec::with_capacity(width);
-        if !t.record(&mut row)? {
-            break;
-        }
+    let mut cells: Vec<CsvCell<'a>> = Vec::new();
+    let mut starts: Vec<u32> = vec![0];
+    while t.record(&mut cells)? {
         let (record_start, record_line) = (t.record_start, t.record_line);
-        if row.len() > width {
+        let start = *starts.last().unwrap_or(&0) as usize;
+        let n = cells.len() - start;
+        if n > width {
             return Err(ParseError::new(
                 format!(
                     "{}Expected {} fields in line {}, saw {}",
-                    C_ERROR,
-                    width,
-                    record_line,
-                    row.len()
+                    C_ERROR, width, record_line, n
                 ),
                 record_start,
             ));
         }
-        while row.len() < width {
+        // Missing cells are counted (they are cells of the frame pandas builds), not stored.
+        for _ in n..width {
             t.count_cell(record_start)?;
-            row.push(CsvCell {
-                text: Cow::Borrowed(""),
-                quoted: false,
-            });
         }
-        rows.push(row);
+        if cells.len() > u32::MAX as usize {
+            return Err(ParseError::new("CSV has too many cells", record_start));
+        }
+        starts.push(cells.len() as u32);
     }
-    Ok(Csv { header, rows })
+    Ok(Csv {
+        header,
+        cells,
+        starts,
+    })
 }
 
 /// pandas' header clean-up: `Unnamed: i` for empty names, `.n` suffixes for repeats.
@@ -312,7 +333,7 @@ pub unsafe extern "C" fn csv_parse_check(
         max_string_bytes: max_string_bytes as usize,
     };
     match parse_csv(bytes, &limits) {
-        Ok(csv) => check_record(true, 0, csv.rows.len(), csv.header.len(), ""),
+        Ok(csv) => check_record(true, 0, csv.rows(), csv.header.len(), ""),
         Err(e) => check_record(false, e.offset, 0, 0, &e.message),
     }
 }
@@ -333,9 +354,12 @@ mod tests {
     }
 
     fn texts(csv: &Csv<'_>) -> Vec<Vec<String>> {
-        csv.rows
-            .iter()
-            .map(|r| r.iter().map(|c| c.text.to_string()).collect())
+        (0..csv.rows())
+            .map(|r| {
+                (0..csv.header.len())
+                    .map(|j| csv.text(r, j).to_string())
+                    .collect()
+            })
             .collect()
     }
 
@@ -360,8 +384,8 @@ mod tests {
     #[test]
     fn unquoted_cells_borrow_from_the_input() {
         let csv = ok("x\nabc\n");
-        assert!(matches!(csv.rows[0][0].text, Cow::Borrowed("abc")));
-        assert!(!csv.rows[0][0].quoted);
+        assert!(matches!(csv.row(0)[0].text, Cow::Borrowed("abc")));
+        assert!(!csv.row(0)[0].quoted);
     }
 
     #[test]
@@ -371,12 +395,12 @@ mod tests {
             texts(&csv),
             [["x, y", "he said \"hi\""], ["multi\nline", ""]]
         );
-        assert!(csv.rows[0][0].quoted && csv.rows[1][1].quoted);
-        assert!(matches!(csv.rows[0][0].text, Cow::Borrowed("x, y")));
+        assert!(csv.row(0)[0].quoted && csv.row(1)[1].quoted);
+        assert!(matches!(csv.row(0)[0].text, Cow::Borrowed("x, y")));
         // A quote inside an unquoted cell is literal; text after a closing quote is appended.
         let csv = ok("a,b\nab\"c,\"q\"r\"s\n");
         assert_eq!(texts(&csv), [["ab\"c", "qr\"s"]]);
-        assert!(!csv.rows[0][0].quoted && csv.rows[0][1].quoted);
+        assert!(!csv.row(0)[0].quoted && csv.row(0)[1].quoted);
         // Quoted header names.
         assert_eq!(header(&ok("\"a,1\",b\n1,2\n")), ["a,1", "b"]);
     }
@@ -395,7 +419,7 @@ mod tests {
     fn pads_short_rows_with_missing_cells() {
         let csv = ok("a,b,c\n1\n1,2\n");
         assert_eq!(texts(&csv), [["1", "", ""], ["1", "2", ""]]);
-        assert!(csv.rows.iter().all(|r| r.len() == 3));
+        assert_eq!((csv.row(0).len(), csv.row(1).len()), (1, 2)); // stored without padding
     }
 
     #[test]
@@ -460,7 +484,7 @@ mod tests {
     fn a_header_alone_gives_no_rows() {
         let csv = ok("a,b\n");
         assert_eq!(header(&csv), ["a", "b"]);
-        assert!(csv.rows.is_empty());
+        assert_eq!(csv.rows(), 0);
     }
 
     #[test]
@@ -544,7 +568,7 @@ mod tests {
             }
             if let Ok(csv) = parse_csv(&doc, &limits) {
                 assert!(!csv.header.is_empty());
-                assert!(csv.rows.iter().all(|r| r.len() == csv.header.len()));
+                assert!((0..csv.rows()).all(|r| csv.row(r).len() <= csv.header.len()));
             }
         }
     }

@@ -673,6 +673,7 @@ fn records(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, Ve
         .iter()
         .map(|c| c.name.as_deref().unwrap_or("").as_bytes())
         .collect();
+    let sorted = sorted_names(names.iter().copied());
     let estimate = s.b.len() / (specs.len() * 6 + 2);
     let mut builders: Vec<Builder> = Vec::with_capacity(specs.len());
     for c in specs {
@@ -702,7 +703,7 @@ fn records(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, Ve
                     let k = if names.get(guess) == Some(&key) {
                         guess
                     } else {
-                        names.iter().position(|n| *n == key)? // unknown keys: the full path
+                        find_sorted(&sorted, key)? // unknown keys: the full path
                     };
                     if filled[k] {
                         return None; // a duplicate key: the full parser refuses it
@@ -754,9 +755,31 @@ fn records(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, Ve
     Some((rows, entries))
 }
 
+/// Names sorted with their positions, for O(log n) lookups (no cost quadratic in a request's
+/// number of names).
+fn sorted_names<'n, I: Iterator<Item = &'n [u8]>>(names: I) -> Vec<(&'n [u8], usize)> {
+    let mut v: Vec<(&[u8], usize)> = names.enumerate().map(|(i, n)| (n, i)).collect();
+    v.sort_unstable();
+    v
+}
+
+/// The position of `name` in a list from [`sorted_names`].
+fn find_sorted(sorted: &[(&[u8], usize)], name: &[u8]) -> Option<usize> {
+    let at = sorted.partition_point(|(n, _)| *n < name);
+    match sorted.get(at) {
+        Some((n, i)) if *n == name => Some(*i),
+        _ => None,
+    }
+}
+
 /// The `columns` list: which spec each request column feeds (`None` for extras).
 fn columns(specs: &[ColSpec], s: &mut Scan) -> Option<Vec<Option<usize>>> {
     s.eat(b'[')?;
+    let by_spec = sorted_names(
+        specs
+            .iter()
+            .map(|c| c.name.as_deref().unwrap_or("").as_bytes()),
+    );
     let mut targets: Vec<Option<usize>> = Vec::new();
     let mut seen = vec![false; specs.len()];
     let mut names: Vec<&[u8]> = Vec::new();
@@ -764,13 +787,8 @@ fn columns(specs: &[ColSpec], s: &mut Scan) -> Option<Vec<Option<usize>>> {
         loop {
             let (a, e) = s.string()?;
             let name = &s.b[a..e];
-            if names.iter().any(|n| *n == name) {
-                return None; // duplicate column names: the full path refuses them
-            }
             names.push(name);
-            let t = specs
-                .iter()
-                .position(|c| c.name.as_deref().map(|n| n.as_bytes()) == Some(name));
+            let t = find_sorted(&by_spec, name);
             if let Some(k) = t {
                 seen[k] = true;
             }
@@ -781,6 +799,10 @@ fn columns(specs: &[ColSpec], s: &mut Scan) -> Option<Vec<Option<usize>>> {
         }
     }
     s.eat(b']')?;
+    let sorted = sorted_names(names.iter().copied());
+    if sorted.windows(2).any(|w| w[0].0 == w[1].0) {
+        return None; // duplicate column names: the full path refuses them
+    }
     if specs
         .iter()
         .zip(seen.iter())
@@ -864,6 +886,11 @@ fn columnar(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, V
         return None;
     }
     s.eat(b'{')?;
+    let spec_names = sorted_names(
+        specs
+            .iter()
+            .map(|c| c.name.as_deref().unwrap_or("").as_bytes()),
+    );
     let mut by_spec: Vec<Option<Entry>> = (0..specs.len()).map(|_| None).collect();
     let mut names: Vec<&[u8]> = Vec::new();
     let mut rows: Option<usize> = None;
@@ -872,14 +899,12 @@ fn columnar(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, V
     loop {
         let (a, e) = s.string()?;
         let name = &s.b[a..e];
-        if names.iter().any(|n| *n == name) {
-            return None;
-        }
         names.push(name);
         s.eat(b':')?;
-        let k = specs
-            .iter()
-            .position(|c| c.name.as_deref().map(|n| n.as_bytes()) == Some(name));
+        let k = find_sorted(&spec_names, name);
+        if k.map_or(false, |k| by_spec[k].is_some()) {
+            return None; // a repeated column: the full parser refuses it
+        }
         let mut b = match k {
             Some(k) => match &specs[k].ty {
                 Ty::Scalar(Scalar::String) => Builder::Str(String::from("["), false),
@@ -919,6 +944,10 @@ fn columnar(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, V
         }
     }
     s.eat(b'}')?;
+    let sorted = sorted_names(names.iter().copied());
+    if sorted.windows(2).any(|w| w[0].0 == w[1].0) {
+        return None; // a repeated key: the full parser refuses it
+    }
     if specs
         .iter()
         .zip(by_spec.iter())

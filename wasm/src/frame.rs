@@ -9,6 +9,7 @@ use crate::jsonout::{show_str, write_value};
 use crate::output::Entry;
 use crate::problems::{Code, Failure, Problems};
 use crate::schema::{ColSpec, DType, Scalar, Ty};
+use std::collections::BTreeMap;
 
 /// A JSON null for cells a request leaves out.
 pub static NULL: Value<'static> = Value::Null;
@@ -47,12 +48,132 @@ pub struct Frame<'v, 'a> {
     pub labels: Vec<Label<'v>>,
     pub cols: Vec<Vec<&'v Value<'a>>>,
     pub rows: usize,
+    /// Columns the request had but the signature does not name, in first-seen order, with
+    /// the number of rows that carried each: read for messages, never materialised.
+    pub dropped: Vec<(Label<'v>, usize)>,
+}
+
+impl<'v, 'a> Frame<'v, 'a> {
+    /// A frame of complete columns (nothing dropped).
+    pub fn new(labels: Vec<Label<'v>>, cols: Vec<Vec<&'v Value<'a>>>, rows: usize) -> Self {
+        Frame {
+            labels,
+            cols,
+            rows,
+            dropped: Vec::new(),
+        }
+    }
+
+    /// Keeps only the columns `keep` names (when given), moving the others to `dropped`.
+    pub fn retain(mut self, keep: Option<&NameIndex>) -> Self {
+        let keep = match keep {
+            Some(k) => k,
+            None => return self,
+        };
+        let rows = self.rows;
+        let mut labels = Vec::new();
+        let mut cols = Vec::new();
+        for (l, c) in self.labels.into_iter().zip(self.cols) {
+            let kept = matches!(l, Label::Name(n) if keep.find(n).is_some());
+            if kept {
+                labels.push(l);
+                cols.push(c);
+            } else {
+                let present = c.iter().filter(|v| !std::ptr::eq(**v, &NULL)).count();
+                self.dropped.push((l, present));
+            }
+        }
+        Frame {
+            labels,
+            cols,
+            rows,
+            dropped: self.dropped,
+        }
+    }
+}
+
+/// Names sorted once for O(log n) lookups and duplicate detection, so that no request pays
+/// a cost quadratic in its number of columns or keys. Sorting (not hashing) keeps the cost
+/// independent of the names an attacker picks.
+pub struct NameIndex<'n> {
+    /// (name, position in the original order), sorted by name then position.
+    sorted: Vec<(&'n str, usize)>,
+}
+
+impl<'n> NameIndex<'n> {
+    /// Indexes names by their position in `names`.
+    pub fn new<I: IntoIterator<Item = &'n str>>(names: I) -> Self {
+        let mut sorted: Vec<(&'n str, usize)> =
+            names.into_iter().enumerate().map(|(i, n)| (n, i)).collect();
+        sorted.sort_unstable();
+        NameIndex { sorted }
+    }
+
+    /// Indexes the named labels of a frame (positions are label positions).
+    pub fn of_labels(labels: &[Label<'n>]) -> Self {
+        let mut sorted: Vec<(&'n str, usize)> = labels
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| match l {
+                Label::Name(n) => Some((*n, i)),
+                Label::Pos(_) => None,
+            })
+            .collect();
+        sorted.sort_unstable();
+        NameIndex { sorted }
+    }
+
+    /// The first position holding `name`.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        let at = self.sorted.partition_point(|(n, _)| *n < name);
+        match self.sorted.get(at) {
+            Some((n, i)) if *n == name => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The earliest position whose name already occurred before it.
+    pub fn first_duplicate(&self) -> Option<usize> {
+        self.sorted
+            .windows(2)
+            .filter(|w| w[0].0 == w[1].0)
+            .map(|w| w[1].1)
+            .min()
+    }
+}
+
+/// The names of a column signature, indexed (`None` for an unnamed signature).
+pub fn spec_index(specs: &[ColSpec]) -> Option<NameIndex<'_>> {
+    if specs.first().map(|s| s.name.is_some()) != Some(true) {
+        return None;
+    }
+    Some(NameIndex::new(
+        specs.iter().map(|s| s.name.as_deref().unwrap_or("")),
+    ))
+}
+
+/// Refuses a frame whose dense size (rows x columns, missing cells included) is over the
+/// element limit: short rows and sparse records would otherwise cost memory quadratic in the
+/// body (a 60 KB body can describe a billion missing cells).
+pub fn check_cells(rows: usize, cols: usize, max: usize) -> Result<(), Failure> {
+    if rows.saturating_mul(cols) > max {
+        return Err(Failure::bad(format!(
+            "Invalid input. The request describes a table of {} rows and {} columns ({} cells, missing ones included), more than the limit of {} elements",
+            rows, cols, rows.saturating_mul(cols), max
+        )));
+    }
+    Ok(())
 }
 
 const SPLIT_INVALID: &str = "Invalid input. Provided dataframe_split field is not a valid dataframe representation in 'split' format. Error: ";
 
-/// `dataframe_split` (spec 4.3).
-pub fn from_split<'v, 'a>(v: &'v Value<'a>) -> Result<Frame<'v, 'a>, Failure> {
+/// `dataframe_split` (spec 4.3). Only the columns `keep` names are materialised (all when
+/// `None`); `max` bounds the dense size of a frame whose short rows are padded.
+pub fn from_split<'v, 'a>(
+    v: &'v Value<'a>,
+    keep: Option<&NameIndex>,
+    max: usize,
+) -> Result<Frame<'v, 'a>, Failure> {
     let members = match v {
         Value::Object(m) => m,
         Value::Array(_) => {
@@ -95,25 +216,18 @@ pub fn from_split<'v, 'a>(v: &'v Value<'a>) -> Result<Frame<'v, 'a>, Failure> {
         _ => 1,
     };
     let mut labels: Vec<Label<'v>> = Vec::new();
-    let ncols;
     match v.get("columns") {
         None | Some(Value::Null) => {
-            ncols = rows.iter().map(width).max().unwrap_or(0);
+            let ncols = rows.iter().map(width).max().unwrap_or(0);
+            if keep.is_none() {
+                check_cells(nrows, ncols, max)?;
+            }
             labels.extend((0..ncols).map(Label::Pos));
         }
         Some(Value::Array(names)) => {
             for n in names {
                 match n {
-                    Value::String(s) => {
-                        if labels.iter().any(|l| *l == Label::Name(s)) {
-                            return Err(Failure::bad(format!(
-                                "{}column {} appears twice",
-                                SPLIT_INVALID,
-                                show_str(s)
-                            )));
-                        }
-                        labels.push(Label::Name(s));
-                    }
+                    Value::String(s) => labels.push(Label::Name(s)),
                     Value::Number(n) if n.is_integer => match n.as_i64() {
                         Some(i) if i >= 0 => labels.push(Label::Pos(i as usize)),
                         _ => {
@@ -131,7 +245,14 @@ pub fn from_split<'v, 'a>(v: &'v Value<'a>) -> Result<Frame<'v, 'a>, Failure> {
                     }
                 }
             }
-            ncols = labels.len();
+            if let Some(j) = NameIndex::of_labels(&labels).first_duplicate() {
+                return Err(Failure::bad(format!(
+                    "{}column {} appears twice",
+                    SPLIT_INVALID,
+                    labels[j].quoted()
+                )));
+            }
+            let ncols = labels.len();
             for (i, r) in rows.iter().enumerate() {
                 if width(r) != ncols {
                     return Err(Failure::bad(format!(
@@ -169,33 +290,67 @@ pub fn from_split<'v, 'a>(v: &'v Value<'a>) -> Result<Frame<'v, 'a>, Failure> {
             )))
         }
     }
-    let mut cols: Vec<Vec<&'v Value<'a>>> = (0..ncols).map(|_| Vec::with_capacity(nrows)).collect();
+    // Which request columns become frame columns; the rest are only named in messages.
+    let mut kept: Vec<usize> = Vec::new();
+    let mut dropped = Vec::new();
+    let mut kept_labels = Vec::new();
+    for (j, l) in labels.iter().enumerate() {
+        let wanted = match keep {
+            None => true,
+            Some(k) => matches!(l, Label::Name(n) if k.find(n).is_some()),
+        };
+        if wanted {
+            kept.push(j);
+            kept_labels.push(*l);
+        } else {
+            dropped.push((*l, nrows));
+        }
+    }
+    let mut cols: Vec<Vec<&'v Value<'a>>> =
+        kept.iter().map(|_| Vec::with_capacity(nrows)).collect();
     for r in rows {
         match r {
             Value::Array(cells) => {
-                for (j, col) in cols.iter_mut().enumerate() {
+                for (col, &j) in cols.iter_mut().zip(&kept) {
                     col.push(cells.get(j).unwrap_or(&NULL));
                 }
             }
             scalar => {
-                for (j, col) in cols.iter_mut().enumerate() {
+                for (col, &j) in cols.iter_mut().zip(&kept) {
                     col.push(if j == 0 { scalar } else { &NULL });
                 }
             }
         }
     }
     Ok(Frame {
-        labels,
+        labels: kept_labels,
         cols,
         rows: nrows,
+        dropped,
     })
 }
 
+/// Where a record key's values go while a frame is built from records.
+#[derive(Clone, Copy)]
+enum Slot {
+    Col(usize),
+    Dropped(usize),
+}
+
 /// A list of records (`dataframe_records`, or `inputs`/`instances` given records): missing
-/// keys are missing values, columns in first-seen order.
-pub fn from_records<'v, 'a>(records: &'v [Value<'a>]) -> Result<Frame<'v, 'a>, Failure> {
+/// keys are missing values, columns in first-seen order. Keys are looked up in a sorted map
+/// (O(log k) each); only the columns `keep` names are materialised (all when `None`, then
+/// rows x columns must stay within `max`).
+pub fn from_records<'v, 'a>(
+    records: &'v [Value<'a>],
+    keep: Option<&NameIndex>,
+    max: usize,
+) -> Result<Frame<'v, 'a>, Failure> {
+    let rows = records.len();
     let mut labels: Vec<Label<'v>> = Vec::new();
     let mut cols: Vec<Vec<&'v Value<'a>>> = Vec::new();
+    let mut dropped: Vec<(Label<'v>, usize)> = Vec::new();
+    let mut slots: BTreeMap<&'v str, Slot> = BTreeMap::new();
     for (r, rec) in records.iter().enumerate() {
         let members = match rec {
             Value::Object(m) => m,
@@ -207,29 +362,49 @@ pub fn from_records<'v, 'a>(records: &'v [Value<'a>]) -> Result<Frame<'v, 'a>, F
                 )))
             }
         };
-        for col in cols.iter_mut() {
-            col.push(&NULL);
-        }
         for (k, x) in members {
-            let j = match labels.iter().position(|l| *l == Label::Name(k)) {
-                Some(j) => j,
+            let k: &'v str = k.as_ref();
+            let slot = match slots.get(k) {
+                Some(s) => *s,
                 None => {
-                    labels.push(Label::Name(k));
-                    let mut col = Vec::with_capacity(records.len());
-                    col.resize(r + 1, &NULL);
-                    cols.push(col);
-                    cols.len() - 1
+                    let wanted = keep.map(|i| i.find(k).is_some()).unwrap_or(true);
+                    let s = if wanted {
+                        if keep.is_none() {
+                            check_cells(rows, cols.len() + 1, max)?;
+                        }
+                        labels.push(Label::Name(k));
+                        let mut col = Vec::with_capacity(rows);
+                        col.resize(r, &NULL);
+                        cols.push(col);
+                        Slot::Col(cols.len() - 1)
+                    } else {
+                        dropped.push((Label::Name(k), 0));
+                        Slot::Dropped(dropped.len() - 1)
+                    };
+                    slots.insert(k, s);
+                    s
                 }
             };
-            if let Some(slot) = cols.get_mut(j).and_then(|c| c.get_mut(r)) {
-                *slot = x;
+            match slot {
+                Slot::Col(j) => {
+                    let col = &mut cols[j];
+                    if col.len() < r {
+                        col.resize(r, &NULL);
+                    }
+                    col.push(x);
+                }
+                Slot::Dropped(d) => dropped[d].1 += 1,
             }
         }
+    }
+    for col in cols.iter_mut() {
+        col.resize(rows, &NULL);
     }
     Ok(Frame {
         labels,
         cols,
-        rows: records.len(),
+        rows,
+        dropped,
     })
 }
 
@@ -299,6 +474,65 @@ pub fn column(
     }
 }
 
+/// Matches frame columns to a column signature (spec 3.3): by name for a named signature,
+/// else by position. Returns (spec index, column index) pairs in signature order; a missing
+/// required column (or too few columns) is recorded in `problems`, naming the extras.
+pub fn plan(
+    specs: &[ColSpec],
+    labels: &[Label],
+    dropped: &[(Label, usize)],
+    problems: &mut Problems,
+) -> Vec<(usize, usize)> {
+    let named = specs.first().map(|s| s.name.is_some()).unwrap_or(false);
+    if !named {
+        if labels.len() < specs.len() {
+            problems.push(
+                Code::InvalidParameterValue,
+                format!(
+                    "Model inference is missing inputs. The model signature declares {} inputs  but the provided value only has {} inputs. Note: the inputs were not named in the signature so we can only verify their count.",
+                    specs.len(),
+                    labels.len()
+                ),
+            );
+            return Vec::new();
+        }
+        return (0..specs.len()).map(|j| (j, j)).collect();
+    }
+    let mut missing: Vec<String> = Vec::new();
+    let mut matched = Vec::with_capacity(specs.len());
+    let by_label = NameIndex::of_labels(labels);
+    for (k, spec) in specs.iter().enumerate() {
+        let name = spec.name.as_deref().unwrap_or("");
+        match by_label.find(name) {
+            Some(j) => matched.push((k, j)),
+            None if spec.required => missing.push(format!("'{}'", name)),
+            None => {}
+        }
+    }
+    if !missing.is_empty() {
+        let by_spec = spec_index(specs);
+        let in_spec = |l: &Label| match (l, &by_spec) {
+            (Label::Name(n), Some(i)) => i.find(n).is_some(),
+            _ => false,
+        };
+        let extras: Vec<String> = labels
+            .iter()
+            .filter(|l| !in_spec(l))
+            .chain(dropped.iter().map(|(l, _)| l))
+            .map(|l| l.py_repr())
+            .collect();
+        let mut m = format!("Model is missing inputs [{}].", missing.join(", "));
+        if !extras.is_empty() {
+            m.push_str(&format!(
+                " Note that there were extra inputs: [{}].",
+                extras.join(", ")
+            ));
+        }
+        problems.push(Code::InvalidParameterValue, m);
+    }
+    matched
+}
+
 /// Matches a frame to a column signature (spec 3.3) and converts the matched columns.
 pub fn enforce(
     specs: &[ColSpec],
@@ -306,67 +540,11 @@ pub fn enforce(
     path: Path,
     problems: &mut Problems,
 ) -> Vec<Entry> {
-    let named = specs.first().map(|s| s.name.is_some()).unwrap_or(false);
-    let mut entries = Vec::with_capacity(specs.len());
-    if named {
-        let mut missing: Vec<String> = Vec::new();
-        let mut matched: Vec<(&ColSpec, usize)> = Vec::new();
-        for spec in specs {
-            let name = spec.name.as_deref().unwrap_or("");
-            match frame.labels.iter().position(|l| *l == Label::Name(name)) {
-                Some(j) => matched.push((spec, j)),
-                None if spec.required => missing.push(format!("'{}'", name)),
-                None => {}
-            }
-        }
-        if !missing.is_empty() {
-            let extras: Vec<String> = frame
-                .labels
-                .iter()
-                .filter(|l| {
-                    !specs
-                        .iter()
-                        .any(|s| matches!(l, Label::Name(n) if Some(*n) == s.name.as_deref()))
-                })
-                .map(|l| l.py_repr())
-                .collect();
-            let mut m = format!("Model is missing inputs [{}].", missing.join(", "));
-            if !extras.is_empty() {
-                m.push_str(&format!(
-                    " Note that there were extra inputs: [{}].",
-                    extras.join(", ")
-                ));
-            }
-            problems.push(Code::InvalidParameterValue, m);
-        }
-        for (spec, j) in matched {
-            let label = frame.labels[j];
-            let cells = &frame.cols[j];
-            entries.push(column(
-                label.text(),
-                &label.quoted(),
-                &spec.ty,
-                spec.required,
-                cells,
-                path,
-                problems,
-            ));
-        }
-    } else {
-        if frame.cols.len() < specs.len() {
-            problems.push(
-                Code::InvalidParameterValue,
-                format!(
-                    "Model inference is missing inputs. The model signature declares {} inputs  but the provided value only has {} inputs. Note: the inputs were not named in the signature so we can only verify their count.",
-                    specs.len(),
-                    frame.cols.len()
-                ),
-            );
-            return entries;
-        }
-        for (j, spec) in specs.iter().enumerate() {
-            let label = frame.labels[j];
-            entries.push(column(
+    plan(specs, &frame.labels, &frame.dropped, problems)
+        .into_iter()
+        .map(|(k, j)| {
+            let (spec, label) = (&specs[k], frame.labels[j]);
+            column(
                 label.text(),
                 &label.quoted(),
                 &spec.ty,
@@ -374,10 +552,9 @@ pub fn enforce(
                 &frame.cols[j],
                 path,
                 problems,
-            ));
-        }
-    }
-    entries
+            )
+        })
+        .collect()
 }
 
 /// An unnamed column schema over `inputs`/`instances` lists: MLflow casts the whole list with
@@ -507,36 +684,103 @@ pub fn infer_dtype(cells: &[&Value]) -> DType {
 
 /// No signature: every column with pandas' own inference.
 pub fn infer(frame: &Frame, path: Path, problems: &mut Problems) -> Vec<Entry> {
-    let mut entries = Vec::with_capacity(frame.cols.len());
-    for (j, cells) in frame.cols.iter().enumerate() {
-        let label = frame.labels[j];
-        let dtype = infer_dtype(cells);
-        let (data, dtype) = if dtype == DType::Object {
-            let mut out = String::from("[");
-            for (i, v) in cells.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_value(&mut out, v);
+    frame
+        .labels
+        .iter()
+        .zip(&frame.cols)
+        .map(|(label, cells)| infer_column(*label, cells, path, problems))
+        .collect()
+}
+
+/// One column with pandas' own inference (no signature).
+pub fn infer_column(label: Label, cells: &[&Value], path: Path, problems: &mut Problems) -> Entry {
+    let dtype = infer_dtype(cells);
+    let (data, dtype) = if dtype == DType::Object {
+        let mut out = String::from("[");
+        for (i, v) in cells.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
             }
-            out.push(']');
-            (ColData::Json(out, cells.len()), DType::Object)
-        } else {
-            cells::convert(
-                cells,
-                dtype,
-                path,
-                &ColLoc(&label.quoted()),
-                dtype.name(),
-                problems,
-            )
-        };
-        entries.push(Entry {
-            name: Some(label.text()),
+            write_value(&mut out, v);
+        }
+        out.push(']');
+        (ColData::Json(out, cells.len()), DType::Object)
+    } else {
+        cells::convert(
+            cells,
             dtype,
-            shape: vec![frame.rows],
-            data,
-        });
+            path,
+            &ColLoc(&label.quoted()),
+            dtype.name(),
+            problems,
+        )
+    };
+    Entry {
+        name: Some(label.text()),
+        dtype,
+        shape: vec![cells.len()],
+        data,
     }
-    entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::{parse, Limits};
+
+    #[test]
+    fn name_index_finds_first_positions_and_duplicates() {
+        let idx = NameIndex::new(["b", "a", "c", "a", "b"]);
+        assert_eq!(idx.find("a"), Some(1));
+        assert_eq!(idx.find("b"), Some(0));
+        assert_eq!(idx.find("z"), None);
+        assert_eq!(idx.first_duplicate(), Some(3));
+        assert_eq!(NameIndex::new(["x", "y"]).first_duplicate(), None);
+    }
+
+    #[test]
+    fn records_keep_only_wanted_columns_and_count_dropped_ones() {
+        let doc = parse(
+            br#"[{"a": 1, "x": 2}, {"y": 3, "a": 4}, {"x": 5}]"#,
+            &Limits::default(),
+        )
+        .unwrap();
+        let records = match &doc {
+            Value::Array(r) => r,
+            _ => unreachable!(),
+        };
+        let keep = NameIndex::new(["a"]);
+        let fr = from_records(records, Some(&keep), 100).unwrap();
+        assert_eq!(fr.labels, vec![Label::Name("a")]);
+        assert_eq!(fr.cols[0].len(), 3);
+        assert!(std::ptr::eq(fr.cols[0][2], &NULL));
+        assert_eq!(
+            fr.dropped,
+            vec![(Label::Name("x"), 2), (Label::Name("y"), 1)]
+        );
+        // Without a filter the dense table is bounded by the element limit.
+        assert!(from_records(records, None, 9).is_ok());
+        assert!(from_records(records, None, 8).is_err());
+    }
+
+    /// 100,000 distinct keys, one per record: linear work with a filter, refused without one
+    /// when the dense table would pass the limit (it would hold 10^10 cells).
+    #[test]
+    fn sparse_records_are_not_quadratic() {
+        let n = 100_000;
+        let body: String = (0..n)
+            .map(|i| format!("{{\"a\": {}, \"k{}\": 1}}", i, i))
+            .collect::<Vec<_>>()
+            .join(",");
+        let text = format!("[{}]", body);
+        let doc = parse(text.as_bytes(), &Limits::default()).unwrap();
+        let records = match &doc {
+            Value::Array(r) => r,
+            _ => unreachable!(),
+        };
+        let keep = NameIndex::new(["a"]);
+        let fr = from_records(records, Some(&keep), 10_000_000).unwrap();
+        assert_eq!((fr.rows, fr.cols.len(), fr.dropped.len()), (n, 1, n));
+        assert!(from_records(records, None, 10_000_000).is_err());
+    }
 }

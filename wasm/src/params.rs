@@ -3,6 +3,7 @@
 
 use crate::complex;
 use crate::datetime;
+use crate::frame::NameIndex;
 use crate::json::Value;
 use crate::jsonout::{python_float_repr, show, write_str, write_value};
 use crate::problems::Failure;
@@ -161,6 +162,7 @@ pub fn enforce(
             )))
         }
     };
+    let by_key = NameIndex::new(members.iter().map(|(k, _)| k.as_ref()));
     let mut out = String::from("{");
     let mut errors: Vec<String> = Vec::new();
     for (i, spec) in specs.iter().enumerate() {
@@ -169,7 +171,7 @@ pub fn enforce(
         }
         write_str(&mut out, &spec.name);
         out.push(':');
-        match members.iter().find(|(k, _)| k == &spec.name) {
+        match by_key.find(&spec.name).map(|j| &members[j]) {
             None => out.push_str(&spec.default),
             Some((_, Value::Null)) => out.push_str("null"),
             Some((_, v)) => match convert(spec, v) {

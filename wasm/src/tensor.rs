@@ -384,9 +384,10 @@ pub fn from_frame(
         return out;
     }
     let mut missing = Vec::new();
+    let by_label = crate::frame::NameIndex::of_labels(&frame.labels);
     for spec in specs {
         let name = spec.name.as_deref().unwrap_or("");
-        match frame.labels.iter().position(|l| *l == Label::Name(name)) {
+        match by_label.find(name) {
             Some(j) => {
                 if let Some(e) =
                     column_tensor(spec, &frame.labels[j], &frame.cols[j], max, problems)

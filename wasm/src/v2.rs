@@ -10,7 +10,7 @@
 //! (`frame::enforce`, `tensor::build`), so the lossless-or-loud rules are the same ones.
 
 use crate::cells::Path;
-use crate::frame::{self, Frame, Label};
+use crate::frame::{self, Frame, Label, NameIndex};
 use crate::json::{self, Num, Value};
 use crate::jsonout::{show, show_str, write_str};
 use crate::output::{Entry, Format, Kind, Validated};
@@ -688,14 +688,15 @@ pub fn validate_v2(
     let mut binary = &body[header_len..];
     let mut declared = Vec::with_capacity(items.len());
     for (i, v) in items.iter().enumerate() {
-        let d = declare(v, i, &mut binary, max)?;
-        if declared.iter().any(|x: &Declared| x.name == d.name) {
-            return Err(Failure::bad(format!(
-                "The input {} appears twice in the inference request.",
-                show_str(d.name)
-            )));
-        }
-        declared.push(d);
+        declared.push(declare(v, i, &mut binary, max)?);
+    }
+    // Sorted, not scanned: no cost quadratic in the number of inputs.
+    let by_input = NameIndex::new(declared.iter().map(|d: &Declared| d.name));
+    if let Some(j) = by_input.first_duplicate() {
+        return Err(Failure::bad(format!(
+            "The input {} appears twice in the inference request.",
+            show_str(declared[j].name)
+        )));
     }
     if !binary.is_empty() {
         return Err(Failure::bad(format!(
@@ -800,6 +801,7 @@ pub fn validate_v2(
             let named = specs.first().map(|s| s.name.is_some()).unwrap_or(false);
             let mut rows: Option<usize> = None;
             let mut labels = Vec::with_capacity(declared.len());
+            let by_spec = frame::spec_index(specs);
             for (i, d) in declared.iter().enumerate() {
                 let n = match d.shape.as_slice() {
                     [n] | [n, 1] => *n,
@@ -820,7 +822,10 @@ pub fn validate_v2(
                     )));
                 }
                 let spec = if named {
-                    specs.iter().find(|s| s.name.as_deref() == Some(d.name))
+                    by_spec
+                        .as_ref()
+                        .and_then(|x| x.find(d.name))
+                        .map(|k| &specs[k])
                 } else {
                     specs.get(i)
                 };
@@ -852,11 +857,7 @@ pub fn validate_v2(
             }
             problems = Problems::new(sig.max_errors);
             let rows = rows.unwrap_or(0);
-            let fr = Frame {
-                labels,
-                cols: leaves,
-                rows,
-            };
+            let fr = Frame::new(labels, leaves, rows);
             let entries = frame::enforce(specs, &fr, Path::Frame, &mut problems);
             (Kind::Columns, rows, entries)
         }
@@ -866,9 +867,7 @@ pub fn validate_v2(
             let mut missing = Vec::new();
             for (k, spec) in specs.iter().enumerate() {
                 let at = if named {
-                    declared
-                        .iter()
-                        .position(|d| Some(d.name) == spec.name.as_deref())
+                    by_input.find(spec.name.as_deref().unwrap_or(""))
                 } else if declared.len() == 1 {
                     Some(0)
                 } else {

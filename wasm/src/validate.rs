@@ -3,7 +3,7 @@
 
 use crate::cells::{float_from_text, Path};
 use crate::csv::parse_csv;
-use crate::frame::{self, Frame, Label, NULL};
+use crate::frame::{self, plan, spec_index, Frame, Label, NameIndex, NULL};
 use crate::json::{self, Limits, Num, Value};
 use crate::jsonout::show_str;
 use crate::output::{Entry, Format, Kind, Validated};
@@ -94,11 +94,17 @@ pub fn validate_full(sig: &Compiled, body: &[u8]) -> Result<Validated, Failure> 
     let max = sig.limits.max_elements;
     let (format, kind, rows, entries) = match key {
         "dataframe_split" | "dataframe_records" => {
+            // Extra columns of a named signature are never materialised.
+            let keep = match &sig.inputs {
+                Inputs::Columns(specs) => spec_index(specs),
+                Inputs::Tensors(specs) => tensor_index(specs),
+                Inputs::None => None,
+            };
             let fr = if key == "dataframe_split" {
-                frame::from_split(value)?
+                frame::from_split(value, keep.as_ref(), max)?
             } else {
                 match value {
-                    Value::Array(records) => frame::from_records(records)?,
+                    Value::Array(records) => frame::from_records(records, keep.as_ref(), max)?,
                     _ => {
                         return Err(Failure::bad(
                             "Invalid input. Dataframe records format must be a list of records. Got dictionary.",
@@ -139,7 +145,9 @@ pub fn validate_full(sig: &Compiled, body: &[u8]) -> Result<Validated, Failure> 
             };
             let (kind, rows, entries) = match &sig.inputs {
                 Inputs::None => numpy_nosig(value, instances, max, &mut problems)?,
-                Inputs::Columns(specs) => numpy_columns(specs, value, instances, &mut problems)?,
+                Inputs::Columns(specs) => {
+                    numpy_columns(specs, value, instances, max, &mut problems)?
+                }
                 Inputs::Tensors(specs) => {
                     numpy_tensors(specs, value, instances, max, &mut problems)?
                 }
@@ -174,9 +182,11 @@ fn numpy_columns(
     specs: &[ColSpec],
     v: &Value,
     instances: bool,
+    max: usize,
     problems: &mut Problems,
 ) -> Result<Out, Failure> {
     let named = specs.first().map(|s| s.name.is_some()).unwrap_or(false);
+    let by_spec = spec_index(specs);
     match v {
         Value::Object(members) => {
             if !named {
@@ -200,28 +210,38 @@ fn numpy_columns(
                     "This model contains a column-based signature, which suggests a DataFrame input. There was an error casting the input data to a DataFrame: All arrays must be of the same length",
                 ));
             }
-            let fr = Frame { labels, cols, rows };
+            let fr = Frame::new(labels, cols, rows).retain(by_spec.as_ref());
             let entries = frame::enforce(specs, &fr, Path::Numpy, problems);
             Ok((Kind::Columns, rows, entries))
         }
         Value::Array(items)
             if !items.is_empty() && items.iter().all(|x| matches!(x, Value::Object(_))) =>
         {
-            let fr = frame::from_records(items)?;
+            let fr = frame::from_records(items, by_spec.as_ref(), max)?;
             if instances {
                 // instances turns records into one array per name; lengths must agree.
+                let uneven = || {
+                    Failure::bad("Invalid input. The length of values for each input/column name are not the same")
+                };
                 for (j, col) in fr.cols.iter().enumerate() {
-                    let is_array = specs.iter().any(|s| {
-                        s.name.as_deref() == Some(&fr.labels[j].text())
-                            && (matches!(s.ty, Ty::Array(_)) || !s.required)
-                    });
+                    let spec = match (&fr.labels[j], &by_spec) {
+                        (Label::Name(n), Some(i)) => i.find(n).map(|k| &specs[k]),
+                        _ => None,
+                    };
+                    let is_array = spec
+                        .map(|s| matches!(s.ty, Ty::Array(_)) || !s.required)
+                        .unwrap_or(false);
                     if !is_array && col.iter().any(|c| std::ptr::eq(*c, &NULL)) {
-                        return Err(Failure::bad("Invalid input. The length of values for each input/column name are not the same"));
+                        return Err(uneven());
                     }
                 }
+                if fr.dropped.iter().any(|(_, n)| *n < fr.rows) {
+                    return Err(uneven());
+                }
+                let by_label = NameIndex::of_labels(&fr.labels);
                 for s in specs {
                     if let (Ty::Object(_), Some(n)) = (&s.ty, &s.name) {
-                        if fr.labels.iter().any(|l| *l == Label::Name(n)) {
+                        if by_label.find(n).is_some() {
                             problems.push(Code::InvalidParameterValue, format!(
                                 "Column {} does not match {}: Expected data to be dictionary, got ndarray (instances requests turn records into one array per column, which MLflow cannot match to an Object type; send dataframe_records or inputs instead)",
                                 show_str(n), s.ty.describe()
@@ -236,11 +256,11 @@ fn numpy_columns(
         Value::Array(items) => {
             let fr = if named && specs.len() == 1 {
                 let name = specs[0].name.as_deref().unwrap_or("");
-                Frame {
-                    labels: vec![Label::Name(name)],
-                    cols: vec![items.iter().collect()],
-                    rows: items.len(),
-                }
+                Frame::new(
+                    vec![Label::Name(name)],
+                    vec![items.iter().collect()],
+                    items.len(),
+                )
             } else if items.iter().any(|x| matches!(x, Value::Array(_))) {
                 let width = match items.first() {
                     Some(Value::Array(r)) => r.len(),
@@ -259,17 +279,13 @@ fn numpy_columns(
                         _ => return Err(Failure::bad("Invalid input. setting an array element with a sequence. The requested array has an inhomogeneous shape after 1 dimensions.")),
                     }
                 }
-                Frame {
-                    labels: (0..width).map(Label::Pos).collect(),
-                    cols,
-                    rows: items.len(),
-                }
+                Frame::new((0..width).map(Label::Pos).collect(), cols, items.len())
             } else {
-                Frame {
-                    labels: vec![Label::Pos(0)],
-                    cols: vec![items.iter().collect()],
-                    rows: items.len(),
-                }
+                Frame::new(
+                    vec![Label::Pos(0)],
+                    vec![items.iter().collect()],
+                    items.len(),
+                )
             };
             let entries = if !named {
                 frame::enforce_unnamed_numpy(specs, &fr, problems)
@@ -284,11 +300,7 @@ fn numpy_columns(
             } else {
                 Label::Pos(0)
             };
-            let fr = Frame {
-                labels: vec![label],
-                cols: vec![vec![scalar]],
-                rows: 1,
-            };
+            let fr = Frame::new(vec![label], vec![vec![scalar]], 1);
             let entries = frame::enforce(specs, &fr, Path::Numpy, problems);
             Ok((Kind::Columns, 1, entries))
         }
@@ -297,6 +309,16 @@ fn numpy_columns(
 
 fn unnamed_dict() -> Failure {
     Failure::bad("Invalid input. Failed to parse input data. This model contains an un-named  model signature which expects a single n-dimensional array or a single value as input, however, an input of type <class 'dict'> was found.")
+}
+
+/// The names of a named tensor signature, indexed (`None` when unnamed).
+fn tensor_index(specs: &[TensorSpec]) -> Option<NameIndex<'_>> {
+    if specs.first().map(|s| s.name.is_some()) != Some(true) {
+        return None;
+    }
+    Some(NameIndex::new(
+        specs.iter().map(|s| s.name.as_deref().unwrap_or("")),
+    ))
 }
 
 /// `inputs` / `instances` with a tensor signature.
@@ -320,11 +342,13 @@ fn numpy_tensors(
         return Ok((Kind::Tensors, rows, entries));
     }
     match v {
-        Value::Object(_) => {
+        Value::Object(members) => {
             let mut missing = Vec::new();
+            let by_key = NameIndex::new(members.iter().map(|(k, _)| k.as_ref()));
             for spec in specs {
-                match v.get(spec.name.as_deref().unwrap_or("")) {
-                    Some(x) => {
+                match by_key.find(spec.name.as_deref().unwrap_or("")) {
+                    Some(i) => {
+                        let x = &members[i].1;
                         if let Some(e) = tensor::from_value(spec, x, max, problems) {
                             entries.push(e);
                         }
@@ -393,7 +417,7 @@ fn numpy_nosig(
         Value::Array(items)
             if !items.is_empty() && items.iter().all(|x| matches!(x, Value::Object(_))) =>
         {
-            let fr = frame::from_records(items)?;
+            let fr = frame::from_records(items, None, max)?;
             if instances {
                 for (j, col) in fr.cols.iter().enumerate() {
                     let cells: Vec<&Value> = col.clone();
@@ -433,10 +457,14 @@ fn numpy_nosig(
 /// The unified LLM payload (spec 4.3): keys named in the params schema are params, the rest is
 /// one record, enforced as one row.
 fn validate_llm(sig: &Compiled, members: &[(Cow<str>, Value)]) -> Result<Validated, Failure> {
+    let param_names = sig
+        .params
+        .as_ref()
+        .map(|ps| NameIndex::new(ps.iter().map(|p| p.name.as_str())));
     let is_param = |k: &str| {
-        sig.params
+        param_names
             .as_ref()
-            .map(|ps| ps.iter().any(|p| p.name == k))
+            .map(|i| i.find(k).is_some())
             .unwrap_or(false)
     };
     let mut labels = Vec::new();
@@ -451,17 +479,14 @@ fn validate_llm(sig: &Compiled, members: &[(Cow<str>, Value)]) -> Result<Validat
         }
     }
     let mut problems = Problems::new(sig.max_errors);
-    let fr = Frame {
-        labels,
-        cols,
-        rows: 1,
-    };
+    let fr = Frame::new(labels, cols, 1);
     if let Inputs::Columns(specs) = &sig.inputs {
         // No parse-step cast happens for these payloads: MLflow's in-process rules decide
         // which scalar columns pass; accepted values then convert without loss.
+        let by_label = NameIndex::of_labels(&fr.labels);
         for spec in specs {
             if let (Ty::Scalar(t), Some(name)) = (&spec.ty, &spec.name) {
-                if let Some(j) = fr.labels.iter().position(|l| *l == Label::Name(name)) {
+                if let Some(j) = by_label.find(name) {
                     if let Err(f) = crate::complex::column_accepts(&fr.cols[j], *t) {
                         problems.push(f.code, format!("Column {}: {}", show_str(name), f.message));
                     }
@@ -569,7 +594,8 @@ fn csv_bool(t: &str) -> Option<bool> {
 }
 
 /// Validates a `text/csv` body: pandas.read_csv with the schema's dtypes, then the same
-/// enforcement as `dataframe_split`.
+/// enforcement as `dataframe_split`. Columns are read one at a time (their cells' values are
+/// released before the next column), and columns the signature does not name are never read.
 pub fn validate_csv(sig: &Compiled, body: &[u8]) -> Result<Validated, Failure> {
     let csv_fail = |m: &str| {
         Failure::bad(format!(
@@ -587,146 +613,50 @@ pub fn validate_csv(sig: &Compiled, body: &[u8]) -> Result<Validated, Failure> {
         Inputs::Columns(c) => c,
         Inputs::None => &[],
     };
-    let named = specs.first().map(|s| s.name.is_some()).unwrap_or(false);
+    let rows = csv.rows();
+    let labels: Vec<Label> = csv.header.iter().map(|h| Label::Name(h.as_ref())).collect();
+    // Text problems (pandas' read_csv) come first; enforcement problems only without them.
+    let mut text_problems = Problems::new(sig.max_errors);
     let mut problems = Problems::new(sig.max_errors);
-    let mut columns: Vec<Vec<Value>> = Vec::with_capacity(csv.header.len());
-    for (j, name) in csv.header.iter().enumerate() {
-        let spec = if named {
-            specs
-                .iter()
-                .find(|s| s.name.as_deref() == Some(name.as_ref()))
-        } else {
-            specs.get(j)
-        };
-        let quoted = show_str(name);
-        let mut col: Vec<Value> = Vec::with_capacity(csv.rows.len());
-        let texts = csv
-            .rows
-            .iter()
-            .map(|r| r.get(j).map(|c| c.text.as_ref()).unwrap_or(""));
-        match spec.map(|s| &s.ty) {
-            Some(Ty::Scalar(t)) => {
-                for (i, text) in texts.enumerate() {
-                    let na = NA_TOKENS.contains(&text);
-                    let v = match t {
-                        Scalar::Long | Scalar::Integer => {
-                            if na {
-                                problems.push(
-                                    Code::BadRequest,
-                                    format!(
-                                        "Integer column {} has a missing value (NA) at row {}",
-                                        quoted, i
-                                    ),
-                                );
-                                Value::Null
-                            } else if is_json_int(text.trim()) {
-                                num_value(text.trim())
-                            } else {
-                                problems.push(Code::BadRequest, format!("Cannot convert {} in column {} at row {} to {}: invalid literal for int() with base 10", show_str(text), quoted, i, t.name()));
-                                Value::Null
-                            }
-                        }
-                        Scalar::Double | Scalar::Float => {
-                            if na {
-                                Value::Null
-                            } else if float_from_text(text).is_some() {
-                                num_value(text.trim())
-                            } else {
-                                problems.push(Code::BadRequest, format!("Cannot convert {} in column {} at row {} to {}: could not convert string to float", show_str(text), quoted, i, t.name()));
-                                Value::Null
-                            }
-                        }
-                        Scalar::Boolean => match csv_bool(text.trim()) {
-                            Some(b) => Value::Bool(b),
-                            None => {
-                                problems.push(Code::BadRequest, format!("Cannot convert {} in column {} at row {} to boolean: only True and False are booleans in CSV", show_str(text), quoted, i));
-                                Value::Null
-                            }
-                        },
-                        Scalar::String | Scalar::Binary | Scalar::Datetime => {
-                            if text.is_empty() {
-                                Value::Null
-                            } else if na && *t != Scalar::Datetime {
-                                problems.push(Code::InvalidParameterValue, format!(
-                                    "Cannot convert {} in column {} at row {} to {}: pandas would silently read this text as a missing value",
-                                    show_str(text), quoted, i, t.name()
-                                ));
-                                Value::Null
-                            } else if na {
-                                Value::Null
-                            } else {
-                                Value::String(Cow::Borrowed(text))
-                            }
-                        }
-                    };
-                    col.push(v);
-                    if problems.full() {
-                        break;
-                    }
-                }
-            }
-            Some(complex) => {
-                problems.push(
-                    Code::BadRequest,
-                    format!(
-                        "Column {} has type {}, which CSV requests cannot carry; send JSON instead",
-                        quoted,
-                        complex.describe()
-                    ),
-                );
-            }
-            None => {
-                // pandas' inference: int64, float64, bool, else text; NA tokens are missing.
-                let cells: Vec<&str> = texts.collect();
-                let present: Vec<&str> = cells
-                    .iter()
-                    .copied()
-                    .filter(|t| !NA_TOKENS.contains(t))
-                    .collect();
-                let all_int = present.iter().all(|t| is_json_int(t.trim()));
-                let all_num = present.iter().all(|t| float_from_text(t).is_some());
-                let all_bool =
-                    !present.is_empty() && present.iter().all(|t| csv_bool(t.trim()).is_some());
-                for t in cells {
-                    let na = NA_TOKENS.contains(&t);
-                    col.push(if na {
-                        Value::Null
-                    } else if all_bool {
-                        Value::Bool(csv_bool(t.trim()).unwrap_or(false))
-                    } else if all_int || all_num {
-                        let v = num_value(t.trim());
-                        match v {
-                            Value::Number(n) if !all_int => Value::Number(Num {
-                                text: n.text,
-                                is_integer: false,
-                            }),
-                            other => other,
-                        }
-                    } else {
-                        Value::String(Cow::Borrowed(t))
-                    });
-                }
-            }
+    // (column, spec) pairs in header order: what read_csv converts and the model receives.
+    let mut work: Vec<(usize, Option<usize>)> = match &sig.inputs {
+        Inputs::Columns(_) => plan(specs, &labels, &[], &mut problems)
+            .into_iter()
+            .map(|(k, j)| (j, Some(k)))
+            .collect(),
+        _ => (0..labels.len()).map(|j| (j, None)).collect(),
+    };
+    work.sort_unstable();
+    let mut entries: Vec<(usize, Entry)> = Vec::with_capacity(work.len());
+    for (j, k) in work {
+        let spec = k.map(|k| &specs[k]);
+        let col = csv_column(&csv, j, spec.map(|s| &s.ty), &mut text_problems);
+        if !text_problems.is_empty() {
+            continue; // keep reading for more text problems, but convert nothing more
         }
-        columns.push(col);
+        let cells: Vec<&Value> = col.iter().collect();
+        let label = labels[j];
+        let entry = match spec {
+            Some(spec) => frame::column(
+                label.text(),
+                &label.quoted(),
+                &spec.ty,
+                spec.required,
+                &cells,
+                Path::Csv,
+                &mut problems,
+            ),
+            None => frame::infer_column(label, &cells, Path::Csv, &mut problems),
+        };
+        entries.push((k.unwrap_or(j), entry));
+    }
+    if let Some(f) = text_problems.into_failure() {
+        return Err(f);
     }
     if let Some(f) = problems.into_failure() {
         return Err(f);
     }
-    let mut problems = Problems::new(sig.max_errors);
-    let rows = csv.rows.len();
-    let fr = Frame {
-        labels: csv.header.iter().map(|h| Label::Name(h.as_ref())).collect(),
-        cols: columns.iter().map(|c| c.iter().collect()).collect(),
-        rows,
-    };
-    let entries = match &sig.inputs {
-        Inputs::Columns(specs) => frame::enforce(specs, &fr, Path::Csv, &mut problems),
-        _ => frame::infer(&fr, Path::Csv, &mut problems),
-    };
-    if let Some(f) = problems.into_failure() {
-        return Err(f);
-    }
+    entries.sort_by_key(|(k, _)| *k);
     // CSV carries no params: the schema's defaults apply.
     let params = params::enforce(sig.params.as_deref(), None)?;
     Ok(Validated {
@@ -734,8 +664,127 @@ pub fn validate_csv(sig: &Compiled, body: &[u8]) -> Result<Validated, Failure> {
         format: Format::Csv,
         rows,
         params,
-        entries,
+        entries: entries.into_iter().map(|(_, e)| e).collect(),
     })
+}
+
+/// Column `j` of a CSV body as `pandas.read_csv` reads it with the schema's dtype for the
+/// column (`ty`), or with pandas' own inference (int64, float64, bool, else text) without one.
+/// Values pandas would refuse or silently alter are recorded in `problems`.
+fn csv_column<'c>(
+    csv: &'c crate::csv::Csv<'c>,
+    j: usize,
+    ty: Option<&Ty>,
+    problems: &mut Problems,
+) -> Vec<Value<'c>> {
+    let quoted = show_str(&csv.header[j]);
+    let mut col: Vec<Value> = Vec::with_capacity(csv.rows());
+    let texts = (0..csv.rows()).map(|r| csv.text(r, j));
+    match ty {
+        Some(Ty::Scalar(t)) => {
+            for (i, text) in texts.enumerate() {
+                let na = NA_TOKENS.contains(&text);
+                let v = match t {
+                    Scalar::Long | Scalar::Integer => {
+                        if na {
+                            problems.push(
+                                Code::BadRequest,
+                                format!(
+                                    "Integer column {} has a missing value (NA) at row {}",
+                                    quoted, i
+                                ),
+                            );
+                            Value::Null
+                        } else if is_json_int(text.trim()) {
+                            num_value(text.trim())
+                        } else {
+                            problems.push(Code::BadRequest, format!("Cannot convert {} in column {} at row {} to {}: invalid literal for int() with base 10", show_str(text), quoted, i, t.name()));
+                            Value::Null
+                        }
+                    }
+                    Scalar::Double | Scalar::Float => {
+                        if na {
+                            Value::Null
+                        } else if float_from_text(text).is_some() {
+                            num_value(text.trim())
+                        } else {
+                            problems.push(Code::BadRequest, format!("Cannot convert {} in column {} at row {} to {}: could not convert string to float", show_str(text), quoted, i, t.name()));
+                            Value::Null
+                        }
+                    }
+                    Scalar::Boolean => match csv_bool(text.trim()) {
+                        Some(b) => Value::Bool(b),
+                        None => {
+                            problems.push(Code::BadRequest, format!("Cannot convert {} in column {} at row {} to boolean: only True and False are booleans in CSV", show_str(text), quoted, i));
+                            Value::Null
+                        }
+                    },
+                    Scalar::String | Scalar::Binary | Scalar::Datetime => {
+                        if text.is_empty() {
+                            Value::Null
+                        } else if na && *t != Scalar::Datetime {
+                            problems.push(Code::InvalidParameterValue, format!(
+                                "Cannot convert {} in column {} at row {} to {}: pandas would silently read this text as a missing value",
+                                show_str(text), quoted, i, t.name()
+                            ));
+                            Value::Null
+                        } else if na {
+                            Value::Null
+                        } else {
+                            Value::String(Cow::Borrowed(text))
+                        }
+                    }
+                };
+                col.push(v);
+                if problems.full() {
+                    break;
+                }
+            }
+        }
+        Some(complex) => {
+            problems.push(
+                Code::BadRequest,
+                format!(
+                    "Column {} has type {}, which CSV requests cannot carry; send JSON instead",
+                    quoted,
+                    complex.describe()
+                ),
+            );
+        }
+        None => {
+            // pandas' inference: int64, float64, bool, else text; NA tokens are missing.
+            let cells: Vec<&str> = texts.collect();
+            let present: Vec<&str> = cells
+                .iter()
+                .copied()
+                .filter(|t| !NA_TOKENS.contains(t))
+                .collect();
+            let all_int = present.iter().all(|t| is_json_int(t.trim()));
+            let all_num = present.iter().all(|t| float_from_text(t).is_some());
+            let all_bool =
+                !present.is_empty() && present.iter().all(|t| csv_bool(t.trim()).is_some());
+            for t in cells {
+                let na = NA_TOKENS.contains(&t);
+                col.push(if na {
+                    Value::Null
+                } else if all_bool {
+                    Value::Bool(csv_bool(t.trim()).unwrap_or(false))
+                } else if all_int || all_num {
+                    let v = num_value(t.trim());
+                    match v {
+                        Value::Number(n) if !all_int => Value::Number(Num {
+                            text: n.text,
+                            is_integer: false,
+                        }),
+                        other => other,
+                    }
+                } else {
+                    Value::String(Cow::Borrowed(t))
+                });
+            }
+        }
+    }
+    col
 }
 
 #[cfg(test)]
