@@ -7,11 +7,13 @@
  */
 import type { Hono } from "hono";
 import { MlflowError } from "../errors.ts";
+import { TensorSpec } from "../mlmodel/mod.ts";
 import { redactUri } from "../store/mod.ts";
 import { renderCard } from "./card.tsx";
 import type { LoadedModel } from "./loaded_model.ts";
 import type { ModelSlot } from "./model_slot.ts";
-import { type ModelDescription, openApiDocument } from "./openapi.ts";
+import { type ModelDescription, openApiDocument, type V2InputName } from "./openapi.ts";
+import { signatureTensors } from "./v2/metadata.ts";
 
 /**
  * What the describing routes need from the app.
@@ -62,9 +64,18 @@ async function describe(slot: ModelSlot, isDefault: boolean): Promise<ModelDescr
       loadError: (err as Error)?.message ?? String(err),
     };
   }
+  const inputs = loaded.model.signature?.inputs;
+  // The names the V2 metadata gives the inputs; every tensor and each required column is needed.
+  const v2Inputs: V2InputName[] | undefined = inputs
+    ? signatureTensors(inputs).map((t, i) => {
+      const spec = inputs.inputs[i];
+      return { name: t.name, required: spec instanceof TensorSpec || spec.isRequired };
+    })
+    : undefined;
   return {
     name: slot.name,
     isDefault,
+    v2Inputs,
     signature: loaded.model.signature,
     servingInputExample: loaded.servingInputExample,
     responseExample: await responseExample(loaded),

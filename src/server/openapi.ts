@@ -12,23 +12,22 @@ import {
   type JsonSchema,
   type ModelSignature,
 } from "../mlmodel/mod.ts";
+import { V2_ROUTES, V2_SCHEMAS } from "./v2/mod.ts";
 
 /**
- * One V2 metadata tensor (`{name, datatype, shape}`), as `GET /v2/models/{name}` lists it.
+ * One V2 input of a model, as its metadata names it, and whether a request must carry it.
  *
  * @example
  * ```ts
- * import type { V2MetadataTensor } from "./openapi.ts";
- * const t: V2MetadataTensor = { name: "sepal length (cm)", datatype: "FP64", shape: [-1, 1] };
+ * import type { V2InputName } from "./openapi.ts";
+ * const i: V2InputName = { name: "sepal length (cm)", required: true };
  * ```
  */
-export interface V2MetadataTensor {
-  /** The input or output name. */
+export interface V2InputName {
+  /** The input's name (a column, a tensor, or `input-N` for an unnamed one). */
   name: string;
-  /** The V2 datatype (`FP32`, `INT64`, `BYTES`, …). */
-  datatype: string;
-  /** The shape, -1 for variable axes. */
-  shape: number[];
+  /** Whether an infer request must include it. */
+  required: boolean;
 }
 
 /**
@@ -51,8 +50,8 @@ export interface ModelDescription {
   servingInputExample?: string | null;
   /** The model's answer to that example, parsed. */
   responseExample?: unknown;
-  /** Its V2 inputs, as the V2 metadata route gives them; omitted: any input names. */
-  v2Inputs?: V2MetadataTensor[];
+  /** Its V2 inputs, as the V2 metadata route names them; omitted: any input names. */
+  v2Inputs?: V2InputName[];
   /** Why it is described without its signature (it failed to load), if so. */
   loadError?: string;
 }
@@ -75,26 +74,10 @@ export interface OpenApiOptions {
   title?: string;
 }
 
-const V2_DATATYPES = [
-  "BOOL",
-  "UINT8",
-  "UINT16",
-  "UINT32",
-  "UINT64",
-  "INT8",
-  "INT16",
-  "INT32",
-  "INT64",
-  "FP16",
-  "FP32",
-  "FP64",
-  "BYTES",
-];
-
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
-/** Schemas every document shares. */
-function commonSchemas(): Record<string, JsonSchema> {
+/** Schemas every document shares: MLflow's error body and the V2 bodies. */
+function commonSchemas(v2: boolean): Record<string, JsonSchema> {
   return {
     Error: {
       type: "object",
@@ -105,97 +88,31 @@ function commonSchemas(): Record<string, JsonSchema> {
       },
       required: ["error_code", "message"],
     },
-    V2Error: {
-      type: "object",
-      description: "The Open Inference Protocol's error body.",
-      properties: { error: { type: "string" } },
-      required: ["error"],
-    },
-    V2MetadataTensor: {
-      type: "object",
-      properties: {
-        name: { type: "string" },
-        datatype: { enum: V2_DATATYPES },
-        shape: { type: "array", items: { type: "integer" } },
-        parameters: { type: "object" },
-      },
-      required: ["name", "datatype", "shape"],
-    },
-    V2ModelMetadata: {
-      type: "object",
-      properties: {
-        name: { type: "string" },
-        versions: { type: "array", items: { type: "string" } },
-        platform: { type: "string", examples: ["onnx_onnxv1"] },
-        inputs: { type: "array", items: ref("V2MetadataTensor") },
-        outputs: { type: "array", items: ref("V2MetadataTensor") },
-        parameters: { type: "object" },
-      },
-      required: ["name", "platform", "inputs", "outputs"],
-    },
-    V2InferenceResponse: {
-      type: "object",
-      properties: {
-        model_name: { type: "string" },
-        model_version: { type: "string" },
-        id: { type: "string" },
-        parameters: { type: "object" },
-        outputs: {
-          type: "array",
-          items: {
-            type: "object",
-            properties: {
-              name: { type: "string" },
-              shape: { type: "array", items: { type: "integer", minimum: 0 } },
-              datatype: { enum: V2_DATATYPES },
-              parameters: { type: "object" },
-              data: { type: "array" },
-            },
-            required: ["name", "shape", "datatype"],
-          },
-        },
-      },
-      required: ["model_name", "outputs"],
-    },
+    ...(v2 ? structuredClone(V2_SCHEMAS) as Record<string, JsonSchema> : {}),
   };
 }
 
-/** A V2 inference request; with known inputs, each required input must be present. */
-function v2RequestSchema(inputs: V2MetadataTensor[] | undefined): JsonSchema {
-  const input: JsonSchema = {
-    type: "object",
-    properties: {
-      name: inputs ? { enum: inputs.map((i) => i.name) } : { type: "string" },
-      shape: { type: "array", items: { type: "integer", minimum: 0 } },
-      datatype: { enum: V2_DATATYPES },
-      parameters: { type: "object" },
-      data: { description: "row-major values, nested or flat" },
-    },
-    required: ["name", "shape", "datatype"],
-  };
-  const list: JsonSchema = { type: "array", items: input };
-  if (inputs?.length) {
-    list.allOf = inputs.map((i) => ({
-      contains: { type: "object", properties: { name: { const: i.name } }, required: ["name"] },
-    }));
+/** A model's V2 inference request: the generic one, with each required input present. */
+function v2RequestSchema(inputs: V2InputName[] | undefined): JsonSchema {
+  const required = (inputs ?? []).filter((i) => i.required);
+  const schema: JsonSchema = { $ref: "#/components/schemas/V2InferenceRequest" };
+  if (inputs) {
+    schema.description = `Inputs: ${inputs.map((i) => JSON.stringify(i.name)).join(", ")}.`;
   }
-  return {
-    type: "object",
-    properties: {
-      id: { type: "string" },
-      parameters: { type: "object" },
-      inputs: list,
-      outputs: {
-        type: "array",
-        items: {
-          type: "object",
-          properties: { name: { type: "string" }, parameters: { type: "object" } },
-          required: ["name"],
-        },
+  if (required.length) {
+    schema.properties = {
+      inputs: {
+        allOf: required.map((i) => ({
+          contains: {
+            type: "object",
+            properties: { name: { const: i.name } },
+            required: ["name"],
+          },
+        })),
       },
-    },
-    required: ["inputs"],
-  };
+    };
+  }
+  return schema;
 }
 
 function parseExample(text: string | null | undefined): unknown {
@@ -294,111 +211,64 @@ function pingPaths(prefix: string, what: string): Record<string, unknown> {
   return { [`${prefix}/ping`]: op(`ping${tag}`), [`${prefix}/health`]: op(`health${tag}`) };
 }
 
-function v2Paths(m: ModelDescription): Record<string, unknown> {
-  const base = `/v2/models/${m.name}`;
-  const versioned = `${base}/versions/{version}`;
-  const version = { name: "version", in: "path", required: true, schema: { type: "string" } };
-  const v2err = (codes: number[]) =>
-    Object.fromEntries(codes.map((c) => [String(c), jsonContent(ref("V2Error"), `Error ${c}.`)]));
-  const infer = (id: string, params?: unknown[]) => ({
-    post: {
-      operationId: id,
-      summary: `Infer with the model "${m.name}" (Open Inference Protocol)`,
-      tags: [m.name, "v2"],
-      ...(params ? { parameters: params } : {}),
-      requestBody: {
-        required: true,
-        content: { "application/json": { schema: ref(`${m.name}.V2InferenceRequest`) } },
-      },
-      responses: {
-        "200": jsonContent(ref("V2InferenceResponse"), "The graph's outputs by name."),
-        ...v2err([400, 404, 503]),
-      },
-    },
-  });
-  const meta = (id: string, params?: unknown[]) => ({
-    get: {
-      operationId: id,
-      summary: `Metadata of the model "${m.name}": its V2 inputs and outputs`,
-      tags: [m.name, "v2"],
-      ...(params ? { parameters: params } : {}),
-      responses: { "200": jsonContent(ref("V2ModelMetadata"), "Metadata."), ...v2err([404]) },
-    },
-  });
-  const ready = (id: string, params?: unknown[]) => ({
-    get: {
-      operationId: id,
-      summary: `Whether the model "${m.name}" is ready`,
-      tags: [m.name, "v2"],
-      ...(params ? { parameters: params } : {}),
-      responses: {
-        "200": jsonContent(
-          {
-            type: "object",
-            properties: { name: { type: "string" }, ready: { type: "boolean" } },
-            required: ["name", "ready"],
-          },
-          "Readiness.",
-        ),
-        ...v2err([404, 503]),
-      },
-    },
-  });
-  const id = m.name.replace(/[^A-Za-z0-9]+/g, "_");
-  return {
-    [base]: meta(`v2Metadata_${id}`),
-    [`${base}/ready`]: ready(`v2Ready_${id}`),
-    [`${base}/infer`]: infer(`v2Infer_${id}`),
-    [versioned]: meta(`v2MetadataVersion_${id}`, [version]),
-    [`${versioned}/ready`]: ready(`v2ReadyVersion_${id}`, [version]),
-    [`${versioned}/infer`]: infer(`v2InferVersion_${id}`, [version]),
+function v2Operation(route: (typeof V2_ROUTES)[number], m: ModelDescription | null) {
+  const id = (m ? `${m.name}_` : "") + route.path;
+  const op: Record<string, unknown> = {
+    operationId: `v2_${id.replace(/[^A-Za-z0-9]+/g, "_")}`,
+    summary: m ? `${route.summary} (model "${m.name}")` : route.summary,
+    tags: m ? [m.name, "v2"] : ["v2"],
+    responses: Object.fromEntries(
+      Object.entries(route.responses).map(([status, schema]) => [
+        status,
+        jsonContent(ref(schema), status === "200" ? "OK." : `Error ${status}.`),
+      ]),
+    ),
   };
+  const parameters: unknown[] = [];
+  if (route.path.includes("{version}")) {
+    parameters.push({ name: "version", in: "path", required: true, schema: { type: "string" } });
+  }
+  if (route.request) {
+    parameters.push({
+      name: "Inference-Header-Content-Length",
+      in: "header",
+      required: false,
+      description: "With binary tensor data: the length of the JSON header that comes first.",
+      schema: { type: "integer", minimum: 0 },
+    });
+  }
+  if (parameters.length) op.parameters = parameters;
+  if (route.request) {
+    const schema = m && route.request === "V2InferenceRequest"
+      ? ref(`${m.name}.V2InferenceRequest`)
+      : ref(route.request);
+    op.requestBody = {
+      required: true,
+      content: {
+        "application/json": { schema },
+        "application/octet-stream": {
+          schema: {
+            type: "string",
+            contentMediaType: "application/octet-stream",
+            description: "The binary tensor data extension: a JSON header of " +
+              "Inference-Header-Content-Length bytes, then the tensors' raw bytes.",
+          },
+        },
+      },
+    };
+  }
+  return op;
 }
 
-function v2ServerPaths(): Record<string, unknown> {
-  const get = (
-    id: string,
-    summary: string,
-    schema: JsonSchema,
-    extra: Record<string, unknown>,
-  ) => ({
-    get: {
-      operationId: id,
-      summary,
-      tags: ["v2"],
-      responses: { "200": jsonContent(schema, "OK."), ...extra },
-    },
-  });
-  const flag = (k: string) => ({
-    type: "object",
-    properties: { [k]: { type: "boolean" } },
-    required: [k],
-  });
-  return {
-    "/v2": get("v2Server", "Server metadata", {
-      type: "object",
-      properties: {
-        name: { type: "string" },
-        version: { type: "string" },
-        extensions: { type: "array", items: { type: "string" } },
-      },
-      required: ["name", "version", "extensions"],
-    }, {}),
-    "/v2/health/live": get("v2Live", "Liveness", flag("live"), {}),
-    "/v2/health/ready": get(
-      "v2ServerReady",
-      "Readiness of the models loaded at start",
-      flag("ready"),
-      {
-        "503": jsonContent(flag("ready"), "Not ready yet."),
-      },
-    ),
-    "/v2/models": get("v2Models", "The served models", {
-      type: "object",
-      properties: { models: { type: "array", items: { type: "string" } } },
-      required: ["models"],
-    }, {}),
-  };
+/** The V2 routes of one model (its name in the path), or the server's own (`m` null). */
+function v2Paths(m: ModelDescription | null): Record<string, Record<string, unknown>> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of V2_ROUTES) {
+    if (route.path.includes("{name}") !== (m !== null)) continue;
+    const path = m ? route.path.replace("{name}", m.name) : route.path;
+    (paths[path] ??= {})[route.method] = v2Operation(route, m);
+  }
+  return paths;
 }
 
 /** The CSV header of a model with named columns, or null. */
@@ -425,9 +295,9 @@ export function openApiDocument(
   models: ModelDescription[],
   options: OpenApiOptions,
 ): Record<string, unknown> & { openapi: string } {
-  const schemas: Record<string, JsonSchema> = commonSchemas();
-  const paths: Record<string, unknown> = {};
   const v2 = options.v2 !== false;
+  const schemas: Record<string, JsonSchema> = commonSchemas(v2);
+  const paths: Record<string, unknown> = {};
   const def = models.find((m) => m.isDefault);
   if (def) {
     Object.assign(paths, pingPaths("", "the default model"));
@@ -477,7 +347,7 @@ export function openApiDocument(
       Object.assign(paths, v2Paths(m));
     }
   }
-  if (v2) Object.assign(paths, v2ServerPaths());
+  if (v2) Object.assign(paths, v2Paths(null));
   return {
     openapi: "3.1.0",
     jsonSchemaDialect: "https://spec.openapis.org/oas/3.1/dialect/base",

@@ -7,6 +7,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { createApp } from "../../src/server/mod.ts";
 import { invocationRequestJsonSchema, Model, ModelSignature } from "../../src/mlmodel/mod.ts";
 import { goldenCases } from "./_golden.ts";
+import { v2Cases } from "../runtimes/_v2.ts";
 import { bundlePath, serveOnFreePort } from "./_server.ts";
 
 type Doc = {
@@ -223,5 +224,49 @@ Deno.test("a CSV request is described as text with the model's header", async ()
       csv.example,
       "sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)\n",
     );
+  });
+});
+
+/** A validator for one component schema of `doc`, its references resolved within the document. */
+function componentValidator(doc: Doc, name: string) {
+  const defs = JSON.parse(
+    JSON.stringify(doc.components.schemas).replaceAll('"#/components/schemas/', '"#/$defs/'),
+  );
+  return ajv.compile({ $ref: `#/$defs/${name}`, $defs: defs });
+}
+
+Deno.test("the V2 infer requests of the golden cases validate against each model's V2 schema, and without an input they do not", async () => {
+  await withServer(FIXTURE_MODELS, async (url) => {
+    const doc = await getJson(`${url}/openapi.json`);
+    for (const [name, bundle] of [["iris", "iris_mlp_onnx"], ["mnist", "mnist_cnn_onnx"]]) {
+      const infer = doc.paths[`/v2/models/${name}/infer`].post as {
+        requestBody: { content: Record<string, { schema: { $ref: string } }> };
+      };
+      assert.equal(
+        infer.requestBody.content["application/json"].schema.$ref,
+        `#/components/schemas/${name}.V2InferenceRequest`,
+      );
+      assert.ok(doc.paths[`/v2/models/${name}/versions/{version}/infer`].post);
+      const validate = componentValidator(doc, `${name}.V2InferenceRequest`);
+      const cases = v2Cases(bundle);
+      assert.ok(cases.length >= 2, `${cases.length} V2 cases`);
+      for (const c of cases) {
+        const body = { id: c.name, inputs: c.inputs };
+        assert.ok(validate(body), `${c.name}: ${JSON.stringify(validate.errors)}`);
+        // The server agrees: it answers the same body.
+        const res = await fetch(`${url}/v2/models/${name}/infer`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        assert.equal(res.status, 200, await res.text());
+        for (const dropped of c.inputs) {
+          const without = { inputs: c.inputs.filter((i) => i !== dropped) };
+          assert.equal(validate(without), false, `${c.name} without ${dropped.name}`);
+        }
+      }
+    }
+    // The generic V2 bodies resolve too.
+    assert.ok(componentValidator(doc, "V2InferenceResponse"));
   });
 });
