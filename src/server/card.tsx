@@ -312,6 +312,7 @@ function Page(props: { title: string; children: Child }) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title}</title>
+        <link rel="icon" href="data:," />
         <style dangerouslySetInnerHTML={{ __html: STYLE }} />
       </head>
       <body>
@@ -334,6 +335,39 @@ function Signature(props: { signature: ModelSignature | null }) {
         </>
       )}
     </section>
+  );
+}
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return `'sha256-${btoa(String.fromCharCode(...new Uint8Array(digest)))}'`;
+}
+
+let policy: Promise<string> | undefined;
+
+/**
+ * The card's `Content-Security-Policy`: only its own inline style and script (by hash), fetches
+ * to its own origin, nothing else. Text from a bundle that escaped into markup still could not
+ * run or load anything.
+ *
+ * @example
+ * ```ts
+ * import { cardContentSecurityPolicy } from "./card.tsx";
+ * (await cardContentSecurityPolicy()).startsWith("default-src 'none'"); // true
+ * ```
+ */
+export function cardContentSecurityPolicy(): Promise<string> {
+  return policy ??= Promise.all([sha256(STYLE), sha256(SCRIPT)]).then(([style, script]) =>
+    [
+      "default-src 'none'",
+      `style-src ${style}`,
+      `script-src ${script}`,
+      "connect-src 'self'",
+      "img-src data:",
+      "form-action 'self'",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+    ].join("; ")
   );
 }
 

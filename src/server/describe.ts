@@ -9,7 +9,7 @@ import type { Hono } from "hono";
 import { MlflowError } from "../errors.ts";
 import { TensorSpec } from "../mlmodel/mod.ts";
 import { redactUri } from "../store/mod.ts";
-import { renderCard } from "./card.tsx";
+import { cardContentSecurityPolicy, renderCard } from "./card.tsx";
 import type { LoadedModel } from "./loaded_model.ts";
 import type { ModelSlot } from "./model_slot.ts";
 import { type ModelDescription, openApiDocument, type V2InputName } from "./openapi.ts";
@@ -83,7 +83,14 @@ async function describe(slot: ModelSlot, isDefault: boolean): Promise<ModelDescr
 }
 
 const JSON_TYPE = { "Content-Type": "application/json" };
-const HTML_TYPE = { "Content-Type": "text/html; charset=utf-8" };
+async function htmlHeaders(): Promise<Record<string, string>> {
+  return {
+    "Content-Type": "text/html; charset=utf-8",
+    "Content-Security-Policy": await cardContentSecurityPolicy(),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+  };
+}
 
 async function card(slot: ModelSlot, isDefault: boolean): Promise<Response> {
   const base = {
@@ -98,14 +105,14 @@ async function card(slot: ModelSlot, isDefault: boolean): Promise<Response> {
     loaded = await slot.get();
   } catch (err) {
     const html = renderCard({ ...base, error: (err as Error)?.message ?? String(err) });
-    return new Response(html, { status: 503, headers: HTML_TYPE });
+    return new Response(html, { status: 503, headers: await htmlHeaders() });
   }
   const html = renderCard({
     ...base,
     model: loaded.model,
     servingInputExample: loaded.servingInputExample,
   });
-  return new Response(html, { status: 200, headers: HTML_TYPE });
+  return new Response(html, { status: 200, headers: await htmlHeaders() });
 }
 
 /**

@@ -156,6 +156,11 @@ Deno.test({
       // The default model's card at /: every input column, the prefilled example's answer.
       const res = await page.goto(`${server.url}/`);
       assert.equal(res?.status(), 200);
+      // Only the page's own style and script may run (the form below works under it).
+      assert.match(
+        res!.headers()["content-security-policy"],
+        /^default-src 'none'; style-src 'sha256-/,
+      );
       assert.equal(await page.title(), "iris · model card");
       assert.equal(await page.$eval("html", (el) => (el as unknown as El).lang), "en");
       const columns = await page.$$eval("#inputs tbody th", (ths) => ths.map((t) => t.textContent));
