@@ -82,6 +82,11 @@ export {
   type SaveOnnxOptions,
 } from "./onnx_save.ts";
 export { DEFAULT_PYTHON_ENVIRONMENT, type PythonEnvironment } from "./environment.ts";
+export {
+  rewriteOnnxExternalData,
+  type RewriteOptions,
+  type RewrittenOnnx,
+} from "./onnx_external_data.ts";
 export type { ColumnValues, NumpyDtype } from "./numpy_dtype.ts";
 export {
   colTypeJsonSchema,

@@ -10,7 +10,7 @@ import type { PythonEnvironment } from "./environment.ts";
 import { inferSignature } from "./infer.ts";
 import type { InputExampleOptions } from "./input_example.ts";
 import { Model } from "./model.ts";
-import { rewriteOnnxExternalData } from "./onnx_external_data_rewrite.ts";
+import { rewriteOnnxExternalData } from "./onnx_external_data.ts";
 import type { ModelSignature } from "./signature.ts";
 
 /**

@@ -8,11 +8,11 @@ import {
 import { Model } from "../../src/mlmodel/model.ts";
 import {
   EXTERNAL_DATA_MIN_BYTES,
+  onnxExternalDataLocations,
   rewriteOnnxExternalData,
   uuid1,
-} from "../../src/mlmodel/onnx_external_data_rewrite.ts";
+} from "../../src/mlmodel/onnx_external_data.ts";
 import { saveOnnxModel } from "../../src/mlmodel/onnx_save.ts";
-import { onnxExternalDataLocations } from "../../src/mlmodel/onnx_external_data.ts";
 import { ELEM, onnxModel } from "../runtime/_onnx_builder.ts";
 
 const IRIS = new URL("../fixtures/mlflow-bundles/iris_mlp_onnx/", import.meta.url);
