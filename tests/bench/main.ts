@@ -2,7 +2,7 @@
  * `deno task bench [name...]`: runs the benchmark suites one after another and prints their
  * markdown tables. Suites: `enforce` (wasm core vs JSON.parse), `server` (HTTP load with wrk),
  * `runtimes` (cold start, latency and memory per runtime), `store` (bundle downloads), `scale` (1 to
- * 200 MB models: cold start, memory, latency). With no name, all of them run.
+ * 200 MB models: cold start, memory, latency), `log` (logging models to a tracking server). With no name, all of them run.
  *
  * Benchmarks report; they never assert timings (the machines are noisy). Quote medians and
  * ratios measured in one process or back to back, and name the machine.
@@ -16,6 +16,7 @@ const SUITES: Record<string, string> = {
   runtimes: "./runtimes_bench.ts",
   store: "./store_bench.ts",
   scale: "./scale_bench.ts",
+  log: "./log_bench.ts",
 };
 
 /** What a suite module exports. */
