@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "fdabb5984c2cf19a66ed8263c14abd122028c55fdd20aebd44fa9a9da3d237b3";
+export const WASM_SOURCE_HASH = "30074ae42f42758059d4c7cbde236a9f5901405eadc34c0feb926edfe9121d07";
 
 /**
  * SHA-256 of the committed wasm file.

@@ -1118,4 +1118,108 @@ mod tests {
         .unwrap_err();
         assert!(e.message.contains("range"), "{}", e.message);
     }
+
+    #[test]
+    fn named_tensors_unnamed_columns_and_no_signature() {
+        let s = sig(
+            r#"[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 2]}, "name": "x"}, {"type": "tensor", "tensor-spec": {"dtype": "int64", "shape": [-1]}, "name": "k"}]"#,
+        );
+        let (v, _) = run(
+            &s,
+            r#"{"inputs": [{"name": "k", "shape": [1], "datatype": "INT32", "data": [3]},
+            {"name": "x", "shape": [1, 2], "datatype": "FP32", "data": [0.5, 2]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(v.entries[0].name.as_deref(), Some("x"));
+        assert_eq!(v.entries[0].data, ColData::F32(vec![0.5, 2.0]));
+        assert_eq!(v.entries[1].data, ColData::I64(vec![3]));
+        let e = run(
+            &s,
+            r#"{"inputs": [{"name": "x", "shape": [1, 2], "datatype": "FP32", "data": [0.5, 2]}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.message, "Model is missing inputs ['k'].");
+
+        let s = sig(r#"[{"type": "long"}, {"type": "string"}]"#);
+        let (v, _) = run(
+            &s,
+            r#"{"inputs": [{"name": "input-0", "shape": [2], "datatype": "INT64", "data": [1, 2]},
+            {"name": "input-1", "shape": [2], "datatype": "BYTES", "data": ["a", "b"]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(v.entries[0].data, ColData::I64(vec![1, 2]));
+        assert_eq!(v.entries[1].dtype, DType::Str);
+
+        let s = Compiled {
+            inputs: Inputs::None,
+            params: None,
+            limits: json::Limits::default(),
+            max_errors: 20,
+        };
+        let (v, _) = run(&s, r#"{"inputs": [{"name": "t", "shape": [2, 2], "datatype": "INT16", "data": [[1, 2], [3, -4]]}]}"#).unwrap();
+        assert_eq!(v.kind, Kind::Tensors);
+        assert_eq!(v.entries[0].data, ColData::I16(vec![1, 2, 3, -4]));
+        assert_eq!(v.rows, 2);
+    }
+
+    #[test]
+    fn request_parameters_are_the_models_params() {
+        let limits = json::Limits::default();
+        let s = Compiled {
+            inputs: schema::parse_inputs(Some(r#"[{"type": "double", "name": "a"}]"#), &limits)
+                .unwrap(),
+            params: schema::parse_params(
+                Some(r#"[{"name": "k", "type": "long", "default": 1, "shape": null}]"#),
+                &limits,
+            )
+            .unwrap(),
+            limits,
+            max_errors: 20,
+        };
+        let body = |p: &str| {
+            format!(
+                r#"{{"parameters": {}, "inputs": [{{"name": "a", "shape": [1], "datatype": "FP64", "data": [1]}}]}}"#,
+                p
+            )
+        };
+        let (v, _) = run(
+            &s,
+            &body(r#"{"k": 5, "content_type": "pd", "binary_data_output": false}"#),
+        )
+        .unwrap();
+        assert_eq!(v.params.as_deref(), Some(r#"{"k":5}"#));
+        let (v, _) = run(&s, &body("{}")).unwrap();
+        assert_eq!(v.params.as_deref(), Some(r#"{"k":1}"#));
+        assert!(run(&s, &body(r#"{"k": "x"}"#)).is_err());
+    }
+
+    #[test]
+    fn binary_edge_cases() {
+        let s = sig(r#"[{"type": "boolean", "name": "b"}]"#);
+        let header = r#"{"inputs": [{"name": "b", "shape": [3], "datatype": "BOOL", "parameters": {"binary_data_size": 3}}]}"#;
+        let mut body = header.as_bytes().to_vec();
+        body.extend_from_slice(&[1, 0, 1]);
+        let (v, _) = validate_v2(&s, &body, header.len()).unwrap();
+        assert_eq!(v.entries[0].data, ColData::Bool(vec![1, 0, 1]));
+        let last = body.len() - 1;
+        body[last] = 2;
+        let e = validate_v2(&s, &body, header.len()).unwrap_err();
+        assert!(
+            e.message.contains("BOOL elements are 0 or 1"),
+            "{}",
+            e.message
+        );
+        // A BYTES element claiming more bytes than remain.
+        let s = sig(r#"[{"type": "string", "name": "s"}]"#);
+        let header = r#"{"inputs": [{"name": "s", "shape": [1], "datatype": "BYTES", "parameters": {"binary_data_size": 6}}]}"#;
+        let mut body = header.as_bytes().to_vec();
+        body.extend_from_slice(&[9, 0, 0, 0, b'h', b'i']);
+        let e = validate_v2(&s, &body, header.len()).unwrap_err();
+        assert!(e.message.contains("claims 9 bytes"), "{}", e.message);
+        // A header length beyond the body.
+        assert!(validate_v2(&s, header.as_bytes(), header.len() + 1).is_err());
+        // Shapes whose product overflows are refused before anything is allocated.
+        let e = run(&s, r#"{"inputs": [{"name": "s", "shape": [4294967296, 4294967296, 4294967296], "datatype": "BYTES", "data": []}]}"#).unwrap_err();
+        assert!(e.message.contains("more than"), "{}", e.message);
+    }
 }
