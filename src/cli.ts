@@ -6,7 +6,7 @@
  * ```sh
  * deno task serve [-m MODEL_URI | -m NAME=URI ...] [-h HOST] [-p PORT] [-t SECONDS]
  *                 [--backend web|native] [--body-limit BYTES] [--config FILE] [--memory-budget BYTES]
- *                 [--max-batch-size N] [--max-batch-time MS]
+ *                 [--max-batch-size N] [--max-batch-time MS] [--threads N] [--workers N]
  * deno task predict -m MODEL_URI [-i input.json] [-o output.json] [-t json|csv] [--backend web|native]
  * ```
  *
@@ -67,6 +67,8 @@ export interface ServeConfig {
   host: string;
   port: number;
   app: AppOptions;
+  /** Server threads, each with its own copy of the models, sharing the port (default 1). */
+  workers: number;
 }
 
 const USAGE = `Usage:
@@ -96,6 +98,9 @@ serve options (environment variable in brackets):
                             default [MLFLOW_EDGE_MAX_BATCH_SIZE]
       --max-batch-time MS   longest a request waits for the run in flight, default 5
                             [MLFLOW_EDGE_MAX_BATCH_TIME]
+      --threads N           wasm threads of the web backend, default 1 [MLFLOW_EDGE_THREADS]
+      --workers N           N server threads sharing the port, each with its own copy of the
+                            models, default 1 [MLFLOW_EDGE_WORKERS]
       --no-access-log       no JSON access log on stderr (on by default) [MLFLOW_EDGE_ACCESS_LOG=off]
       --metrics on|off|admin  GET /metrics open (default), off, or behind the admin token [MLFLOW_EDGE_METRICS]
       --cors-origins LIST   comma-separated origins allowed by CORS, or * [MLFLOW_EDGE_CORS_ORIGINS]
@@ -180,6 +185,8 @@ export async function serveConfig(
         "memory-budget": { type: "string" },
         "max-batch-size": { type: "string" },
         "max-batch-time": { type: "string" },
+        threads: { type: "string" },
+        workers: { type: "string" },
         config: { type: "string" },
         "no-access-log": { type: "boolean" },
         metrics: { type: "string" },
@@ -298,7 +305,10 @@ export async function serveConfig(
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     usageError(`--port must be a port number, got "${values.port ?? env.MLFLOW_PORT}".`);
   }
-  return { host: values.host ?? env.MLFLOW_HOST ?? "127.0.0.1", port, app };
+  if (values.threads !== undefined) app.threads = flagInteger(values.threads, "--threads");
+  const workers = flagInteger(values.workers ?? env.MLFLOW_EDGE_WORKERS, "--workers") ?? 1;
+  if (workers > 1 && port === 0) usageError("--workers needs a fixed --port (not 0).");
+  return { host: values.host ?? env.MLFLOW_HOST ?? "127.0.0.1", port, app, workers };
 }
 
 /** Store options with a download progress bar when standard error is a terminal. */
@@ -383,9 +393,22 @@ export function stderrLines(): { write(line: string): void; flush(): void } {
   };
 }
 
-async function serve(args: string[]): Promise<void> {
-  const env = Deno.env.toObject();
-  const config = await serveConfig(args, env);
+/**
+ * One server: the app on `config`'s address (sharing the port with the other workers when
+ * `shared`), reloading on `reload()`. Resolves once the default model is ready; rejects with
+ * its load error after shutting the listener.
+ *
+ * @example
+ * ```ts ignore
+ * const running = await startServing(await serveConfig([], {}), {}, false);
+ * await running.stop();
+ * ```
+ */
+export async function startServing(
+  config: ServeConfig,
+  env: Record<string, string | undefined>,
+  shared: boolean,
+): Promise<{ reload(): void; stop(): Promise<void> }> {
   config.app.store = cliStore(config.app.store, env);
   const lines = config.app.accessLog === true ? stderrLines() : undefined;
   if (lines) config.app.accessLog = lines.write;
@@ -393,47 +416,102 @@ async function serve(args: string[]): Promise<void> {
   const server = Deno.serve({
     hostname: config.host,
     port: config.port,
+    reusePort: shared,
     onListen: ({ hostname, port }) => {
       const what = [config.app.modelUri, ...Object.values(config.app.models ?? {})]
         .filter((u): u is string => u !== undefined).map(redactUri).join(", ");
       console.error(
         `mlflow-edge: serving ${what} on http://${hostname}:${port}/ (backend ${
           config.app.backend ?? "web"
-        }, pid ${Deno.pid})`,
+        }, pid ${Deno.pid}${shared ? `, ${config.workers} workers` : ""})`,
       );
     },
   }, app.fetch);
+  try {
+    await app.ready();
+  } catch (err) {
+    await server.shutdown();
+    throw err;
+  }
+  return {
+    reload() {
+      for (const slot of app.registry.slots) {
+        if (slot.state !== "ready") continue;
+        slot.reload().then(
+          () => console.error(`mlflow-edge: reloaded "${slot.name}" from ${redactUri(slot.uri)}`),
+          // The slot has logged the failure with its cause.
+          () =>
+            console.error(
+              `mlflow-edge: reloading "${slot.name}" failed, still serving the old version`,
+            ),
+        );
+      }
+    },
+    async stop() {
+      await server.shutdown();
+      await app.close();
+      lines?.flush();
+    },
+  };
+}
+
+/** A server thread: `src/_serve_worker.ts` started with the same arguments and environment. */
+function startWorker(args: string[], env: Record<string, string>): Promise<Worker> {
+  const worker = new Worker(new URL("./_serve_worker.ts", import.meta.url), { type: "module" });
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (e) => {
+      if (e.data?.ready) resolve(worker);
+      else if (e.data?.error) reject(new Error(e.data.error));
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      reject(new Error(e.message));
+    };
+    worker.postMessage({ args, env });
+  });
+}
+
+/** Asks a server thread to finish its in-flight requests and stop. */
+function stopWorker(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      worker.terminate();
+      resolve();
+    };
+    worker.onmessage = (e) => e.data?.stopped && done();
+    setTimeout(done, 30_000);
+    worker.postMessage({ stop: true });
+  });
+}
+
+async function serve(args: string[]): Promise<void> {
+  const env = Deno.env.toObject();
+  const config = await serveConfig(args, env);
+  const shared = config.workers > 1;
+  let running: Awaited<ReturnType<typeof startServing>> | undefined;
+  let workers: Worker[] = [];
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     console.error("mlflow-edge: shutting down after in-flight requests");
-    await server.shutdown();
-    await app.close();
-    lines?.flush();
+    await Promise.all([running?.stop(), ...workers.map(stopWorker)]);
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGHUP", () => {
-    for (const slot of app.registry.slots) {
-      if (slot.state !== "ready") continue;
-      slot.reload().then(
-        () => console.error(`mlflow-edge: reloaded "${slot.name}" from ${redactUri(slot.uri)}`),
-        // The slot has logged the failure with its cause.
-        () =>
-          console.error(
-            `mlflow-edge: reloading "${slot.name}" failed, still serving the old version`,
-          ),
-      );
-    }
+    running?.reload();
+    for (const w of workers) w.postMessage({ reload: true });
   });
   try {
-    await app.ready();
+    [running, ...workers] = await Promise.all([
+      startServing(config, env, shared),
+      ...Array.from({ length: config.workers - 1 }, () => startWorker(args, env)),
+    ]) as [Awaited<ReturnType<typeof startServing>>, ...Worker[]];
     console.error("mlflow-edge: ready");
   } catch (err) {
     console.error(`mlflow-edge: ${(err as Error).message}`);
-    await server.shutdown();
     Deno.exit(1);
   }
 }

@@ -56,6 +56,11 @@ export interface LoadModelOptions {
    * for a graph without a free first dimension on every input and output.
    */
   batching?: BatchingOptions;
+  /**
+   * Threads of the web backend's wasm (default 1; a process-wide setting, taken from the first
+   * model loaded on the web backend). Deno and Bun run them as workers sharing the wasm memory.
+   */
+  threads?: number;
 }
 
 /**
@@ -168,8 +173,13 @@ let sharedWeb: OnnxBackend | undefined;
  * backend.name; // "web"
  * ```
  */
-export async function resolveBackend(backend: LoadModelOptions["backend"]): Promise<OnnxBackend> {
-  if (backend === undefined || backend === "web") return sharedWeb ??= webBackend();
+export async function resolveBackend(
+  backend: LoadModelOptions["backend"],
+  threads?: number,
+): Promise<OnnxBackend> {
+  if (backend === undefined || backend === "web") {
+    return sharedWeb ??= webBackend({ numThreads: threads });
+  }
   if (backend === "native") return await nativeBackend();
   if (typeof backend === "string") {
     throw new MlflowError(
@@ -258,7 +268,7 @@ export class LoadedModel {
     }
     const source = `${redactUri(uri).replace(/\/+$/, "")}/MLmodel`;
     const model = Model.fromYaml(new TextDecoder().decode(mlmodelBytes), source);
-    const backend = await resolveBackend(options.backend);
+    const backend = await resolveBackend(options.backend, options.threads);
     const onnx = await inSpan(
       "mlflow_edge.load.session",
       { "mlflow_edge.backend": backend.name },
@@ -287,6 +297,11 @@ export class LoadedModel {
     }
     let size = 0;
     for (const data of bundle.files.values()) size += data.byteLength;
+    // The session holds the weights now: drop the bundle's copy of everything but the serving
+    // example, so the bytes can be collected while the self-check runs.
+    for (const key of [...bundle.files.keys()]) {
+      if (key !== model.servingInputExamplePath) bundle.files.delete(key);
+    }
     const loaded = new LoadedModel(uri, model, onnx, signature, size);
     const examplePath = model.servingInputExamplePath;
     const example = examplePath === null ? undefined : bundle.files.get(examplePath);

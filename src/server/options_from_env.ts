@@ -182,7 +182,7 @@ export function commaList(value: string | undefined): string[] | undefined {
  * `MLFLOW_EDGE_MAX_ELEMENTS`, `MLFLOW_EDGE_MAX_BATCH_SIZE` and `MLFLOW_EDGE_MAX_BATCH_TIME` (ms),
  * `MLFLOW_EDGE_METRICS` (on, off, admin), `MLFLOW_EDGE_ACCESS_LOG` (on, off), `OTEL_DENO` or
  * `MLFLOW_EDGE_TRACING` (request spans), `MLFLOW_EDGE_API_KEYS` and `MLFLOW_EDGE_CORS_ORIGINS`
- * (comma-separated), `MLFLOW_EDGE_SECURE_HEADERS` (on, off), and the store
+ * (comma-separated), `MLFLOW_EDGE_SECURE_HEADERS` (on, off), `MLFLOW_EDGE_THREADS`, and the store
  * variables (`AWS_*`, `MLFLOW_S3_ENDPOINT_URL`, `MLFLOW_TRACKING_*`, …). Without `MODEL_URI` the
  * model is `defaultModelUri`.
  *
@@ -218,6 +218,7 @@ export function appOptionsFromEnv(
       "MLFLOW_EDGE_MAX_INFLIGHT_BYTES",
     ),
     ...maxElementsLimits(env.MLFLOW_EDGE_MAX_ELEMENTS, "MLFLOW_EDGE_MAX_ELEMENTS"),
+    threads: positiveInteger(env.MLFLOW_EDGE_THREADS, "MLFLOW_EDGE_THREADS"),
     batching: batchingOptions(
       env.MLFLOW_EDGE_MAX_BATCH_SIZE,
       env.MLFLOW_EDGE_MAX_BATCH_TIME,

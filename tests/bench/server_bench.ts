@@ -5,6 +5,8 @@
  *   bundle: 1-row and 100-row `dataframe_split` requests, 2 and 32 connections, requests/s, p50
  *   and p99, and the server process's CPU time per request (its JavaScript thread and V8's
  *   helper threads, e.g. garbage collection, apart), after a warm-up run;
+ * - 1-row requests with adaptive batching (`--max-batch-size 32`, 2/32/128 connections), with
+ *   two server threads (`--workers 2`), and with both;
  * - the server path's cost over a bare `session.run` on the same input, measured in-process as
  *   CPU time, the two interleaved in small batches so that other load on the machine hits both;
  * - cold start: process start to the first 200 from `/invocations`.
@@ -116,7 +118,7 @@ async function cpuSecondsOf(pid: number): Promise<CpuTime> {
 }
 
 /** Starts `src/cli.ts serve` in its own process; cold start = spawn to first 200. */
-async function startServer(backend: string): Promise<Server> {
+async function startServer(backend: string, extra: string[] = []): Promise<Server> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
@@ -124,6 +126,7 @@ async function startServer(backend: string): Promise<Server> {
     args: [
       "run",
       "-A",
+      "--unstable-net",
       `${ROOT}src/cli.ts`,
       "serve",
       "-m",
@@ -132,6 +135,7 @@ async function startServer(backend: string): Promise<Server> {
       String(port),
       "--backend",
       backend,
+      ...extra,
     ],
     env: { RUST_BACKTRACE: "0", NO_COLOR: "1" },
     stdout: "null",
@@ -246,6 +250,7 @@ export async function run(args: string[] = []): Promise<void> {
   const load: string[] = [];
   const cold: string[] = [];
   const over: string[] = [];
+  const variants: string[] = [];
   for (const backend of backends) {
     const server = await startServer(backend);
     cold.push(`| ${backend} | ${fmt(server.coldStartMs, 0)} |`);
@@ -270,6 +275,29 @@ export async function run(args: string[] = []): Promise<void> {
     } finally {
       await server.stop();
     }
+    // Adaptive batching and server threads, 1 row.
+    for (
+      const [label, extra, conns] of [
+        ["batching 32", ["--max-batch-size", "32"], [2, 32, 128]],
+        ["2 workers", ["--workers", "2"], [2, 32]],
+        ["2 workers + batching 32", ["--workers", "2", "--max-batch-size", "32"], [32, 128]],
+      ] as const
+    ) {
+      const s = await startServer(backend, [...extra]);
+      try {
+        await wrk(`${s.url}/invocations`, body(1), 32, 2);
+        for (const connections of conns) {
+          const r = await wrk(`${s.url}/invocations`, body(1), connections, duration);
+          variants.push(
+            `| ${backend} | ${label} | ${connections} | ${fmt(r.rps, 0)} | ${fmt(r.p50, 3)} | ${
+              fmt(r.p99, 3)
+            } | ${r.errors || "none"} |`,
+          );
+        }
+      } finally {
+        await s.stop();
+      }
+    }
     for (const rows of [1, 100]) {
       const { bare, full } = await overhead(backend, rows);
       over.push(
@@ -289,6 +317,12 @@ export async function run(args: string[] = []): Promise<void> {
   );
   console.log("|---|---|---|---|---|---|---|---|---|");
   for (const l of load) console.log(l);
+  console.log(
+    "\nAdaptive batching (`--max-batch-size 32`) and server threads (`--workers 2`), 1 row, same wrk settings:\n",
+  );
+  console.log("| backend | server | connections | requests/s | p50 ms | p99 ms | errors |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const l of variants) console.log(l);
   console.log(
     "\nIn-process, median CPU µs per call (alternating batches of 200): bare `session.run` on pre-built feeds vs the whole predict path (validate in wasm, feeds, run, serialise), same input.\n",
   );
