@@ -52,3 +52,43 @@ Deno.test("the CLI caches remote bundles under XDG_CACHE_HOME or ~/.cache by def
   assert.equal(defaultCacheDir({ HOME: "/home/ada" }), "/home/ada/.cache/mlflow-edge");
   assert.equal(defaultCacheDir({}), undefined);
 });
+
+Deno.test("appOptionsFromEnv maps the operating variables: metrics, access log, tracing, keys, CORS", () => {
+  const on = appOptionsFromEnv({
+    MLFLOW_EDGE_METRICS: "admin",
+    MLFLOW_EDGE_ACCESS_LOG: "on",
+    OTEL_DENO: "true",
+    MLFLOW_EDGE_API_KEYS: "a, b,,",
+    MLFLOW_EDGE_CORS_ORIGINS: "*",
+    MLFLOW_EDGE_SECURE_HEADERS: "off",
+  });
+  assert.equal(on.metrics, "admin");
+  assert.equal(on.accessLog, true);
+  assert.equal(on.tracing, true);
+  assert.deepEqual(on.apiKeys, ["a", "b"]);
+  assert.deepEqual(on.corsOrigins, ["*"]);
+  assert.equal(on.secureHeaders, false);
+  const defaults = appOptionsFromEnv({});
+  assert.equal(defaults.metrics, true);
+  assert.equal(defaults.accessLog, undefined);
+  assert.equal(defaults.tracing, undefined);
+  assert.equal(defaults.apiKeys, undefined);
+  assert.equal(appOptionsFromEnv({ MLFLOW_EDGE_METRICS: "off" }).metrics, false);
+  assert.equal(appOptionsFromEnv({ MLFLOW_EDGE_TRACING: "on" }).tracing, true);
+  for (const [name, value] of [["MLFLOW_EDGE_ACCESS_LOG", "maybe"], ["OTEL_DENO", "yes please"]]) {
+    assert.throws(
+      () => appOptionsFromEnv({ [name]: value }),
+      (e) => e instanceof MlflowError && e.message.includes(name),
+    );
+  }
+});
+
+Deno.test("the CLI's access log is on by default and off with --no-access-log or the variable", async () => {
+  const { serveConfig } = await import("../../src/cli.ts");
+  assert.equal((await serveConfig([], {})).app.accessLog, true);
+  assert.equal((await serveConfig(["--no-access-log"], {})).app.accessLog, false);
+  assert.equal((await serveConfig([], { MLFLOW_EDGE_ACCESS_LOG: "off" })).app.accessLog, false);
+  const config = await serveConfig(["--metrics", "off", "--cors-origins", "https://a.example"], {});
+  assert.equal(config.app.metrics, false);
+  assert.deepEqual(config.app.corsOrigins, ["https://a.example"]);
+});
