@@ -37,6 +37,9 @@
  * console.log(input.toJSON()); // { kind: "columns", columns: [{ name: "a", dtype: "int64", values: [1, 2] }], params: null }
  * ```
  *
+ * Everything else is behind subpath exports: `./model`, `./server`, `./enforce`, `./mlmodel`,
+ * `./store` and `./runtime` (each folder's `mod.ts`).
+ *
  * @module
  */
 
@@ -46,41 +49,44 @@ export {
   type MlflowErrorBody,
   statusForErrorCode,
 } from "./src/errors.ts";
-export * from "./src/mlmodel/mod.ts";
-export * from "./src/enforce/mod.ts";
-export * from "./src/store/mod.ts";
 export {
-  type ExternalDataFile,
-  type GraphValueInfo,
-  type InputColumn,
-  type InputTensor,
-  type ModelInput,
-  nativeBackend,
-  type OnnxBackend,
-  OnnxModel,
-  type OnnxSession,
-  type OnnxSessionOptions,
-  type OutputTensor,
-  type Predictions,
-  type TensorData,
-  type TensorType,
-  type TensorValues,
-  webBackend,
-  type WebBackendOptions,
-} from "./src/runtime/mod.ts";
-export {
-  type AppOptions,
-  createApp,
   type Invocation,
   LoadedModel,
   loadModel,
   type LoadModelOptions,
-  ModelRegistry,
-  type ModelRegistryOptions,
-  ModelSlot,
-  type ModelSlotOptions,
-  type ServingApp,
-  type SlotState,
   type StageTimings,
   type V2Inference,
+} from "./src/model/mod.ts";
+export {
+  type AppOptions,
+  appOptionsFromEnv,
+  createApp,
+  type ServingApp,
 } from "./src/server/mod.ts";
+export {
+  type ColumnValues,
+  type CompiledSignature,
+  compileSignature,
+  type EnforceLimits,
+  initEnforce,
+  type NumpyDtype,
+  type SignatureLike,
+  type ValidatedColumn,
+  type ValidatedInput,
+  type ValidatedTensor,
+  validateRequest,
+} from "./src/enforce/mod.ts";
+export {
+  ColSpec,
+  DataType,
+  Model,
+  ModelSignature,
+  type ModelSignatureInit,
+  ParamSchema,
+  ParamSpec,
+  Schema,
+  type SignatureDict,
+  TensorSpec,
+} from "./src/mlmodel/mod.ts";
+export type { FetchBundleOptions } from "./src/store/mod.ts";
+export type { OnnxBackend } from "./src/runtime/mod.ts";

@@ -31,7 +31,8 @@ import {
   positiveInteger,
   positiveNumber,
 } from "./server/options_from_env.ts";
-import { loadModel } from "./server/loaded_model.ts";
+import { loadModel } from "./model/mod.ts";
+import { EXAMPLE_MODEL } from "./server/example_model.ts";
 import type { BatchingOptions } from "./runtime/mod.ts";
 import {
   type FetchBundleOptions,
@@ -39,19 +40,6 @@ import {
   redactUri,
   storeOptionsFromEnv,
 } from "./store/mod.ts";
-
-/**
- * The example bundle served when no model is given (resolved from this file, any cwd works).
- *
- * @example
- * ```ts
- * import { EXAMPLE_MODEL } from "./cli.ts";
- * EXAMPLE_MODEL.endsWith("/examples/iris"); // true
- * ```
- */
-export const EXAMPLE_MODEL = decodeURIComponent(
-  new URL("../examples/iris", import.meta.url).pathname,
-);
 
 /**
  * Host, port and the app's options, as `serve` uses them.

@@ -9,9 +9,7 @@
  *
  * @module
  */
-import { appOptionsFromEnv, createApp } from "../../src/server/mod.ts";
-import { initEnforce } from "../../src/enforce/mod.ts";
-import { EXAMPLE_MODEL } from "../../src/cli.ts";
+import { appOptionsFromEnv, createApp, initEnforce } from "../../mod.ts";
 import { coreWasmPath } from "./_wasm_paths.js";
 
 /** The part of Bun's global API this server uses (Deno type-checks this file too). */
@@ -25,6 +23,8 @@ declare const Bun: {
   }): { url: URL; stop(): void };
 };
 
+/** The example bundle next to this folder, served when MODEL_URI is not set. */
+const EXAMPLE_MODEL = decodeURIComponent(new URL("../iris", import.meta.url).pathname);
 const env = Bun.env;
 const modelUri = env.MODEL_URI || EXAMPLE_MODEL;
 

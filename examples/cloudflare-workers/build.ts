@@ -12,7 +12,10 @@
  *
  * @module
  */
-import * as esbuild from "esbuild";
+// A build tool, not a serving dependency: pinned here rather than in deno.json's imports, which
+// Deno installs on every first run (a plain `deno task serve` must not download esbuild).
+// deno-lint-ignore no-import-prefix
+import * as esbuild from "npm:esbuild@0.28.2";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 

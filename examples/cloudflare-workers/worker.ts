@@ -9,8 +9,7 @@
  *
  * @module
  */
-import { appOptionsFromEnv, createApp, type ServingApp } from "../../src/server/mod.ts";
-import { initEnforce } from "../../src/enforce/mod.ts";
+import { appOptionsFromEnv, createApp, initEnforce, type ServingApp } from "../../mod.ts";
 import type { R2BucketLike } from "../../src/store/mod.ts";
 import { coreWasmModule, ortWasmModule } from "./_wasm_modules.js";
 import { workerdBackend } from "./workerd_backend.ts";

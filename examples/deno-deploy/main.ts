@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { appOptionsFromEnv, createApp } from "../../src/server/mod.ts";
+import { appOptionsFromEnv, createApp } from "../../mod.ts";
 
 const env = Deno.env.toObject();
 const modelUri = env.MODEL_URI;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { safeDump } from "./_pyyaml.ts";
+import { safeDump } from "./py_yaml.ts";
 
 /**
  * The Python environment a bundle declares. The defaults are the environment the fixture

@@ -6,7 +6,7 @@
 
 import { MlflowError } from "../errors.ts";
 import { DataType } from "./data_type.ts";
-import { PyFloat, pyIsoformat } from "./_pyjson.ts";
+import { PyFloat, pyIsoformat } from "./py_json.ts";
 import { ParamSchema, ParamSpec } from "./param_schema.ts";
 import {
   AnyType,

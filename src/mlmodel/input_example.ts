@@ -6,7 +6,7 @@
  */
 
 import { MlflowError } from "../errors.ts";
-import { dumpPyJson, fromJs, parsePyJson, PyDict, PyFloat, type PyValue, toJs } from "./_pyjson.ts";
+import { dumpPyJson, fromJs, parsePyJson, PyDict, PyFloat, type PyValue, toJs } from "./py_json.ts";
 
 /**
  * The `saved_input_example_info` block of an MLmodel.

@@ -28,16 +28,13 @@ export { DataType, type DataTypeName } from "./data_type.ts";
 export {
   AnyType,
   ArrayType,
-  ArrayType as Array,
   ColSpec,
   type ColSpecInit,
   type ColType,
   type InputSpec,
   MapType,
-  MapType as Map,
   numpyDtypeName,
   ObjectType,
-  ObjectType as Object,
   Property,
   Schema,
   SparkMLVector,
@@ -71,9 +68,9 @@ export {
   type SavedInputExampleInfo,
   type TensorLike,
 } from "./input_example.ts";
-export { type BundleReader, type BundleSource } from "./_files.ts";
-export { PyDict, PyFloat, type PyValue } from "./_pyjson.ts";
-export { PyTimestamp } from "./_pyyaml.ts";
+export { type BundleReader, type BundleSource } from "./bundle_files.ts";
+export { PyDict, PyFloat, type PyValue } from "./py_json.ts";
+export { PyTimestamp } from "./py_yaml.ts";
 export { inferSignature, type Tensor } from "./infer.ts";
 export {
   DEFAULT_ONNX_PROVIDERS,

@@ -6,9 +6,9 @@
 
 import { parseDocument } from "yaml";
 import { MlflowError } from "../errors.ts";
-import { type BundleSource, checkRelative, localPath, readerFor } from "./_files.ts";
-import { PyFloat } from "./_pyjson.ts";
-import { constructTimestamp, PyTimestamp, safeDump } from "./_pyyaml.ts";
+import { type BundleSource, checkRelative, localPath, readerFor } from "./bundle_files.ts";
+import { PyFloat } from "./py_json.ts";
+import { constructTimestamp, PyTimestamp, safeDump } from "./py_yaml.ts";
 import {
   type OnnxFlavor,
   onnxFlavorOf,

@@ -21,7 +21,7 @@ import {
   pyTypeName,
   type PyValue,
   toJs,
-} from "./_pyjson.ts";
+} from "./py_json.ts";
 import {
   AnyType,
   ArrayType,

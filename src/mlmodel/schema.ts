@@ -13,7 +13,7 @@
 
 import { MlflowError } from "../errors.ts";
 import { DataType, typeNameList } from "./data_type.ts";
-import { dumpPyJson, parsePyJson, PyDict, pyRepr, type PyValue } from "./_pyjson.ts";
+import { dumpPyJson, parsePyJson, PyDict, pyRepr, type PyValue } from "./py_json.ts";
 
 /**
  * How {@linkcode Schema.toJSON} lays keys out.

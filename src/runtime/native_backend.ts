@@ -2,7 +2,9 @@
  * The optional native backend: onnxruntime-node (Deno with `--allow-ffi`, Bun, Node).
  *
  * The package is imported only when this backend is asked for, so the default (web) path never
- * loads its 290 MB of native libraries.
+ * installs or loads its 290 MB of native libraries. Deno fetches it from npm on first use (by
+ * full `npm:` specifier, so it is not in deno.json's imports, which Deno installs eagerly); Bun
+ * and Node resolve the bare name from package.json's optional peer dependency.
  *
  * @module
  */
@@ -13,6 +15,31 @@ import type { OnnxBackend } from "./types.ts";
 let loading: Promise<OrtModule> | undefined;
 
 const NO_FILES_ON_DISK = { path: "mlflow-edge:no-external-data", data: new Uint8Array(1) };
+
+/**
+ * The onnxruntime-node version this backend loads (the same as onnxruntime-web's).
+ *
+ * @example
+ * ```ts
+ * import { ONNXRUNTIME_NODE_VERSION } from "./native_backend.ts";
+ * console.log(`npm install onnxruntime-node@${ONNXRUNTIME_NODE_VERSION}`);
+ * ```
+ */
+export const ONNXRUNTIME_NODE_VERSION = "1.30.0";
+
+const IN_DENO = "Deno" in globalThis;
+
+/**
+ * Deno reads the pinned npm: specifier (fetched on first use); Bun and Node the installed
+ * package's bare name. Not in deno.json's imports, and computed rather than literal: Deno installs
+ * every import-map package, and prefetches literal dynamic imports, on a first run, and serving
+ * with the web backend must not download this package's 290 MB.
+ */
+function ortSpecifier(): string {
+  return IN_DENO
+    ? ["npm:onnxruntime-node", ONNXRUNTIME_NODE_VERSION].join("@")
+    : "onnxruntime-node";
+}
 
 /**
  * The onnxruntime-node backend. Rejects with an `MlflowError` when the native package cannot be
@@ -26,16 +53,20 @@ const NO_FILES_ON_DISK = { path: "mlflow-edge:no-external-data", data: new Uint8
  * ```
  */
 export async function nativeBackend(): Promise<OnnxBackend> {
-  loading ??= import("onnxruntime-node").then((m) => m as unknown as OrtModule);
+  const spec = ortSpecifier();
+  loading ??= import(spec).then((m) => m as unknown as OrtModule);
   let mod: OrtModule;
   try {
     mod = await loading;
   } catch (err) {
     loading = undefined;
     throw new MlflowError(
-      `The native backend (onnxruntime-node) could not be loaded: ${
-        (err as Error)?.message ?? err
-      }. In Deno it needs --allow-ffi; use the default web backend otherwise.`,
+      `The native backend needs onnxruntime-node ${ONNXRUNTIME_NODE_VERSION}, which could not ` +
+        `be loaded (${(err as Error)?.message ?? err}). Deno fetches "${spec}" (about 290 MB) ` +
+        `from the npm registry on first use and needs --allow-ffi; with Bun or Node, run ` +
+        `\`bun add onnxruntime-node@${ONNXRUNTIME_NODE_VERSION}\` or ` +
+        `\`npm install onnxruntime-node@${ONNXRUNTIME_NODE_VERSION}\`. ` +
+        `Or use the default web backend.`,
       "INTERNAL_ERROR",
     );
   }

@@ -31,14 +31,14 @@ import { webBackend } from "./web_backend.ts";
  * ```ts
  * import type { OnnxModelOptions } from "./onnx_model.ts";
  * import { webBackend } from "./web_backend.ts";
- * const options: OnnxModelOptions = { backend: webBackend(), warn: (m) => console.error(m) };
+ * const options: OnnxModelOptions = { backend: webBackend(), log: (m) => console.error(m) };
  * ```
  */
 export interface OnnxModelOptions {
   /** Default: the onnxruntime-web backend. */
   backend?: OnnxBackend;
   /** Where warnings go (non-tensor outputs left out); default `console.warn`. */
-  warn?: (message: string) => void;
+  log?: (message: string) => void;
   /** Name of the MLmodel file for messages. */
   source?: string;
   /** Adaptive batching of concurrent runs (off unless `maxBatchSize` > 1). */
@@ -146,7 +146,7 @@ export class OnnxModel {
         throw err;
       }
     }
-    const warn = options.warn ?? ((m: string) => console.warn(m));
+    const warn = options.log ?? ((m: string) => console.warn(m));
     const outputNames: string[] = [];
     for (const o of session.outputs) {
       if (o.isTensor) outputNames.push(o.name);

@@ -5,7 +5,7 @@ import { MlflowError } from "../errors.ts";
 import { DeadlineQueue } from "./_deadlines.ts";
 import type { InflightLease, InflightLimiter } from "./inflight.ts";
 import { DEADLINE_MESSAGE, errorResponse } from "./_responses.ts";
-import type { InvocationSignal, InvocationStage } from "./loaded_model.ts";
+import type { InvocationSignal, InvocationStage } from "../model/mod.ts";
 import type { ModelSlot } from "./model_slot.ts";
 import { type Exchange, exchangeOf } from "./observe.ts";
 

@@ -11,6 +11,7 @@ import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
 import { MlflowError } from "../errors.ts";
+import type { EnforceLimits } from "../enforce/mod.ts";
 import { redactUri } from "../store/mod.ts";
 import { invocationHandler } from "./_invocation.ts";
 import { describeRoutes } from "./describe.ts";
@@ -22,7 +23,7 @@ import { PROMETHEUS_CONTENT_TYPE } from "./prometheus_text.ts";
 import { errorBody, errorResponse, JSON_HEADERS } from "./_responses.ts";
 import { assertUsableBearerToken } from "./bearer_token.ts";
 import { InflightLimiter } from "./inflight.ts";
-import type { LoadedModel } from "./loaded_model.ts";
+import type { LoadedModel } from "../model/mod.ts";
 import type { BatchingOptions } from "../runtime/mod.ts";
 import { ModelRegistry, type ModelRegistryOptions } from "./model_registry.ts";
 import type { ModelSlot } from "./model_slot.ts";
@@ -92,7 +93,7 @@ export const DEFAULT_MAX_ELEMENTS = 1_000_000;
  * createApp(options);
  * ```
  */
-export interface AppOptions extends ModelRegistryOptions {
+export interface AppOptions extends Omit<ModelRegistryOptions, "limits"> {
   /** The default model, served at `/invocations` (and `/models/default/…`); loaded at start. */
   modelUri?: string;
   /** Named models, served at `/models/{name}/invocations`; loaded on first use. */
@@ -107,6 +108,8 @@ export interface AppOptions extends ModelRegistryOptions {
   maxInflightRequests?: number;
   /** Most request-body bytes in flight (default 256 MiB; 32 MiB in a Worker); over it, 503. */
   maxInflightBytes?: number;
+  /** Limits for the enforcement core; its body cap is {@linkcode AppOptions.bodyLimit}. */
+  limits?: Omit<EnforceLimits, "maxBodyBytes">;
   /**
    * Enables `POST /models/{name}/reload` for callers presenting `Authorization: Bearer <token>`;
    * without a token there is no reload endpoint.
@@ -217,9 +220,9 @@ export function createApp(options: AppOptions = {}): ServingApp {
     },
     // One body limit: the wasm core's own cap follows the server's.
     limits: {
-      maxBodyBytes: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
       maxElements: DEFAULT_MAX_ELEMENTS,
       ...options.limits,
+      maxBodyBytes: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     },
   });
   const names = Object.keys(options.models ?? {});

@@ -10,7 +10,7 @@ import { MlflowError } from "../errors.ts";
 import { TensorSpec } from "../mlmodel/mod.ts";
 import { redactUri } from "../store/mod.ts";
 import { cardContentSecurityPolicy, renderCard } from "./card.tsx";
-import type { LoadedModel } from "./loaded_model.ts";
+import type { LoadedModel } from "../model/mod.ts";
 import type { ModelSlot } from "./model_slot.ts";
 import { type ModelDescription, openApiDocument, type V2InputName } from "./openapi.ts";
 import { signatureTensors } from "./v2/metadata.ts";

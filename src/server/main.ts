@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { EXAMPLE_MODEL } from "../cli.ts";
+import { EXAMPLE_MODEL } from "./example_model.ts";
 import { createApp } from "./app.ts";
 import { appOptionsFromEnv } from "./options_from_env.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { LoadModelOptions } from "./loaded_model.ts";
+import type { LoadModelOptions } from "../model/mod.ts";
 import { redactUri } from "../store/mod.ts";
 import { ModelSlot, type ModelSlotOptions } from "./model_slot.ts";
 

@@ -13,7 +13,7 @@ import {
   type LoadedModel,
   loadModel,
   type LoadModelOptions,
-} from "./loaded_model.ts";
+} from "../model/mod.ts";
 
 /**
  * Where a slot is in its life.

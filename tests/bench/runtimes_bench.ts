@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { Miniflare } from "miniflare";
+import { Miniflare } from "../_deps/miniflare.ts";
 import { buildWorker, type WorkerBuild } from "../../examples/cloudflare-workers/build.ts";
 import { listeningPid, readTree, vmRssMb } from "../runtimes/_workerd.ts";
 import { bundlePath, goldenCases, requestBody } from "../runtimes/_golden.ts";

@@ -17,7 +17,7 @@
  */
 import process from "node:process";
 import { webBackend } from "../../src/runtime/mod.ts";
-import { loadModel, resolveBackend } from "../../src/server/mod.ts";
+import { loadModel, resolveBackend } from "../../src/model/mod.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MODEL = `${ROOT}examples/iris`;

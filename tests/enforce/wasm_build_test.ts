@@ -218,7 +218,7 @@ Deno.test({
     (hasNode ? "" : " (skipped: no node)"),
   ignore: !hasNode,
   fn: async () => {
-    const esbuild = await import("esbuild");
+    const { esbuild } = await import("../_deps/esbuild.ts");
     const dir = await Deno.makeTempDir();
     try {
       // Node 20 runs no TypeScript: bundle the loader to JS at the same depth below a wasm/

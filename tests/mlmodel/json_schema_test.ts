@@ -2,7 +2,7 @@
 // validate (the schema never refuses a request the server serves), and the schema's shape rules
 // (required columns and properties, tensor depth and fixed axes, parameter defaults) hold.
 import assert from "node:assert/strict";
-import { Ajv2020 } from "ajv/dist/2020.js";
+import { Ajv2020 } from "../_deps/ajv.ts";
 import { validateRequest } from "../../src/enforce/mod.ts";
 import {
   type ColSpec,

@@ -8,8 +8,8 @@ import {
   PyDict,
   PyFloat,
   type PyValue,
-} from "../../src/mlmodel/_pyjson.ts";
-import { safeDump } from "../../src/mlmodel/_pyyaml.ts";
+} from "../../src/mlmodel/py_json.ts";
+import { safeDump } from "../../src/mlmodel/py_yaml.ts";
 
 const PYJSON = JSON.parse(
   await Deno.readTextFile(new URL("./data/pyjson_cases.json", import.meta.url)),

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { MlflowError } from "../../src/errors.ts";
 import { nativeBackend, OnnxModel, predictionsValue } from "../../src/runtime/mod.ts";
-import { loadModel } from "../../src/server/loaded_model.ts";
+import { loadModel } from "../../src/model/mod.ts";
 import { BACKENDS } from "./_bundle.ts";
 import { ELEM, onnxModel } from "./_onnx_builder.ts";
 

@@ -101,7 +101,7 @@ for (const [backendName, makeBackend] of BACKENDS) {
     const model = await OnnxModel.create(
       new Map([["model.onnx", TWO_INPUTS]]),
       { onnx: { data: "model.onnx" } },
-      { backend: await makeBackend(), warn: (m) => warnings.push(m) },
+      { backend: await makeBackend(), log: (m) => warnings.push(m) },
     );
     assert.deepEqual(model.outputNames, ["y"]);
     assert.equal(warnings.length, 1);
@@ -124,7 +124,7 @@ for (const [backendName, makeBackend] of BACKENDS) {
     const model = await OnnxModel.create(
       new Map([["model.onnx", TWO_INPUTS]]),
       { python_function: { loader_module: "mlflow.onnx", data: "model.onnx" } },
-      { backend: await makeBackend(), warn: () => {} },
+      { backend: await makeBackend(), log: () => {} },
     );
     const input: ModelInput = {
       kind: "tensors",

@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import S3rver from "s3rver";
+import { S3rver } from "../_deps/s3rver.ts";
 import { readTree } from "./_workerd.ts";
 import { bundlePath, REPLAYED_BUNDLES } from "./_golden.ts";
 

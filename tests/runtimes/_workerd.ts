@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Miniflare } from "miniflare";
+import { Miniflare } from "../_deps/miniflare.ts";
 import type { WorkerBuild } from "../../examples/cloudflare-workers/build.ts";
 
 /** Files of an MLflow bundle directory that are test additions, not part of the bundle. */

@@ -10,7 +10,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { Miniflare } from "miniflare";
+import { Miniflare } from "../_deps/miniflare.ts";
 import { buildWorker } from "../../examples/cloudflare-workers/build.ts";
 import { listeningPid, readTree, vmRssMb } from "./_workerd.ts";
 import { bundlePath, goldenCases, requestBody } from "./_golden.ts";

@@ -164,7 +164,7 @@ Deno.test("requests that arrive while the model loads wait for it instead of fai
 });
 
 Deno.test("the library predict takes a string, bytes or an envelope object", async () => {
-  const { loadModel } = await import("../../src/server/mod.ts");
+  const { loadModel } = await import("../../src/model/mod.ts");
   const model = await loadModel(bundlePath("iris_mlp_onnx"));
   try {
     const expected = JSON.parse(IRIS_ANSWER);

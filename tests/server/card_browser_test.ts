@@ -6,7 +6,7 @@
 // so, except under CI, where they fail.
 import assert from "node:assert/strict";
 import { relative } from "node:path";
-import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import { type Browser, type Page, puppeteer } from "../_deps/puppeteer.ts";
 import { parse, stringify } from "yaml";
 import { createApp } from "../../src/server/mod.ts";
 import { copy } from "./_copy.ts";

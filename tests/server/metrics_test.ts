@@ -1,7 +1,7 @@
 // /metrics over real HTTP, read with an npm parser of the Prometheus text format
 // (parse-prometheus-text-format), after a known mix of good and bad requests on two models.
 import assert from "node:assert/strict";
-import parsePrometheus from "parse-prometheus-text-format";
+import { parsePrometheus } from "../_deps/parse_prometheus.ts";
 import { createApp, type ServingApp } from "../../src/server/app.ts";
 import { DURATION_BUCKETS } from "../../src/server/metrics.ts";
 import { rawRequest } from "./_raw_http.ts";
@@ -71,7 +71,6 @@ async function withApp(
     timeoutMs: 1000,
     retryAfterMs: 60_000,
     log: () => {},
-    warn: () => {},
   });
   const server = serveOnFreePort(app.fetch);
   try {

@@ -2,8 +2,8 @@
 // by an OpenAPI validator), whose request schemas (checked with ajv's 2020-12 dialect) accept
 // every request MLflow accepted and refuse the ones missing a required column.
 import assert from "node:assert/strict";
-import { Validator } from "@seriousme/openapi-schema-validator";
-import { Ajv2020 } from "ajv/dist/2020.js";
+import { Validator } from "../_deps/openapi_schema_validator.ts";
+import { Ajv2020 } from "../_deps/ajv.ts";
 import { createApp } from "../../src/server/mod.ts";
 import { invocationRequestJsonSchema, Model, ModelSignature } from "../../src/mlmodel/mod.ts";
 import { goldenCases } from "./_golden.ts";

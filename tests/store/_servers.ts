@@ -2,8 +2,8 @@
 // file server, and an MLflow tracking server implementing the REST endpoints of spec 7 over an
 // in-memory artifact tree, with fault injection.
 import { AwsClient } from "aws4fetch";
-import { Miniflare } from "miniflare";
-import S3rver from "s3rver";
+import { Miniflare } from "../_deps/miniflare.ts";
+import { S3rver } from "../_deps/s3rver.ts";
 import type { R2BucketLike } from "../../src/store/mod.ts";
 
 export const FIXTURES = new URL("../fixtures/mlflow-bundles/", import.meta.url);

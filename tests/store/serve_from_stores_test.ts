@@ -2,7 +2,7 @@
 // r2:// (miniflare), http:// and models:/name@alias answer MLflow's recorded golden cases.
 import assert from "node:assert/strict";
 import { MlflowError } from "../../src/errors.ts";
-import { loadModel } from "../../src/server/loaded_model.ts";
+import { loadModel } from "../../src/model/mod.ts";
 import type { FetchBundleOptions } from "../../src/store/mod.ts";
 import {
   BUNDLES,

@@ -1,8 +1,8 @@
 // The store code bundled for Cloudflare Workers runs inside workerd (miniflare) and reads a
 // bundle through a real R2 binding; the bundle pulls in no file-system module.
 import assert from "node:assert/strict";
-import * as esbuild from "esbuild";
-import { Miniflare } from "miniflare";
+import { esbuild } from "../_deps/esbuild.ts";
+import { Miniflare } from "../_deps/miniflare.ts";
 import { fixtureDir, readDir } from "./_servers.ts";
 
 async function sha256(bytes: Uint8Array): Promise<string> {

@@ -1,6 +1,6 @@
 // MLflow's golden requests for the iris fixture, replayed through a model loaded from a URI.
 import { MlflowError } from "../../src/errors.ts";
-import { loadModel } from "../../src/server/loaded_model.ts";
+import { loadModel } from "../../src/model/mod.ts";
 import type { FetchBundleOptions } from "../../src/store/types.ts";
 import { assertAnswer, expectation, goldenCases, requestBody } from "../runtimes/_golden.ts";
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { MlflowError } from "../../src/errors.ts";
 import { Model } from "../../src/mlmodel/model.ts";
 import { logModel } from "../../src/tracking/mod.ts";
-import { loadModel } from "../../src/server/loaded_model.ts";
+import { loadModel } from "../../src/model/mod.ts";
 import { startS3 } from "../store/_servers.ts";
 import { assertServesGoldens } from "./_replay.ts";
 import { type Call, startTrackingDouble, type TrackingDouble } from "./_tracking_server.ts";

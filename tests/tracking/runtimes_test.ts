@@ -3,8 +3,8 @@
 // loads back here and answers MLflow's golden requests. Needs `bun` on PATH; without it the
 // test is skipped and says so.
 import assert from "node:assert/strict";
-import * as esbuild from "esbuild";
-import { Miniflare } from "miniflare";
+import { esbuild } from "../_deps/esbuild.ts";
+import { Miniflare } from "../_deps/miniflare.ts";
 import { onPath, ROOT } from "../runtimes/_process.ts";
 import { assertServesGoldens } from "./_replay.ts";
 import { startTrackingDouble } from "./_tracking_server.ts";

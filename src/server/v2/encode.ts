@@ -5,8 +5,8 @@
  * @module
  */
 import type { OutputTensor } from "../../runtime/mod.ts";
-import type { V2Answer } from "../_deps.ts";
-import { pyFloat } from "../serialize.ts";
+import type { V2Answer } from "../../enforce/mod.ts";
+import { pyFloat } from "../../model/mod.ts";
 import { v2Datatype } from "./metadata.ts";
 import type { V2InferenceResponse } from "./types.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { DataType, type Schema, TensorSpec } from "../../mlmodel/mod.ts";
-import type { LoadedModel } from "../loaded_model.ts";
+import type { LoadedModel } from "../../model/mod.ts";
 import type { V2Datatype, V2MetadataTensor, V2ModelMetadata } from "./types.ts";
 
 /** MLflow's scalar types as MLServer declares them: datatype and content type. */
@@ -101,7 +101,7 @@ function graphShape(shape: readonly (number | string)[] | undefined): number[] {
  *
  * @example
  * ```ts
- * import { loadModel } from "../loaded_model.ts";
+ * import { loadModel } from "../../model/mod.ts";
  * import { modelMetadata } from "./metadata.ts";
  * const model = await loadModel("examples/iris");
  * modelMetadata("iris", model).outputs; // [{ name: "probabilities", datatype: "FP32", shape: [-1, 3] }]

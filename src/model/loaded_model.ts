@@ -20,13 +20,11 @@ import {
   type CompiledSignature,
   compileSignature,
   type EnforceLimits,
-  fetchBundle,
-  type FetchBundleOptions,
-  Model,
   type V2Answer,
   type ValidatedInput,
-} from "./_deps.ts";
-import { redactUri } from "../store/mod.ts";
+} from "../enforce/mod.ts";
+import { Model } from "../mlmodel/mod.ts";
+import { fetchBundle, type FetchBundleOptions, redactUri } from "../store/mod.ts";
 import { inSpan } from "../tracing.ts";
 import { serializePredictions, toPyJson } from "./serialize.ts";
 
@@ -49,8 +47,8 @@ export interface LoadModelOptions {
   selfCheck?: boolean;
   /** Limits for the enforcement core (nesting depth, element count, …). */
   limits?: EnforceLimits;
-  /** Where load warnings go (default `console.warn`). */
-  warn?: (message: string) => void;
+  /** Where warnings and notices go (load warnings, evictions, load failures); default `console.warn`. */
+  log?: (message: string) => void;
   /**
    * Adaptive batching of concurrent requests (off unless `maxBatchSize` > 1); refused at load
    * for a graph without a free first dimension on every input and output.
@@ -275,7 +273,7 @@ export class LoadedModel {
       () =>
         OnnxModel.create(bundle.files, model.flavors, {
           backend,
-          warn: options.warn,
+          log: options.log,
           source,
           batching: options.batching,
         }),
@@ -311,7 +309,7 @@ export class LoadedModel {
         await inSpan(
           "mlflow_edge.load.self_check",
           {},
-          () => loaded.#selfCheck(bundle.files, options.warn ?? ((m) => console.warn(m))),
+          () => loaded.#selfCheck(bundle.files, options.log ?? ((m) => console.warn(m))),
         );
       } catch (err) {
         await loaded.close();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { shapePredictions } from "../../src/runtime/mod.ts";
-import { pyFloat, pyString, serializePredictions, toPyJson } from "../../src/server/serialize.ts";
+import { pyFloat, pyString, serializePredictions, toPyJson } from "../../src/model/mod.ts";
 
 Deno.test("floats are written in Python's repr form", () => {
   assert.equal(pyFloat(1), "1.0");

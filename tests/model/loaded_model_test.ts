@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
 import { MlflowError } from "../../src/errors.ts";
-import { loadModel } from "../../src/server/mod.ts";
-import { copy } from "./_copy.ts";
-import { bundlePath } from "./_server.ts";
+import { loadModel } from "../../src/model/mod.ts";
+import { copy } from "../server/_copy.ts";
+import { bundlePath } from "../server/_server.ts";
 
 /** A copy of the iris bundle with another serving input example (and optionally no signature). */
 async function irisWithExample(example: string, dropSignature = false): Promise<string> {
@@ -45,7 +45,7 @@ Deno.test("an example the signature refuses is reported but does not block loadi
   );
   const warnings: string[] = [];
   try {
-    const model = await loadModel(dir, { warn: (m) => warnings.push(m) });
+    const model = await loadModel(dir, { log: (m) => warnings.push(m) });
     assert.equal(warnings.length, 1);
     assert.match(warnings[0], /refused by its signature/);
     const out = await model.predict(

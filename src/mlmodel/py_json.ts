@@ -10,7 +10,7 @@ import { MlflowError } from "../errors.ts";
  *
  * @example
  * ```ts
- * import { PyFloat } from "./_pyjson.ts";
+ * import { PyFloat } from "./py_json.ts";
  * const f = new PyFloat(1);
  * f.value; // 1
  * +f + 1; // 2
@@ -38,7 +38,7 @@ export class PyFloat {
  *
  * @example
  * ```ts
- * import { PyDict } from "./_pyjson.ts";
+ * import { PyDict } from "./py_json.ts";
  * const d = new PyDict([["type", "long"], ["name", "a"]]);
  * d.get("name"); // "a"
  * d.keys(); // ["type", "name"]
@@ -71,7 +71,7 @@ export class PyDict {
  *
  * @example
  * ```ts
- * import { PyFloat, type PyValue } from "./_pyjson.ts";
+ * import { PyFloat, type PyValue } from "./py_json.ts";
  * const v: PyValue = [1, new PyFloat(1), "x", null];
  * ```
  */

@@ -4,7 +4,7 @@
 // scalar analysis and quoting/folding rules; only what `safe_dump` of JSON-like data can produce
 // is covered (no anchors, tags, flow collections other than empty ones, or block scalars).
 
-import { formatPyFloat, PyFloat } from "./_pyjson.ts";
+import { formatPyFloat, PyFloat } from "./py_json.ts";
 
 const BEST_WIDTH = 80;
 const BEST_INDENT = 2;

@@ -7,7 +7,7 @@ import { MlflowError } from "../errors.ts";
  *
  * @example
  * ```ts
- * import type { BundleReader } from "./_files.ts";
+ * import type { BundleReader } from "./bundle_files.ts";
  * const files = new Map<string, Uint8Array>();
  * const read: BundleReader = (path) => Promise.resolve(files.get(path));
  * ```
@@ -19,7 +19,7 @@ export type BundleReader = (path: string) => Promise<Uint8Array | undefined>;
  *
  * @example
  * ```ts
- * import type { BundleSource } from "./_files.ts";
+ * import type { BundleSource } from "./bundle_files.ts";
  * const fromDir: BundleSource = "examples/iris";
  * const inMemory: BundleSource = new Map([["MLmodel", new Uint8Array()]]);
  * ```
