@@ -2,7 +2,7 @@
 // and exports OTLP/HTTP protobuf to a receiver started here on 127.0.0.1; the export is decoded
 // with the OTLP protobuf definitions as @opentelemetry/otlp-transformer publishes them.
 import assert from "node:assert/strict";
-import otlp from "@opentelemetry/otlp-transformer/build/src/generated/root.js";
+import { otlp } from "../_deps/otlp_transformer.ts";
 import { rawRequest } from "./_raw_http.ts";
 import { bundlePath } from "./_server.ts";
 
