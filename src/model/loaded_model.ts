@@ -252,6 +252,9 @@ export class LoadedModel {
   }
 
   static async #load(uri: string, options: LoadModelOptions): Promise<LoadedModel> {
+    // The runtime initialises (onnxruntime-web compiles its wasm) while the bundle is fetched.
+    const backend = await resolveBackend(options.backend, options.threads);
+    void backend.prepare?.();
     const bundle = await inSpan(
       "mlflow_edge.load.fetch",
       {},
@@ -266,8 +269,8 @@ export class LoadedModel {
     }
     const source = `${redactUri(uri).replace(/\/+$/, "")}/MLmodel`;
     const model = Model.fromYaml(new TextDecoder().decode(mlmodelBytes), source);
-    const backend = await resolveBackend(options.backend, options.threads);
-    const onnx = await inSpan(
+    // The session and the signature's compilation overlap (both are mostly wasm compilation).
+    const creating = inSpan(
       "mlflow_edge.load.session",
       { "mlflow_edge.backend": backend.name },
       () =>
@@ -278,21 +281,23 @@ export class LoadedModel {
           batching: options.batching,
         }),
     );
-    let signature: CompiledSignature;
-    try {
-      signature = await inSpan(
-        "mlflow_edge.load.compile",
-        {},
-        () =>
-          compileSignature(
-            model.signature ?? { inputs: null, outputs: null, params: null },
-            options.limits,
-          ),
-      );
-    } catch (err) {
-      await onnx.release();
-      throw err;
+    const compiling = inSpan(
+      "mlflow_edge.load.compile",
+      {},
+      () =>
+        compileSignature(
+          model.signature ?? { inputs: null, outputs: null, params: null },
+          options.limits,
+        ),
+    );
+    const [made, compiled] = await Promise.allSettled([creating, compiling]);
+    if (made.status === "rejected" || compiled.status === "rejected") {
+      if (made.status === "fulfilled") await made.value.release();
+      if (compiled.status === "fulfilled") compiled.value.free();
+      throw made.status === "rejected" ? made.reason : (compiled as PromiseRejectedResult).reason;
     }
+    const onnx = made.value;
+    const signature: CompiledSignature = compiled.value;
     let size = 0;
     for (const data of bundle.files.values()) size += data.byteLength;
     // The session holds the weights now: drop the bundle's copy of everything but the serving

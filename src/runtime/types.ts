@@ -238,6 +238,11 @@ export interface OnnxSession {
 export interface OnnxBackend {
   /** `web`, `native`, or the name of a custom backend. */
   readonly name: string;
+  /**
+   * Starts the runtime's own initialisation (e.g. compiling onnxruntime's wasm) ahead of the
+   * first session, so a loader can overlap it with fetching the bundle. Optional; never rejects.
+   */
+  prepare?(): Promise<void>;
   /** Creates a session from the model's bytes, its external-data files and MLflow's options. */
   createSession(
     model: Uint8Array,

@@ -51,6 +51,15 @@ export interface WebBackendOptions {
 export function webBackend(options: WebBackendOptions = {}): OnnxBackend {
   return {
     name: "web",
+    prepare() {
+      ort.env.wasm.numThreads = options.numThreads ?? 1;
+      return prepared ??= (creating = creating.then(async () => {
+        // The first session compiles the wasm and starts onnxruntime; a one-node graph is the
+        // cheapest way to get there without the model.
+        const session = await ort.InferenceSession.create(IDENTITY_GRAPH);
+        await session.release();
+      }).catch(() => {})) as Promise<void>;
+    },
     createSession(model, externalData, sessionOptions) {
       // A process-wide setting, read when the wasm module initialises (the first session).
       ort.env.wasm.numThreads = options.numThreads ?? 1;
@@ -65,6 +74,16 @@ export function webBackend(options: WebBackendOptions = {}): OnnxBackend {
     },
   };
 }
+
+let prepared: Promise<void> | undefined;
+
+/** A 1-element float Identity graph (88 bytes of ONNX protobuf, opset 13). */
+const IDENTITY_GRAPH = Uint8Array.from(
+  atob(
+    "CAgSEW1sZmxvdy1lZGdlLXRlc3RzOjsKFAoBeBIBeRoCbjAiCElkZW50aXR5EgFnWg8KAXgSCgoICAESBAoCCAFiDwoBeRIKCggIARIECgIIAUIECgAQDQ==",
+  ),
+  (c) => c.charCodeAt(0),
+);
 
 // Every session shares the one wasm instance, so runs of all sessions take turns.
 const runLock = new RunLock();

@@ -1,9 +1,11 @@
-// Adaptive batching over real HTTP: every fixture golden request, sent many times at once with
-// mixed row counts and invalid bodies, answers byte for byte what the same server without
-// batching answers to it alone — and the runs really were batched.
+// Adaptive batching over real HTTP: every fixture golden request (on /invocations and on the V2
+// infer route), sent many times at once with mixed row counts and invalid bodies, answers byte
+// for byte what the same server without batching answers to it alone — and the runs really were
+// batched.
 import assert from "node:assert/strict";
 import { createApp } from "../../src/server/mod.ts";
 import { serveConfig } from "../../src/cli.ts";
+import { v2Cases } from "../runtimes/_v2.ts";
 import { goldenCases } from "./_golden.ts";
 import { bundlePath, serveOnFreePort } from "./_server.ts";
 
@@ -11,6 +13,8 @@ interface Req {
   name: string;
   contentType: string;
   body: string;
+  /** Default `/invocations`. */
+  path?: string;
 }
 
 interface Answer {
@@ -20,7 +24,7 @@ interface Answer {
 }
 
 async function send(url: string, r: Req): Promise<Answer> {
-  const res = await fetch(`${url}/invocations`, {
+  const res = await fetch(`${url}${r.path ?? "/invocations"}`, {
     method: "POST",
     // One request id per case, so error bodies (which carry it) compare across the two servers.
     headers: {
@@ -66,6 +70,21 @@ async function requests(bundle: string): Promise<Req[]> {
       });
     }
   }
+  // The same model over the Open Inference Protocol (V2), with a refused body too.
+  for (const c of v2Cases(bundle)) {
+    out.push({
+      name: `v2 ${c.name}`,
+      contentType: "application/json",
+      body: JSON.stringify({ id: c.name, inputs: c.inputs }),
+      path: "/v2/models/default/infer",
+    });
+  }
+  out.push({
+    name: "v2 no inputs",
+    contentType: "application/json",
+    body: '{"inputs": []}',
+    path: "/v2/models/default/infer",
+  });
   out.push({ name: "not JSON", contentType: "application/json", body: "{" });
   out.push({ name: "no envelope", contentType: "application/json", body: '{"x": 1}' });
   return out;
@@ -91,6 +110,9 @@ for (const backend of ["web", "native"] as const) {
         for (const r of reqs) alone.set(r.name, await send(plain.url, r));
         assert.ok([...alone.values()].some((a) => a.status === 200));
         assert.ok([...alone.values()].some((a) => a.status === 400));
+        const v2 = [...alone].filter(([name]) => name.startsWith("v2 "));
+        assert.ok(v2.some(([, a]) => a.status === 200 && a.body.includes('"model_name"')));
+        assert.equal(alone.get("v2 no inputs")?.status, 400);
         // Every request 12 times, in a shuffled but fixed order, all in flight at once.
         const mixed: Req[] = [];
         for (let k = 0; k < 12; k++) mixed.push(...reqs);
