@@ -248,12 +248,31 @@ export function paramJsonSchema(spec: ParamSpec): JsonSchema {
   return out;
 }
 
+/** Any JSON object (extra keys allowed, said outright so code generators keep them open). */
+const OPEN_OBJECT: JsonSchema = { type: "object", additionalProperties: true };
+
+/** pandas' split orient: `columns`, `index`, `data` and nothing else (MLflow refuses more). */
+function splitSchema(columns: JsonSchema, data: JsonSchema, required: string[]): JsonSchema {
+  return {
+    type: "object",
+    properties: { columns, index: { type: "array" }, data },
+    required,
+    additionalProperties: false,
+  };
+}
+
+const ANY_SPLIT = splitSchema({ type: "array" }, { type: "array" }, ["data"]);
+const ANY_RECORDS: JsonSchema = { type: "array", items: OPEN_OBJECT };
+
 /** Rows as records (`[{column: value}, …]`), each required column present in some row. */
 function recordsSchema(cols: readonly ColSpec[], named: boolean): JsonSchema {
-  if (!named) return { type: "array", items: { type: "object" } };
+  if (!named) return ANY_RECORDS;
   const properties: Record<string, JsonSchema> = {};
   for (const c of cols) properties[c.name!] = withNull(cellSchema(c));
-  const s: JsonSchema = { type: "array", items: { type: "object", properties } };
+  const s: JsonSchema = {
+    type: "array",
+    items: { type: "object", properties, additionalProperties: true },
+  };
   const required = cols.filter((c) => c.isRequired);
   if (required.length) {
     s.allOf = required.map((c) => ({
@@ -290,19 +309,15 @@ function columnEnvelopes(schema: Schema): Record<string, JsonSchema> {
     }`;
     if (required.length) columns.allOf = required.map((n) => ({ contains: { const: n } }));
   }
-  const split: JsonSchema = {
-    type: "object",
-    properties: {
-      columns,
-      index: { type: "array" },
-      data: {
-        type: "array",
-        items: { anyOf: [{ type: "array", items: cell }, cell] },
-        description: "rows, each a list of cells in the order of `columns`",
-      },
+  const split = splitSchema(
+    columns,
+    {
+      type: "array",
+      items: { anyOf: [{ type: "array", items: cell }, cell] },
+      description: "rows, each a list of cells in the order of `columns`",
     },
-    required: required.length ? ["columns", "data"] : ["data"],
-  };
+    required.length ? ["columns", "data"] : ["data"],
+  );
   const records = recordsSchema(cols, named);
   const alternatives: JsonSchema[] = [records];
   if (named) {
@@ -315,6 +330,7 @@ function columnEnvelopes(schema: Schema): Record<string, JsonSchema> {
       type: "object",
       properties,
       required,
+      additionalProperties: true,
       description: "columns: name -> list of values (or one value)",
     });
   } else {
@@ -334,12 +350,8 @@ function columnEnvelopes(schema: Schema): Record<string, JsonSchema> {
 function tensorEnvelopes(schema: Schema): Record<string, JsonSchema> {
   const specs = schema.inputs as readonly TensorSpec[];
   const anyFrame: Record<string, JsonSchema> = {
-    dataframe_split: {
-      type: "object",
-      properties: { columns: { type: "array" }, index: { type: "array" }, data: { type: "array" } },
-      required: ["data"],
-    },
-    dataframe_records: { type: "array", items: { type: "object" } },
+    dataframe_split: ANY_SPLIT,
+    dataframe_records: ANY_RECORDS,
   };
   if (!schema.hasInputNames()) {
     const t = tensorJsonSchema(specs[0]);
@@ -356,11 +368,12 @@ function tensorEnvelopes(schema: Schema): Record<string, JsonSchema> {
     type: "object",
     properties: whole,
     required: names,
+    additionalProperties: true,
     description: "tensor name -> tensor",
   };
   const records: JsonSchema = {
     type: "array",
-    items: { type: "object", properties: row, required: names },
+    items: { type: "object", properties: row, required: names, additionalProperties: true },
     description: "one record per row: tensor name -> that row of the tensor",
   };
   const alternatives = [byName, records];
@@ -388,15 +401,7 @@ export function invocationRequestJsonSchema(signature: ModelSignature | null): J
   let envelopes: Record<string, JsonSchema>;
   if (inputs === null || inputs.inputs.length === 0) {
     envelopes = {
-      dataframe_split: {
-        type: "object",
-        properties: {
-          columns: { type: "array" },
-          index: { type: "array" },
-          data: { type: "array" },
-        },
-        required: ["data"],
-      },
+      dataframe_split: ANY_SPLIT,
       dataframe_records: { type: "array" },
       instances: {},
       inputs: {},
@@ -406,7 +411,7 @@ export function invocationRequestJsonSchema(signature: ModelSignature | null): J
   } else {
     envelopes = columnEnvelopes(inputs);
   }
-  const params: JsonSchema = { type: "object" };
+  const params: JsonSchema = { ...OPEN_OBJECT };
   if (signature?.params) {
     params.properties = Object.fromEntries(
       signature.params.params.map((p) => [p.name, paramJsonSchema(p)]),
@@ -418,6 +423,7 @@ export function invocationRequestJsonSchema(signature: ModelSignature | null): J
   return {
     type: "object",
     properties: { ...envelopes, params },
+    additionalProperties: true,
     oneOf: ["dataframe_split", "dataframe_records", "instances", "inputs"].map((k) => ({
       required: [k],
     })),

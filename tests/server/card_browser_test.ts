@@ -126,6 +126,21 @@ async function hostileBundle(dir: string): Promise<void> {
   await Deno.writeTextFile(`${dir}/MLmodel`, stringify(mlmodel));
 }
 
+/** The iris bundle with an optional column and two parameters added to its signature. */
+async function bundleWithExtras(dir: string): Promise<void> {
+  await copy(bundlePath("iris_mlp_onnx"), dir);
+  const mlmodel = parse(await Deno.readTextFile(`${dir}/MLmodel`));
+  const inputs = JSON.parse(mlmodel.signature.inputs);
+  inputs.push({ type: "string", name: "note", required: false });
+  mlmodel.signature.inputs = JSON.stringify(inputs);
+  mlmodel.signature.params = JSON.stringify([
+    { name: "temperature", type: "float", default: 0.5, shape: null },
+    { name: "labels", type: "string", default: ["a", "b"], shape: [-1] },
+  ]);
+  delete mlmodel.saved_input_example_info;
+  await Deno.writeTextFile(`${dir}/MLmodel`, stringify(mlmodel));
+}
+
 Deno.test({
   name:
     "the model card in Chromium: columns shown, Try it answers as MLflow did, nothing leaves the server",
@@ -135,6 +150,7 @@ Deno.test({
   async fn() {
     const root = await Deno.makeTempDir();
     await hostileBundle(`${root}/evil`);
+    await bundleWithExtras(`${root}/extras`);
     const app = createApp({
       models: {
         // Relative, as a user would type it (the card shows the URI).
@@ -142,6 +158,7 @@ Deno.test({
         mnist: bundlePath("mnist_cnn_onnx"),
         torch: bundlePath("iris_mlp_pytorch"),
         evil: `${root}/evil`,
+        extras: `${root}/extras`,
       },
       log: () => {},
     });
@@ -231,6 +248,31 @@ Deno.test({
       await page.goto(`${server.url}/models/evil/card`);
       assert.equal(await page.$eval("#inputs tbody th", (th) => th.textContent), HOSTILE);
       assert.equal(await page.evaluate(() => (window as { __pwned?: number }).__pwned), undefined);
+
+      // Optional columns and parameters with their defaults are in the tables.
+      await page.goto(`${server.url}/models/extras/card`);
+      const rows = await page.$$eval(
+        "#inputs tbody tr",
+        (trs) => trs.map((tr) => (tr as unknown as El).textContent),
+      );
+      assert.equal(rows.at(-1), "notestringoptional");
+      assert.equal(rows.filter((r) => r!.endsWith("required")).length, 4);
+      assert.deepEqual(
+        await page.$$eval(
+          "#params tbody tr",
+          (trs) => trs.map((tr) => (tr as unknown as El).textContent),
+        ),
+        ["temperaturefloat0.5scalar", 'labelsstring["a","b"](-1,)'],
+      );
+      const withParams = await tryIt(
+        page,
+        JSON.stringify({
+          dataframe_split: JSON.parse(golden.find((c) => c.name === "dataframe_split_1row")!.body)
+            .dataframe_split,
+          params: { temperature: 0.1 },
+        }),
+      );
+      assert.equal(withParams.status, "200 OK", withParams.shown);
 
       // Readable on a phone: nothing wider than the screen but the scrollable tables and code.
       await page.setViewport({ width: 375, height: 800, isMobile: true, deviceScaleFactor: 2 });

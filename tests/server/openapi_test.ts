@@ -211,6 +211,25 @@ Deno.test("every enforcement case accepted with a JSON body validates against it
     if (!validate(body)) failures.push(`${c.id}: ${JSON.stringify(validate.errors).slice(0, 300)}`);
   }
   assert.deepEqual(failures, []);
+  // Bodies MLflow refuses for their shape fail the schema too.
+  for (
+    const id of [
+      "proto-json-scalar",
+      "proto-json-list",
+      "proto-no-format-key",
+      "proto-split-given-list",
+      "proto-split-extra-field",
+    ]
+  ) {
+    const c = lines.find((l) => l.id === id)!;
+    assert.equal(c.expect.ok, false, id);
+    const sig = ModelSignature.fromDict({
+      inputs: c.schema.inputs,
+      outputs: null,
+      params: c.schema.params,
+    });
+    assert.equal(ajv.compile(invocationRequestJsonSchema(sig))(JSON.parse(c.body)), false, id);
+  }
 });
 
 Deno.test("a CSV request is described as text with the model's header", async () => {
