@@ -11,6 +11,7 @@
  */
 
 import { MlflowError } from "../errors.ts";
+import { halfToNumber } from "../mlmodel/mod.ts";
 import type { CoreExports } from "./_wasm.ts";
 import type {
   ColumnValues,
@@ -351,30 +352,24 @@ function isoFromNs(ns: bigint): string | null {
   return frac ? `${base.slice(0, 19)}.${frac}` : base.slice(0, 19);
 }
 
-function halfToNumber(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-
 function base64(bytes: Uint8Array): string {
   let s = "";
   for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
   return btoa(s);
 }
 
-/** JSON-safe values: int64 as numbers when safe, else decimal text; datetimes as ISO text. */
+/**
+ * JSON-safe values: int64 as numbers when every value of the column is a safe integer, else all
+ * as decimal text (never a mix); datetimes as ISO text.
+ */
 function jsonValues(dtype: NumpyDtype, values: ColumnValues): unknown[] {
   switch (dtype) {
     case "int64":
-    case "uint64":
-      return Array.from(values as BigInt64Array, (v) => {
-        const n = Number(v);
-        return Number.isSafeInteger(n) ? n : v.toString();
-      });
+    case "uint64": {
+      const ints = values as BigInt64Array | BigUint64Array;
+      const safe = ints.every((v) => Number.isSafeInteger(Number(v)));
+      return Array.from(ints as ArrayLike<bigint>, (v) => safe ? Number(v) : v.toString());
+    }
     case "datetime64[ns]":
       return Array.from(values as BigInt64Array, isoFromNs);
     case "bool":

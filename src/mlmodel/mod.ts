@@ -84,7 +84,7 @@ export {
   type RewriteOptions,
   type RewrittenOnnx,
 } from "./onnx_external_data.ts";
-export type { ColumnValues, NumpyDtype } from "./numpy_dtype.ts";
+export { type ColumnValues, halfToNumber, type NumpyDtype } from "./numpy_dtype.ts";
 export {
   colTypeJsonSchema,
   invocationRequestJsonSchema,

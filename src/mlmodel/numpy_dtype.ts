@@ -35,7 +35,7 @@ export type NumpyDtype =
 /**
  * The values of one column or tensor, by dtype: `bool` and `uint8` as Uint8Array (0/1 for
  * bool), `int64` and `datetime64[ns]` (epoch nanoseconds, NaT = -2^63) as BigInt64Array,
- * `float16` as Uint16Array of IEEE half bits, `str` as strings (or null), `bytes` as
+ * `float16` as Uint16Array of IEEE half bits (decode with {@linkcode halfToNumber}), `str` as strings (or null), `bytes` as
  * Uint8Arrays, `object` as JSON values.
  *
  * @example
@@ -58,3 +58,22 @@ export type ColumnValues =
   | (string | null)[]
   | (Uint8Array | null)[]
   | unknown[];
+
+/**
+ * The value of an IEEE half-precision number (numpy's `float16`) from its 16 bits.
+ *
+ * @example
+ * ```ts
+ * import { halfToNumber } from "./numpy_dtype.ts";
+ * halfToNumber(0x3c00); // 1
+ * halfToNumber(0x7bff); // 65504
+ * ```
+ */
+export function halfToNumber(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const frac = bits & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { halfToNumber, type OutputTensor, type Predictions } from "../runtime/mod.ts";
+import type { OutputTensor, Predictions } from "../runtime/mod.ts";
 
 /**
  * A double in Python's `repr` form, as `json.dumps` writes it (`NaN`, `Infinity` bare).
@@ -141,14 +141,11 @@ function floatText(x: number): string {
 function elementWriter(o: OutputTensor): (i: number) => string {
   const data = o.data;
   switch (o.type) {
+    case "float16": // numbers in a Float32Array (see the runtime's session adapter)
     case "float32":
     case "float64": {
       const values = data as Float32Array | Float64Array;
       return (i) => floatText(values[i]);
-    }
-    case "float16": {
-      const bits = data as Uint16Array;
-      return (i) => pyFloat(halfToNumber(bits[i]));
     }
     case "bool": {
       const flags = data as Uint8Array;

@@ -1,6 +1,7 @@
 // Adapts an onnxruntime JavaScript API module (web or node; both implement onnxruntime-common)
 // to the runtime's backend-neutral OnnxSession.
 import type * as ort from "onnxruntime-web";
+import { halfToNumber } from "../mlmodel/mod.ts";
 import type {
   ExternalDataFile,
   GraphValueInfo,
@@ -68,6 +69,17 @@ export class RunLock {
   }
 }
 
+/**
+ * A float16 output's values as numbers in a Float32Array (every half is exactly a float32).
+ * onnxruntime hands float16 out as a Float16Array of values where the runtime has one (Deno
+ * 2.9, both backends) and as a Uint16Array of IEEE bits where it has not: one form for the rest
+ * of the code, so nothing decodes values as bits or bits as values.
+ */
+export function halfValues(data: TensorData["data"]): Float32Array {
+  if (data instanceof Uint16Array) return Float32Array.from(data, halfToNumber);
+  return Float32Array.from(data as ArrayLike<number>);
+}
+
 /** Creates a session with `mod` and wraps it; with `lock`, its runs go one at a time. */
 export async function createOrtSession(
   mod: OrtModule,
@@ -95,8 +107,14 @@ export async function createOrtSession(
       const result = lock
         ? await lock.run(() => session.run(ortFeeds, fetches))
         : await session.run(ortFeeds, fetches);
-      // ort's result tensors already carry type, dims and data: no copy.
-      return result as unknown as Record<string, TensorData>;
+      // ort's result tensors already carry type, dims and data: no copy, but for float16.
+      const out = result as unknown as Record<string, TensorData>;
+      for (const name in out) {
+        if (out[name].type === "float16") {
+          out[name] = { type: "float16", dims: out[name].dims, data: halfValues(out[name].data) };
+        }
+      }
+      return out;
     },
     release: () => session.release(),
   };

@@ -23,7 +23,6 @@ export { nativeBackend, ONNXRUNTIME_NODE_VERSION } from "./native_backend.ts";
 export { type OnnxFlavorConfig, onnxFlavorConfig } from "./flavor.ts";
 export { buildFeeds, commonDtype, MODEL_EVALUATION_ERROR, modelEvaluationError } from "./feeds.ts";
 export {
-  halfToNumber,
   type OutputTensor,
   type Predictions,
   predictionsValue,

@@ -198,10 +198,35 @@ export class OnnxModel {
   }
 }
 
-/** onnxruntime's message without the wasm binding's call prefix. */
+/**
+ * onnxruntime's message as ours: without the wasm binding's call prefixes and without the C++
+ * source location onnxruntime puts before its text (`/onnxruntime_src/…/model.cc:202
+ * onnxruntime::Model::Model(…) `), which names the machine ort was built on, not the model.
+ */
 function ortMessage(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.replace(/^failed to call Ort\w+\(\)\. ERROR_CODE: \d+, ERROR_MESSAGE: /, "").trim();
+  let text = err instanceof Error ? err.message : String(err);
+  text = text.replace(/^failed to call Ort\w+\(\)\. /, "")
+    .replace(/^Can't create a session\. /, "")
+    .replace(/^ERROR_CODE: \d+, ERROR_MESSAGE: /, "");
+  for (;;) {
+    const at = /(?:^|\s)(?:[A-Za-z]:)?[\w./\\-]*\.(?:cc|cpp|c|h|hpp):\d+\s+/.exec(text);
+    if (!at) break;
+    // Past the path comes the C++ function: a name with "::", then its balanced "(…)".
+    let end = at.index + at[0].length;
+    const open = text.indexOf("(", end);
+    if (open !== -1 && text.slice(end, open).includes("::")) {
+      let depth = 0;
+      for (let i = open; i < text.length; i++) {
+        if (text[i] === "(") depth++;
+        else if (text[i] === ")" && --depth === 0) {
+          end = i + 1;
+          break;
+        }
+      }
+    }
+    text = text.slice(0, at.index) + (at.index > 0 ? " " : "") + text.slice(end).trimStart();
+  }
+  return text.trim();
 }
 
 /**

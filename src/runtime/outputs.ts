@@ -77,39 +77,33 @@ export function shapePredictions(
   return { layout: "records", outputs, length };
 }
 
-function scalar(v: number | bigint | string, type: string): unknown {
-  if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v;
-  if (type === "bool") return v !== 0;
-  if (type === "float16") return halfToNumber(v as number);
-  return v;
-}
-
 /**
- * Decodes IEEE half-precision bits (onnxruntime returns float16 tensors as raw Uint16 bits).
- *
- * @example
- * ```ts
- * import { halfToNumber } from "./outputs.ts";
- * halfToNumber(0x3c00); // 1
- * ```
+ * How one output's elements become JavaScript values: bool as true/false; int64/uint64 as
+ * numbers when every element of the output is a safe integer, else every element as a bigint
+ * (one type per output, never a mix); everything else as it is.
  */
-export function halfToNumber(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exp = (bits >> 10) & 0x1f;
-  const frac = bits & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+function scalarOf(o: OutputTensor): (v: unknown) => unknown {
+  if (o.type === "bool") return (v) => v !== 0 && v !== false;
+  if (o.data instanceof BigInt64Array || o.data instanceof BigUint64Array) {
+    const ints = o.data as ArrayLike<bigint>;
+    for (let i = 0; i < ints.length; i++) {
+      if (!Number.isSafeInteger(Number(ints[i]))) return (v) => v;
+    }
+    return (v) => Number(v);
+  }
+  return (v) => v;
 }
 
-function nest(data: OutputTensor["data"], type: string, dims: readonly number[]): unknown {
-  if (dims.length === 0) return scalar(data[0], type);
+function nest(o: OutputTensor): unknown {
+  const { data, dims } = o;
+  const scalar = scalarOf(o);
+  if (dims.length === 0) return scalar(data[0]);
   let pos = 0;
   const level = (d: number): unknown[] => {
     const n = dims[d];
     const out = new Array(n);
     if (d === dims.length - 1) {
-      for (let i = 0; i < n; i++) out[i] = scalar(data[pos++], type);
+      for (let i = 0; i < n; i++) out[i] = scalar(data[pos++]);
     } else {
       for (let i = 0; i < n; i++) out[i] = level(d + 1);
     }
@@ -120,8 +114,10 @@ function nest(data: OutputTensor["data"], type: string, dims: readonly number[])
 
 /**
  * The predictions as plain JavaScript values, as MLflow's JSON would parse: records
- * `[{name: value}, …]` or `{name: nested arrays}`. int64 values outside the safe-integer range
- * stay `bigint`; booleans become `true`/`false`.
+ * `[{name: value}, …]` or `{name: nested arrays}`. An int64 output comes back as numbers when
+ * all its values are safe integers, else as `bigint`s (all of them: one type per output);
+ * float16 as numbers; booleans as `true`/`false`. `JSON.stringify` cannot write a bigint: for
+ * JSON text use `toPyJson` (MLflow's exact digits) or the model's `invoke`.
  *
  * @example
  * ```ts
@@ -135,13 +131,16 @@ function nest(data: OutputTensor["data"], type: string, dims: readonly number[])
 export function predictionsValue(p: Predictions): unknown {
   if (p.layout === "dict") {
     const out: Record<string, unknown> = {};
-    for (const o of p.outputs) out[o.name] = nest(o.data, o.type, o.dims);
+    for (const o of p.outputs) out[o.name] = nest(o);
     return out;
   }
   const rows = new Array(p.length);
+  const scalars = p.outputs.map(scalarOf);
   for (let i = 0; i < p.length; i++) {
     const row: Record<string, unknown> = {};
-    for (const o of p.outputs) row[o.name] = scalar(o.data[i], o.type);
+    for (let k = 0; k < p.outputs.length; k++) {
+      row[p.outputs[k].name] = scalars[k](p.outputs[k].data[i]);
+    }
     rows[i] = row;
   }
   return rows;

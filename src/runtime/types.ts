@@ -99,7 +99,9 @@ export type TensorType =
   | "string";
 
 /**
- * The data of a tensor handed to or returned by a session, backend-neutral.
+ * The data of a tensor handed to or returned by a session, backend-neutral. float16 goes in as
+ * a Uint16Array of IEEE bits and comes out as a Float32Array of its values (exact: every half is
+ * a float32), whatever the backend returned.
  *
  * @example
  * ```ts

@@ -12,6 +12,7 @@ export const ELEM = {
   int64: 7,
   string: 8,
   bool: 9,
+  float16: 10,
   double: 11,
 };
 

@@ -30,15 +30,6 @@ const encoder = new TextEncoder();
 /** Floats as Python's json writes them (`1.0`, `4e-05`, bare NaN/Infinity), as MLServer does. */
 const num = pyFloat;
 
-function halfToNumber(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exp = (bits >> 10) & 0x1f;
-  const frac = bits & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
 /** The flat JSON array text of a tensor's values. */
 function dataText(o: OutputTensor): string {
   const d = o.data as ArrayLike<unknown>;
@@ -47,9 +38,6 @@ function dataText(o: OutputTensor): string {
     for (let i = 0; i < d.length; i++) parts[i] = JSON.stringify(d[i]);
   } else if (o.type === "bool") {
     for (let i = 0; i < d.length; i++) parts[i] = d[i] ? "true" : "false";
-  } else if (o.type === "float16" && d instanceof Uint16Array) {
-    // Half-precision bits (backends without Float16Array).
-    for (let i = 0; i < d.length; i++) parts[i] = num(halfToNumber(d[i] as number));
   } else if (typeof d[0] === "bigint" || !o.type.startsWith("float")) {
     for (let i = 0; i < d.length; i++) parts[i] = String(d[i]);
   } else {
