@@ -16,14 +16,14 @@ async function refused(p: Promise<unknown>): Promise<MlflowError> {
 const cols = (...specs: [string, string][]) =>
   JSON.stringify(specs.map(([name, type]) => ({ type, name, required: true })));
 
-Deno.test("toJSON gives exactly the columns shape with int64 as numbers or decimal text", async () => {
+Deno.test("toJSON gives exactly the columns shape with int64 as numbers, or all as decimal text", async () => {
   const v = await validateRequest(
     { inputs: cols(["a", "long"], ["t", "datetime"], ["ok", "boolean"]) },
     '{"dataframe_split": {"columns": ["a", "t", "ok"], "data": [[9007199254740993, "2024-01-02T03:04:05.000000001", true], [-1, null, 0]]}}',
   );
   assert.equal(
     JSON.stringify(v),
-    '{"kind":"columns","columns":[{"name":"a","dtype":"int64","values":["9007199254740993",-1]},' +
+    '{"kind":"columns","columns":[{"name":"a","dtype":"int64","values":["9007199254740993","-1"]},' +
       '{"name":"t","dtype":"datetime64[ns]","values":["2024-01-02T03:04:05.000000001",null]},' +
       '{"name":"ok","dtype":"bool","values":[true,false]}],"params":null}',
   );
