@@ -2,7 +2,9 @@
  * `deno task bench [name...]`: runs the benchmark suites one after another and prints their
  * markdown tables. Suites: `enforce` (wasm core vs JSON.parse), `server` (HTTP load with wrk),
  * `runtimes` (cold start, latency and memory per runtime), `store` (bundle downloads), `scale` (1 to
- * 200 MB models: cold start, memory, latency), `log` (logging models to a tracking server). With no name, all of them run.
+ * 200 MB models: cold start, memory, latency), `log` (logging models to a tracking server),
+ * `hostile` (what hostile bodies, bundles and registry answers cost), `soak` (64 connections of
+ * mixed bodies for `--duration=SECONDS`, default 600). With no name, all of them run but `soak`.
  *
  * Benchmarks report; they never assert timings (the machines are noisy). Quote medians and
  * ratios measured in one process or back to back, and name the machine.
@@ -17,6 +19,8 @@ const SUITES: Record<string, string> = {
   store: "./store_bench.ts",
   scale: "./scale_bench.ts",
   log: "./log_bench.ts",
+  hostile: "./hostile_bench.ts",
+  soak: "./soak_bench.ts",
 };
 
 /** What a suite module exports. */
@@ -27,7 +31,7 @@ interface Suite {
 async function main(args: string[]): Promise<void> {
   const names = args.filter((a) => !a.startsWith("-"));
   const flags = args.filter((a) => a.startsWith("-"));
-  const selected = names.length > 0 ? names : Object.keys(SUITES);
+  const selected = names.length > 0 ? names : Object.keys(SUITES).filter((n) => n !== "soak");
   const unknown = selected.filter((n) => !(n in SUITES));
   if (unknown.length > 0) {
     console.error(
