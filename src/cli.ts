@@ -79,7 +79,7 @@ serve options (environment variable in brackets):
                             [MLFLOW_EDGE_MAX_ELEMENTS]
       --max-inflight-requests N  prediction requests in flight before 503, default 256
                             [MLFLOW_EDGE_MAX_INFLIGHT_REQUESTS]
-      --max-inflight-bytes BYTES  request-body bytes in flight before 503, default 268435456
+      --max-inflight-bytes BYTES  request-body bytes in flight before 503, default 67108864
                             [MLFLOW_EDGE_MAX_INFLIGHT_BYTES]
       --memory-budget BYTES unload least-recently-used named models above this [MLFLOW_EDGE_MEMORY_BUDGET]
       --max-batch-size N    batch up to N concurrent requests per model into one run; off by

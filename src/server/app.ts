@@ -106,7 +106,7 @@ export interface AppOptions extends Omit<ModelRegistryOptions, "limits"> {
   bodyLimit?: number;
   /** Most prediction requests in flight (default 256; 64 in a Worker); over it, 503. */
   maxInflightRequests?: number;
-  /** Most request-body bytes in flight (default 256 MiB; 32 MiB in a Worker); over it, 503. */
+  /** Most request-body bytes in flight (default 64 MiB; 16 MiB in a Worker); over it, 503. */
   maxInflightBytes?: number;
   /** Limits for the enforcement core; its body cap is {@linkcode AppOptions.bodyLimit}. */
   limits?: Omit<EnforceLimits, "maxBodyBytes">;
