@@ -2,7 +2,7 @@
 // its own: `deno run -A tests/bench/_hostile_child.ts <case>` prints {ms, peakMb, outcome}.
 import { parseDocument } from "yaml";
 import { Model } from "../../src/mlmodel/mod.ts";
-import { loadModel } from "../../src/server/loaded_model.ts";
+import { loadModel } from "../../src/model/mod.ts";
 import { ELEM, onnxModel } from "../runtime/_onnx_builder.ts";
 
 /** 3.7 MB of YAML that reuses one 18,500-key mapping through 99 merge keys. */
