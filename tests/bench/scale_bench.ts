@@ -7,14 +7,23 @@
  * - cold start: process spawn to the first 200 from `/invocations` (1 row);
  * - resident memory (VmRSS) after load, per MB of weights, and its peak (VmHWM) under load;
  * - 1-row latency of sequential requests (p50, p99) and requests/s at 2 connections (wrk);
- * - for the MLPs of 10 MB and less: latency from 1 to 10,000 rows per request.
+ * - for the MLPs of 10 MB and less: latency from 1 to 10,000 rows per request;
+ * - in workerd (miniflare, the Worker build with a memory probe, bundle in R2), MLPs of
+ *   `--workerd-sizes` MB (default 10,20,50): the first request after `new Miniflare` (model
+ *   fetched from R2, session created), onnxruntime's wasm memory and the workerd process's
+ *   resident memory above the idle Worker after 100 requests (the isolate's JS heap and wasm
+ *   memories together, as Cloudflare's 128 MB limit counts them).
  *
- * Flags: `--big` (add the 200 MB MLP), `--sizes=1,10,50`, `--no-conv`, `--backends=web,native`,
+ * Flags: `--big` (add the 200 MB MLP), `--sizes=1,10,50`, `--no-conv`, `--no-workerd`,
+ * `--only-workerd`, `--backends=web,native`,
  * `--duration=S` (wrk seconds, default 3), `--threads=N` (web backend wasm threads), `--keep`
  * (leave the bundles in the temp directory).
  *
  * @module
  */
+import { Miniflare } from "../_deps/miniflare.ts";
+import { buildWorker } from "../../examples/cloudflare-workers/build.ts";
+import { listeningPid, readTree, vmRssMb } from "../runtimes/_workerd.ts";
 import { type ScaleBundle, writeMlp, writeResnet } from "./_scale_models.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -137,19 +146,64 @@ async function loadAverage(): Promise<string> {
 
 const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
 
+/** One Worker per workerd process, as in production; the bundle put in R2 before the request. */
+async function workerdRow(
+  bundle: ScaleBundle,
+  build: { outDir: string; modules: { type: string; path: string }[] },
+): Promise<string> {
+  const t0 = performance.now();
+  const mf = new Miniflare({
+    modulesRoot: build.outDir,
+    // deno-lint-ignore no-explicit-any
+    modules: build.modules.map((m) => ({ type: m.type as any, path: m.path })),
+    compatibilityDate: "2026-07-30",
+    r2Buckets: ["MODELS"],
+    bindings: { MODEL_URI: "r2://MODELS/model" },
+  });
+  try {
+    const url = await mf.ready;
+    const ready = performance.now() - t0;
+    const bucket = await mf.getR2Bucket("MODELS") as unknown as {
+      put(key: string, value: Uint8Array): Promise<unknown>;
+    };
+    for (const [rel, bytes] of await readTree(bundle.dir)) await bucket.put(`model/${rel}`, bytes);
+    const pid = listeningPid(url)!;
+    await new Promise((r) => setTimeout(r, 300));
+    const idle = vmRssMb(pid);
+    const body = bundle.body(1);
+    const t1 = performance.now();
+    const first = await post(url.origin, body);
+    const firstMs = performance.now() - t1;
+    if (first !== 200) throw new Error(`${bundle.name} in workerd: status ${first}`);
+    const loaded = vmRssMb(pid);
+    for (let i = 0; i < 99; i++) await post(url.origin, body);
+    await new Promise((r) => setTimeout(r, 300));
+    const after = vmRssMb(pid);
+    const res = await fetch(`${url.origin}/__memory`);
+    const ort = ((await res.json()) as { ortWasmBytes: number }).ortWasmBytes / 2 ** 20;
+    const mb = bundle.weightBytes / 2 ** 20;
+    return `| ${bundle.name} | ${f(mb)} | ${f(ready, 0)} | ${f(firstMs, 0)} | ${f(ort)} | ${
+      f(loaded - idle)
+    } | ${f(after - idle)} | ${after - idle < 128 ? "yes" : "no"} |`;
+  } finally {
+    await mf.dispose();
+  }
+}
+
 /** Runs the suite and prints markdown tables. */
 export async function run(args: string[] = []): Promise<void> {
   const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
   const duration = Number(flag("duration") ?? 3);
   const backends = (flag("backends") ?? "web,native").split(",");
-  const sizes = (flag("sizes") ?? "1,10,50").split(",").map(Number);
+  const onlyWorkerd = args.includes("--only-workerd");
+  const sizes = onlyWorkerd ? [] : (flag("sizes") ?? "1,10,50").split(",").map(Number);
   if (args.includes("--big")) sizes.push(200);
   const threads = flag("threads");
   const extra = threads ? ["--threads", threads] : [];
   const tmp = await Deno.makeTempDir({ prefix: "mlflow-edge-scale-" });
   const bundles: ScaleBundle[] = [];
   for (const mb of sizes) bundles.push(await writeMlp(`${tmp}/mlp${mb}`, mb));
-  if (!args.includes("--no-conv")) bundles.push(await writeResnet(`${tmp}/resnet`));
+  if (!args.includes("--no-conv") && !onlyWorkerd) bundles.push(await writeResnet(`${tmp}/resnet`));
   console.log(
     `Load average before: ${await loadAverage()} (${navigator.hardwareConcurrency} cores)`,
   );
@@ -160,7 +214,9 @@ export async function run(args: string[] = []): Promise<void> {
       "of wrk -c2 and the row sweep. 1-row latency: sequential requests, client in another " +
       `process.${threads ? ` Web backend with --threads ${threads}.` : ""}\n`,
   );
+  const workerdSizes = (flag("workerd-sizes") ?? "10,20,50").split(",").map(Number);
   const main: string[] = [];
+  const workerd: string[] = [];
   // RSS of the smallest model per backend: the server's own base, for RSS per MB above it.
   const base = new Map<string, { rss: number; mb: number }>();
   const sweep: string[] = [];
@@ -200,6 +256,17 @@ export async function run(args: string[] = []): Promise<void> {
         }
       }
     }
+    if (!args.includes("--no-workerd")) {
+      const build = await buildWorker({
+        entry: new URL("./_memory_worker.ts", import.meta.url).pathname,
+        outDir: `${tmp}/worker`,
+      });
+      for (const mb of workerdSizes) {
+        const b = bundles.find((x) => x.name === `MLP ${mb} MB`) ??
+          await writeMlp(`${tmp}/mlp${mb}`, mb);
+        workerd.push(await workerdRow(b, build));
+      }
+    }
   } finally {
     if (!args.includes("--keep")) await Deno.remove(tmp, { recursive: true });
     else console.log(`Bundles kept in ${tmp}`);
@@ -214,6 +281,19 @@ export async function run(args: string[] = []): Promise<void> {
     console.log("| model | backend | rows | ms/request | µs/row |");
     console.log("|---|---|---|---|---|");
     for (const l of sweep) console.log(l);
+  }
+  if (workerd.length > 0) {
+    console.log(
+      "\nworkerd (miniflare; the Worker build with a memory probe; bundle in R2). Ready: `new " +
+        "Miniflare` to ready. First request: fetch to 200 with the model loaded from R2 on it. " +
+        "Isolate memory: the workerd process's VmRSS above the idle Worker (JS heap and wasm " +
+        "memories), after the first and after 100 requests.\n",
+    );
+    console.log(
+      "| model | weights MB | ready ms | first request ms | ort wasm memory MB | isolate memory after first MB | after 100 requests MB | under 128 MB |",
+    );
+    console.log("|---|---|---|---|---|---|---|---|");
+    for (const l of workerd) console.log(l);
   }
   console.log(`\nLoad average after: ${await loadAverage()}`);
 }
