@@ -162,6 +162,7 @@ const BAD_NAME = /[/:.%"']/;
  * ```
  */
 export async function logModel(options: LogModelOptions): Promise<ModelInfo> {
+  checkOptions(options);
   let onnx: Uint8Array;
   let externalData: ReadonlyMap<string, Uint8Array> | undefined;
   if (options.onnx instanceof Uint8Array) {
@@ -174,8 +175,17 @@ export async function logModel(options: LogModelOptions): Promise<ModelInfo> {
       : undefined;
   } else {
     const spec = new URL("./read_files.ts", import.meta.url).href;
-    const { readOnnxWithExternalData } = await import(spec) as typeof import("./read_files.ts");
-    ({ onnx, externalData } = await readOnnxWithExternalData(options.onnx));
+    let files: typeof import("./read_files.ts");
+    try {
+      files = await import(spec);
+    } catch (err) {
+      throw new MlflowError(
+        `Reading "${options.onnx}" needs a filesystem (Deno, Bun, Node); here, pass the model's ` +
+          `bytes as onnx (and its externalData): ${describeCause(err)}`,
+        "INVALID_PARAMETER_VALUE",
+      );
+    }
+    ({ onnx, externalData } = await files.readOnnxWithExternalData(options.onnx));
   }
   // Written before any call, so a bad model or example fails without leaving state behind;
   // only the MLmodel changes once the LoggedModel's ids are known.
@@ -211,6 +221,7 @@ export async function logBundle(
   files: ReadonlyMap<string, Uint8Array | UploadFile>,
   options: LogOptions,
 ): Promise<ModelInfo> {
+  checkOptions(options);
   const entry = files.get("MLmodel");
   if (!entry) {
     throw new MlflowError(
@@ -241,11 +252,8 @@ function inMemory(files: Map<string, Uint8Array>): Map<string, UploadFile> {
   );
 }
 
-/** The logging sequence around a model directory built once the LoggedModel's ids are known. */
-async function logFiles(
-  options: LogOptions,
-  build: (ids: Ids) => Promise<Map<string, UploadFile>>,
-): Promise<ModelInfo> {
+/** Options that can be refused before any work: the name, the alias, the experiment. */
+function checkOptions(options: LogOptions): string {
   const name = options.name ?? "model";
   if (!name || BAD_NAME.test(name)) {
     throw new MlflowError(
@@ -266,6 +274,15 @@ async function logFiles(
       "INVALID_PARAMETER_VALUE",
     );
   }
+  return name;
+}
+
+/** The logging sequence around a model directory built once the LoggedModel's ids are known. */
+async function logFiles(
+  options: LogOptions,
+  build: (ids: Ids) => Promise<Map<string, UploadFile>>,
+): Promise<ModelInfo> {
+  const name = checkOptions(options);
   const tracking = { ...options.tracking, uri: options.trackingUri ?? options.tracking?.uri };
   const controller = new AbortController();
   const p: Pipeline = {

@@ -496,7 +496,7 @@ Deno.test("bad names and aliases are refused before any call", async () => {
     await assert.rejects(
       logModel({
         trackingUri: "http://127.0.0.1:9",
-        onnx: new Uint8Array(),
+        onnx: new Uint8Array([0xff]), // not even read: options are checked first
         fetch: counting,
         ...options,
       }),
