@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "30074ae42f42758059d4c7cbde236a9f5901405eadc34c0feb926edfe9121d07";
+export const WASM_SOURCE_HASH = "26c84e5ca6bd8bbf0eb15310297278b701a5d8de19557fd803ba7a447be69d2c";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "30074ae42f42758059d4c7cbde236a9f5901405eadc34c0
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "f3e861fa47a4d0c056b1eb387b52fe7c16e08c3162a9a052265e25ff906888f6";
+export const WASM_SHA256 = "72fa84d83511f1376176d4add65249f134f41d850b4b6757ff0e18f10b746522";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "f3e861fa47a4d0c056b1eb387b52fe7c16e08c3162a9a052265e
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 388002;
+export const WASM_BYTE_SIZE = 397989;

@@ -16,7 +16,13 @@ import {
 } from "./_wasm.ts";
 import { readHandle, readValidated } from "./_result.ts";
 import { bodyFormat } from "./content_type.ts";
-import type { CompiledSignature, EnforceLimits, SignatureLike, ValidatedInput } from "./types.ts";
+import type {
+  CompiledSignature,
+  CompileOptions,
+  EnforceLimits,
+  SignatureLike,
+  ValidatedInput,
+} from "./types.ts";
 
 /**
  * Default for {@linkcode EnforceLimits.maxBodyBytes}: 64 MiB.
@@ -83,11 +89,14 @@ export function signatureTexts(signature: SignatureLike | null | undefined): Sig
   return { inputs: text(dict.inputs), params: text(dict.params) };
 }
 
-function callCompile(core: CoreExports, texts: SignatureTexts, limits: EnforceLimits): number {
+function callCompile(core: CoreExports, texts: SignatureTexts, limits: CompileOptions): number {
   const inBlock = copyInString(core, texts.inputs ?? "");
   const paramsBlock = copyInString(core, texts.params ?? "");
+  const f32 = limits.float32Inputs;
+  const f32Block = copyInString(core, Array.isArray(f32) ? JSON.stringify(f32) : "");
   try {
-    const flags = (texts.inputs !== null ? 1 : 0) | (texts.params !== null ? 2 : 0);
+    const flags = (texts.inputs !== null ? 1 : 0) | (texts.params !== null ? 2 : 0) |
+      (f32 === "all" ? 4 : 0) | (Array.isArray(f32) ? 8 : 0);
     const ptr = (core.compile as Fn)(
       inBlock.ptr,
       inBlock.len,
@@ -98,11 +107,14 @@ function callCompile(core: CoreExports, texts: SignatureTexts, limits: EnforceLi
       Math.min(limits.maxElements ?? 0, 0xffffffff),
       Math.min(limits.maxStringBytes ?? 0, 0xffffffff),
       limits.maxErrors ?? 0,
+      f32Block.ptr,
+      f32Block.len,
     ) >>> 0;
     return readHandle(core, ptr);
   } finally {
     freeBlock(core, inBlock);
     freeBlock(core, paramsBlock);
+    freeBlock(core, f32Block);
   }
 }
 
@@ -147,13 +159,13 @@ class Compiled implements CompiledSignature {
   #freed = false;
   #restarting: Promise<void> | null = null;
   readonly #texts: SignatureTexts;
-  readonly #limits: EnforceLimits;
+  readonly #limits: CompileOptions;
   readonly #maxBody: number;
   readonly #token = {};
   /** Column/tensor names of earlier results, reused when a result spells them again. */
   readonly #names: (string | null)[] = [];
 
-  constructor(core: CoreExports, handle: number, texts: SignatureTexts, limits: EnforceLimits) {
+  constructor(core: CoreExports, handle: number, texts: SignatureTexts, limits: CompileOptions) {
     this.#core = core;
     this.#handle = handle;
     this.#texts = texts;
@@ -293,7 +305,7 @@ class Compiled implements CompiledSignature {
  */
 export async function compileSignature(
   signature: SignatureLike | null | undefined,
-  limits: EnforceLimits = {},
+  limits: CompileOptions = {},
 ): Promise<CompiledSignature> {
   const core = await instantiateCore();
   const texts = signatureTexts(signature);

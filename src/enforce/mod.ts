@@ -26,6 +26,7 @@ export type { BodyFormat } from "./content_type.ts";
 export type {
   ColumnValues,
   CompiledSignature,
+  CompileOptions,
   EnforceLimits,
   NumpyDtype,
   SignatureLike,

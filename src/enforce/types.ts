@@ -55,6 +55,27 @@ export interface EnforceLimits {
 }
 
 /**
+ * Compile options: the limits, plus what the model's runtime does to validated data that the
+ * core must check beforehand.
+ *
+ * @example
+ * ```ts
+ * import type { CompileOptions } from "./types.ts";
+ * // A one-input graph whose input is tensor(float): every float64 value is cast to float32.
+ * const options: CompileOptions = { maxErrors: 5, float32Inputs: "all" };
+ * ```
+ */
+export interface CompileOptions extends EnforceLimits {
+  /**
+   * Which validated columns or tensors the runtime casts from float64 to float32 (graph inputs
+   * declared `tensor(float)`): `"all"`, or their names. A finite value the cast would turn into
+   * infinity is then refused (400 INVALID_PARAMETER_VALUE naming the column, row and value).
+   * Default: none.
+   */
+  float32Inputs?: "all" | readonly string[];
+}
+
+/**
  * One column of the DataFrame the model receives.
  *
  * @example

@@ -8,6 +8,7 @@
 import { MlflowError } from "../errors.ts";
 import {
   type BatchingOptions,
+  float32Inputs,
   nativeBackend,
   type OnnxBackend,
   OnnxModel,
@@ -20,6 +21,7 @@ import {
   type CompiledSignature,
   compileSignature,
   type EnforceLimits,
+  initEnforce,
   type V2Answer,
   type ValidatedInput,
 } from "../enforce/mod.ts";
@@ -281,15 +283,21 @@ export class LoadedModel {
           batching: options.batching,
         }),
     );
-    const compiling = inSpan(
-      "mlflow_edge.load.compile",
-      {},
-      () =>
-        compileSignature(
-          model.signature ?? { inputs: null, outputs: null, params: null },
-          options.limits,
-        ),
-    );
+    // The signature is compiled once the graph's inputs are known (the core checks what the
+    // float32 cast of float inputs would do); the core's wasm compiles meanwhile.
+    const warming = initEnforce().catch(() => {}); // a failure surfaces from compileSignature
+    const compiling = creating.then(async (onnx) => {
+      await warming;
+      return inSpan(
+        "mlflow_edge.load.compile",
+        {},
+        () =>
+          compileSignature(
+            model.signature ?? { inputs: null, outputs: null, params: null },
+            { ...options.limits, float32Inputs: float32Inputs(onnx.inputs) },
+          ),
+      );
+    });
     const [made, compiled] = await Promise.allSettled([creating, compiling]);
     if (made.status === "rejected" || compiled.status === "rejected") {
       if (made.status === "fulfilled") await made.value.release();

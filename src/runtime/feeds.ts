@@ -250,6 +250,24 @@ function matrixFeed(columns: InputColumn[], rows: number, input: GraphValueInfo)
   return { type, dims: [rows, k], data };
 }
 
+/**
+ * Which validated columns or tensors {@linkcode buildFeeds} casts from float64 to float32 for
+ * these graph inputs: `"all"` for a one-input graph whose input is `tensor(float)` (every
+ * column joins its matrix, the unnamed tensor feeds it), else the names of the float inputs.
+ * The enforcement core is told at compile time, so that a value the cast would turn into
+ * infinity is refused before inference.
+ *
+ * @example
+ * ```ts
+ * import { float32Inputs } from "./feeds.ts";
+ * float32Inputs([{ name: "x", isTensor: true, type: "float32", shape: ["N", 4] }]); // "all"
+ * ```
+ */
+export function float32Inputs(graphInputs: readonly GraphValueInfo[]): "all" | string[] {
+  if (graphInputs.length === 1) return isFloatInput(graphInputs[0]) ? "all" : [];
+  return graphInputs.filter(isFloatInput).map((g) => g.name);
+}
+
 function castFor(dtype: NumpyDtype, input: GraphValueInfo | undefined): TensorType | undefined {
   if (dtype === "float64" && isFloatInput(input)) return "float32";
   return TENSOR_TYPE[dtype];

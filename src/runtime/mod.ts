@@ -21,7 +21,13 @@ export * from "./types.ts";
 export { webBackend, type WebBackendOptions } from "./web_backend.ts";
 export { nativeBackend, ONNXRUNTIME_NODE_VERSION } from "./native_backend.ts";
 export { type OnnxFlavorConfig, onnxFlavorConfig } from "./flavor.ts";
-export { buildFeeds, commonDtype, MODEL_EVALUATION_ERROR, modelEvaluationError } from "./feeds.ts";
+export {
+  buildFeeds,
+  commonDtype,
+  float32Inputs,
+  MODEL_EVALUATION_ERROR,
+  modelEvaluationError,
+} from "./feeds.ts";
 export {
   type OutputTensor,
   type Predictions,

@@ -1118,6 +1118,7 @@ mod tests {
             params: None,
             limits: Limits::default(),
             max_errors: 20,
+            float32: Default::default(),
         }
     }
 

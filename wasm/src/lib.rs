@@ -16,6 +16,7 @@ pub mod fast;
 pub mod frame;
 pub mod json;
 pub mod jsonout;
+pub mod narrow;
 pub mod output;
 pub mod params;
 pub mod problems;
@@ -24,6 +25,7 @@ pub mod tensor;
 pub mod v2;
 pub mod validate;
 
+use narrow::Float32Targets;
 use problems::Failure;
 use std::alloc::{alloc as raw_alloc, dealloc as raw_dealloc, Layout};
 use std::cell::RefCell;
@@ -95,8 +97,10 @@ fn text(b: &[u8], what: &str) -> Result<String, Failure> {
         .map_err(|_| Failure::invalid(format!("The signature's {} are not UTF-8", what)))
 }
 
-/// Compiles a signature. `flags` bit 0: inputs given, bit 1: params given (else null).
-/// Limits of 0 mean the default.
+/// Compiles a signature. `flags` bit 0: inputs given, bit 1: params given (else null),
+/// bit 2: every float64 entry is cast to float32 for the model (a one-input graph whose input
+/// is `tensor(float)`), bit 3: `f32` holds a JSON list of the names cast so (a multi-input
+/// graph's float inputs). Limits of 0 mean the default.
 ///
 /// # Safety
 /// The pointers must address `len` readable bytes (from `alloc`).
@@ -112,6 +116,8 @@ pub unsafe extern "C" fn compile(
     max_elements: u32,
     max_string_bytes: u32,
     max_errors: u32,
+    f32_ptr: *const u8,
+    f32_len: usize,
 ) -> *mut u8 {
     let defaults = json::Limits::default();
     let limits = json::Limits {
@@ -143,7 +149,13 @@ pub unsafe extern "C" fn compile(
         } else {
             None
         };
+        let float32_names = if flags & 8 != 0 {
+            float32_names(bytes(f32_ptr, f32_len), &schema_limits)?
+        } else {
+            Vec::new()
+        };
         Ok(Compiled {
+            float32: Float32Targets::new(flags & 4 != 0, float32_names),
             inputs: schema::parse_inputs(inputs.as_deref(), &schema_limits)?,
             params: schema::parse_params(params.as_deref(), &schema_limits)?,
             limits,
@@ -172,6 +184,18 @@ pub unsafe extern "C" fn compile(
             leak(output::encode_handle(handle as u32))
         }
         Err(f) => leak(output::encode_err(&f, 400)),
+    }
+}
+
+/// The names of the graph's float32 inputs, from a JSON list of strings.
+fn float32_names(b: &[u8], limits: &json::Limits) -> Result<Vec<String>, Failure> {
+    let bad = || Failure::invalid("The float32 input names are not a JSON list of strings");
+    match json::parse(b, limits).map_err(|_| bad())? {
+        json::Value::Array(items) => items
+            .iter()
+            .map(|x| x.as_str().map(|s| s.to_string()).ok_or_else(bad))
+            .collect(),
+        _ => Err(bad()),
     }
 }
 
@@ -204,11 +228,13 @@ pub unsafe extern "C" fn validate(
                 "The compiled signature was freed or never existed",
             )),
             Some(sig) => {
-                if format == 1 {
+                let v = if format == 1 {
                     validate::validate_csv(sig, body)
                 } else {
                     validate::validate_json(sig, body)
-                }
+                }?;
+                narrow::check(&v, &sig.float32, sig.max_errors)?;
+                Ok(v)
             }
         }
     });
@@ -242,7 +268,11 @@ pub unsafe extern "C" fn validate_v2(
             None => Err(Failure::invalid(
                 "The compiled signature was freed or never existed",
             )),
-            Some(sig) => v2::validate_v2(sig, body, header),
+            Some(sig) => {
+                let (v, info) = v2::validate_v2(sig, body, header)?;
+                narrow::check(&v, &sig.float32, sig.max_errors)?;
+                Ok((v, info))
+            }
         },
     );
     match out {

@@ -988,6 +988,7 @@ mod tests {
             params: None,
             limits,
             max_errors: 20,
+            float32: Default::default(),
         }
     }
 

@@ -19,6 +19,8 @@ pub struct Compiled {
     pub params: Option<Vec<ParamSpec>>,
     pub limits: Limits,
     pub max_errors: usize,
+    /// Entries the runtime casts from float64 to float32 (see `narrow.rs`).
+    pub float32: crate::narrow::Float32Targets,
 }
 
 const FORMAT_KEYS: [&str; 4] = [
@@ -803,6 +805,7 @@ mod tests {
                 max_string_bytes: 4096,
             },
             max_errors: 5,
+            float32: Default::default(),
         }
     }
 
