@@ -45,6 +45,8 @@ export interface CardData {
   model?: Model;
   /** The serving input example (request body text), if any. */
   servingInputExample?: string | null;
+  /** The size in bytes of a serving input example too large to show (it is left out). */
+  exampleOmittedBytes?: number;
   /** Where "Try it" posts (`/invocations` or `/models/{name}/invocations`). */
   invocationsPath: string;
   /** The OpenAPI document describing the model. */
@@ -439,9 +441,15 @@ export function renderCard(data: CardData): string {
             <Signature signature={m?.signature ?? null} />
             <section aria-labelledby="ex-h">
               <h2 id="ex-h">Input example</h2>
-              {example
-                ? <pre id="example" tabindex={0}>{readableText(example)}</pre>
-                : <p>The model was saved without an input example.</p>}
+              {example ? <pre id="example" tabindex={0}>{readableText(example)}</pre> : (
+                <p>
+                  {data.exampleOmittedBytes
+                    ? `The serving input example (${
+                      Math.round(data.exampleOmittedBytes / 1024)
+                    } KiB) is too large to show here.`
+                    : "The model was saved without an input example."}
+                </p>
+              )}
             </section>
             <section aria-labelledby="try-h">
               <h2 id="try-h">Try it</h2>

@@ -34,17 +34,26 @@ export interface DescribeContext {
   version: string;
 }
 
+/** Examples (request or answer) larger than this are left out of documents and cards. */
+const EXAMPLE_LIMIT = 256 * 1024;
+
+/** The serving input example, or null when there is none or it is too large to show. */
+function shownExample(loaded: LoadedModel): string | null {
+  const text = loaded.servingInputExample;
+  return text !== null && text.length <= EXAMPLE_LIMIT ? text : null;
+}
+
 // The model's own answer to its serving input example, computed once per loaded version.
 const answers = new WeakMap<LoadedModel, Promise<unknown>>();
 
 function responseExample(loaded: LoadedModel): Promise<unknown> {
   let p = answers.get(loaded);
   if (!p) {
-    const example = loaded.servingInputExample;
+    const example = shownExample(loaded);
     p = example === null
       ? Promise.resolve(undefined)
       : loaded.invoke(example, "application/json").then(
-        (r) => JSON.parse(r.text),
+        (r) => r.text.length <= EXAMPLE_LIMIT ? JSON.parse(r.text) : undefined,
         () => undefined,
       ).catch(() => undefined);
     answers.set(loaded, p);
@@ -77,7 +86,7 @@ async function describe(slot: ModelSlot, isDefault: boolean): Promise<ModelDescr
     isDefault,
     v2Inputs,
     signature: loaded.model.signature,
-    servingInputExample: loaded.servingInputExample,
+    servingInputExample: shownExample(loaded),
     responseExample: await responseExample(loaded),
   };
 }
@@ -110,7 +119,10 @@ async function card(slot: ModelSlot, isDefault: boolean): Promise<Response> {
   const html = renderCard({
     ...base,
     model: loaded.model,
-    servingInputExample: loaded.servingInputExample,
+    servingInputExample: shownExample(loaded),
+    exampleOmittedBytes: shownExample(loaded) === null
+      ? loaded.servingInputExample?.length
+      : undefined,
   });
   return new Response(html, { status: 200, headers: await htmlHeaders() });
 }

@@ -6,6 +6,7 @@ import { Validator } from "../_deps/openapi_schema_validator.ts";
 import { Ajv2020 } from "../_deps/ajv.ts";
 import { createApp } from "../../src/server/mod.ts";
 import { invocationRequestJsonSchema, Model, ModelSignature } from "../../src/mlmodel/mod.ts";
+import { copy } from "./_copy.ts";
 import { goldenCases } from "./_golden.ts";
 import { v2Cases } from "../runtimes/_v2.ts";
 import { bundlePath, serveOnFreePort } from "./_server.ts";
@@ -288,4 +289,38 @@ Deno.test("the V2 infer requests of the golden cases validate against each model
     // The generic V2 bodies resolve too.
     assert.ok(componentValidator(doc, "V2InferenceResponse"));
   });
+});
+
+Deno.test("a serving input example over 256 KiB is left out of the document and the card", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await copy(bundlePath("iris_mlp_onnx"), dir);
+    const columns = [
+      "sepal length (cm)",
+      "sepal width (cm)",
+      "petal length (cm)",
+      "petal width (cm)",
+    ];
+    const data = Array.from({ length: 20_000 }, (_, i) => [5 + (i % 10) / 10, 3.5, 1.4, 0.2]);
+    const example = JSON.stringify({ dataframe_split: { columns, data } });
+    assert.ok(example.length > 256 * 1024);
+    await Deno.writeTextFile(`${dir}/serving_input_example.json`, example);
+    await withServer({ big: dir }, async (url) => {
+      const doc = await getJson(`${url}/openapi.json`);
+      await assertValidOpenApi(doc);
+      const op = doc.paths["/models/big/invocations"].post as {
+        requestBody: { content: Record<string, Record<string, unknown>> };
+        responses: Record<string, { content: Record<string, Record<string, unknown>> }>;
+      };
+      assert.equal("example" in op.requestBody.content["application/json"], false);
+      assert.equal("example" in op.responses["200"].content["application/json"], false);
+      const card = await fetch(`${url}/models/big/card`);
+      const html = await card.text();
+      assert.equal(card.status, 200);
+      assert.match(html, /The serving input example \(\d+ KiB\) is too large to show here\./);
+      assert.ok(html.length < 64 * 1024, `${html.length} bytes`);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
