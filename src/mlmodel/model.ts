@@ -263,6 +263,8 @@ export interface ModelLogOptions {
   [option: string]: unknown;
 }
 
+let modelLogger: ((options: ModelLogOptions) => Promise<ModelInfo>) | undefined;
+
 /**
  * An MLflow model: the parsed MLmodel file plus helpers for its flavors, signature and input
  * example.
@@ -581,11 +583,9 @@ export class Model {
    * `Model.log(name, flavor=mlflow.onnx, …)` does, and returns its {@linkcode ModelInfo}; the
    * options are `logModel`'s (`mlflow-edge/tracking`), which does the work.
    *
-   * Why a dynamic import: this module is the format layer and depends on nothing of ours, while
-   * the tracking module depends on it. Importing it here would point a dependency back up (and
-   * make a cycle); reaching it through a computed specifier keeps mlmodel free of network code
-   * until `log` is called. Bundlers cannot follow such an import, so a bundled Worker calls
-   * `logModel` from the tracking module directly.
+   * The format layer depends on nothing of ours and the tracking module depends on it, so the
+   * tracking module lends this method its implementation when it is loaded (importing
+   * `logModel` from `mlflow-edge/tracking` is enough); without it, `log` says so.
    *
    * @example
    * ```ts
@@ -600,11 +600,35 @@ export class Model {
    * ```
    */
   static async log(options: ModelLogOptions): Promise<ModelInfo> {
-    const spec = new URL("../tracking/log_model.ts", import.meta.url).href;
-    const tracking = await import(spec) as {
-      logModel(options: ModelLogOptions): Promise<ModelInfo>;
-    };
-    return await tracking.logModel(options);
+    if (!modelLogger) {
+      throw new MlflowError(
+        "Model.log needs the tracking module: import it once " +
+          '(`import { logModel } from "@mlflow-edge/mlflow-edge/tracking"`), which also lends ' +
+          "Model.log its implementation.",
+        "INVALID_STATE",
+      );
+    }
+    return await modelLogger(options);
+  }
+
+  /**
+   * Sets what {@linkcode Model.log} calls: the tracking module's `logModel`, registered when
+   * that module loads (the format layer does not import the network code above it).
+   *
+   * @example
+   * ```ts
+   * import { Model } from "./model.ts";
+   * Model.setLogger(async () => ({
+   *   modelUri: "models:/m-1",
+   *   modelId: "m-1",
+   *   runId: "r-1",
+   *   experimentId: "0",
+   *   artifactPath: "mlflow-artifacts:/0/models/m-1/artifacts",
+   * }));
+   * ```
+   */
+  static setLogger(logger: (options: ModelLogOptions) => Promise<ModelInfo>): void {
+    modelLogger = logger;
   }
 
   /** Adds (or replaces) a flavor block, like MLflow's `add_flavor`. */

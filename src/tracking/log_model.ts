@@ -460,3 +460,6 @@ async function register(
 function positive(v: number | undefined, fallback: number): number {
   return typeof v === "number" && Number.isFinite(v) && v > 0 ? v : fallback;
 }
+
+// Model.log (mlmodel, the layer below) calls logModel once this module is loaded.
+Model.setLogger((options) => logModel(options as LogModelOptions));
