@@ -16,13 +16,7 @@ import {
 } from "./_wasm.ts";
 import { readHandle, readValidated } from "./_result.ts";
 import { bodyFormat } from "./content_type.ts";
-import type {
-  CompiledSignature,
-  CompileOptions,
-  EnforceLimits,
-  SignatureLike,
-  ValidatedInput,
-} from "./types.ts";
+import type { CompiledSignature, CompileOptions, SignatureLike, ValidatedInput } from "./types.ts";
 
 /**
  * Default for {@linkcode EnforceLimits.maxBodyBytes}: 64 MiB.
