@@ -36,6 +36,8 @@ export interface TrackingDoubleOptions {
   pendingPolls?: number;
   /** Status a pending version ends in (default READY). */
   finalStatus?: "READY" | "FAILED_REGISTRATION";
+  /** A URL path prefix, as a reverse proxy adds (e.g. `/mlflow`). */
+  prefix?: string;
 }
 
 interface Run {
@@ -438,7 +440,11 @@ export function startTrackingDouble(options: TrackingDoubleOptions = {}): Promis
 
   const handle = async (req: Request, call: Call): Promise<Response> => {
     const url = new URL(req.url);
-    const path = decodeURIComponent(url.pathname);
+    const prefix = options.prefix ?? "";
+    if (!url.pathname.startsWith(`${prefix}/`)) {
+      return json({ error_code: "ENDPOINT_NOT_FOUND", message: url.pathname }, 404);
+    }
+    const path = decodeURIComponent(url.pathname.slice(prefix.length));
     const art = "/api/2.0/mlflow-artifacts/artifacts";
     const api = "/api/2.0/mlflow/";
     call.endpoint = path.startsWith(art)
@@ -515,7 +521,7 @@ export function startTrackingDouble(options: TrackingDoubleOptions = {}): Promis
       port: 0,
       onListen: ({ port }) =>
         resolve({
-          url: `http://127.0.0.1:${port}`,
+          url: `http://127.0.0.1:${port}${options.prefix ?? ""}`,
           calls,
           experiments,
           runs,

@@ -566,3 +566,20 @@ Deno.test("a server whose artifact root is s3:// gets the files straight in S3, 
     await s3.close();
   }
 });
+
+Deno.test("a tracking server behind a path prefix gets every call and upload under it", async () => {
+  await withDouble(async (server) => {
+    assert.ok(server.url.endsWith("/mlflow"));
+    await logModel({
+      trackingUri: server.url,
+      onnx: `${IRIS_DIR}model.onnx`,
+      signature: FIXTURE_MLMODEL.signature,
+      registeredModelName: "iris",
+      alias: "proxied",
+      ...FAST,
+    });
+    assert.ok(server.calls.every((c) => c.status === 200), JSON.stringify(server.calls));
+    assert.ok(server.calls.some((c) => c.method === "PUT"));
+    await goldens("models:/iris@proxied", server.url);
+  }, { prefix: "/mlflow" });
+});
