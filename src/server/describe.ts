@@ -8,7 +8,7 @@
 import type { Hono } from "hono";
 import { MlflowError } from "../errors.ts";
 import { TensorSpec } from "../mlmodel/mod.ts";
-import { redactUri } from "../store/mod.ts";
+import { publicModelUri } from "./load_failure.ts";
 import { cardContentSecurityPolicy, renderCard } from "./card.tsx";
 import type { LoadedModel } from "../model/mod.ts";
 import type { ModelSlot } from "./model_slot.ts";
@@ -104,7 +104,8 @@ async function htmlHeaders(): Promise<Record<string, string>> {
 async function card(slot: ModelSlot, isDefault: boolean): Promise<Response> {
   const base = {
     name: slot.name,
-    uri: redactUri(slot.uri),
+    // The card is public: a registry reference is shown, a path or a host is not.
+    uri: publicModelUri(slot.uri),
     invocationsPath: isDefault ? "/invocations" : `/models/${slot.name}/invocations`,
     openApiPath: isDefault ? "/openapi.json" : `/models/${slot.name}/openapi.json`,
     v2MetadataPath: `/v2/models/${slot.name}`,
@@ -112,8 +113,9 @@ async function card(slot: ModelSlot, isDefault: boolean): Promise<Response> {
   let loaded: LoadedModel;
   try {
     loaded = await slot.get();
-  } catch (err) {
-    const html = renderCard({ ...base, error: (err as Error)?.message ?? String(err) });
+  } catch {
+    // The state and error code only: load-error texts name paths and hosts (the log has them).
+    const html = renderCard({ ...base, error: slot.publicReason });
     return new Response(html, { status: 503, headers: await htmlHeaders() });
   }
   const html = renderCard({

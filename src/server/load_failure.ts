@@ -56,3 +56,19 @@ export function publicLoadFailure(err: MlflowError): string {
   }
   return `it failed to load (${err.errorCode}): ${withoutLocations(err.message)}`;
 }
+
+/**
+ * A model URI as unauthenticated pages may show it: registry references (`models:/name@alias`,
+ * `runs:/id/path`) as they are, anything that names a place (a path, a bucket, a host) as
+ * `(not shown)`.
+ *
+ * @example
+ * ```ts
+ * import { publicModelUri } from "./load_failure.ts";
+ * publicModelUri("models:/iris@champion"); // "models:/iris@champion"
+ * publicModelUri("/srv/models/iris"); // "(not shown)"
+ * ```
+ */
+export function publicModelUri(uri: string): string {
+  return /^(models|runs):\/(?!\/)[^?#]*$/.test(uri) ? uri : "(not shown)";
+}

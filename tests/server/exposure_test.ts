@@ -92,7 +92,16 @@ Deno.test("unauthenticated routes show a failed model's state, never paths or ho
       const ping = await fetch(`${server.url}/models/${name}/ping`);
       assert.equal(ping.status, 503);
       assertNoSecrets(await ping.text(), `/models/${name}/ping`);
+      const card = await fetch(`${server.url}/models/${name}/card`);
+      assert.equal(card.status, 503);
+      const html = await card.text();
+      assertNoSecrets(html, `/models/${name}/card`);
+      assert.match(html, /failed to load \([A-Z_]+\)/);
     }
+    // A ready model's card does not show where it was loaded from either.
+    const goodCard = await (await fetch(`${server.url}/models/good/card`)).text();
+    assertNoSecrets(goodCard, "/models/good/card");
+    assert.match(goodCard, /\(not shown\)/);
     // A refusal of the bundle's content keeps its reason (without the path).
     const torch = await (await post(`${server.url}/models/torch/invocations`, row)).json();
     assert.match(torch.message, /flavor "pytorch".*mlflow\.onnx\.log_model/s);
