@@ -2,7 +2,7 @@
 // MLflow server cannot run in CI), then `deno task serve -m models:/N@A` from the same double.
 import assert from "node:assert/strict";
 import { Model } from "../../src/mlmodel/model.ts";
-import { logConfig } from "../../src/tracking/cli.ts";
+import { logCommand, logConfig } from "../../src/tracking/cli.ts";
 import { startServer } from "../runtimes/_process.ts";
 import { startTrackingDouble } from "./_tracking_server.ts";
 
@@ -132,6 +132,32 @@ Deno.test("deno task log uploads a bundle directory as is; deno task serve then 
       await serve.stop();
     }
   } finally {
+    await server.close();
+  }
+});
+
+Deno.test("log -m model.onnx logs the file as logModel does (the bundle written like save_model)", async () => {
+  const server = await startTrackingDouble();
+  const log = console.log;
+  console.log = () => {};
+  try {
+    const info = await logCommand([
+      "-m",
+      `${IRIS_DIR}model.onnx`,
+      "--tracking-uri",
+      server.url,
+      "--name",
+      "iris_onnx",
+    ], {});
+    assert.ok(info);
+    const prefix = `0/models/${info.modelId}/artifacts/`;
+    const names = [...server.artifacts.keys()].filter((k) => k.startsWith(prefix)).map((k) =>
+      k.slice(prefix.length)
+    );
+    assert.ok(names.includes("conda.yaml") && names.includes("model.onnx"), names.join(", "));
+    assert.equal(server.loggedModels.get(info.modelId)!.info.name, "iris_onnx");
+  } finally {
+    console.log = log;
     await server.close();
   }
 });
