@@ -75,7 +75,8 @@ export function readableJson(value: unknown, indent = ""): string {
     const inner = indent + "  ";
     if (value.every((v) => Array.isArray(v))) {
       const rows = value.map((v) => readableJson(v, inner));
-      if (rows.every((r) => !r.includes("\n")) && rows.join(", ").length <= 100) {
+      // Lists of flat lists (a matrix, an image row) stay on one line; the page wraps it.
+      if (rows.every((r) => !r.includes("\n") && !r.startsWith("[["))) {
         return `[${rows.join(", ")}]`;
       }
       return `[\n${rows.map((r) => inner + r).join(",\n")}\n${indent}]`;
@@ -230,7 +231,7 @@ thead th{background:var(--bg2)}
 th.name{font-weight:500}
 .muted{color:var(--muted)}
 .optional{color:#7d4e00;font-weight:600}
-pre{background:var(--bg2);border:1px solid var(--line);border-radius:6px;padding:.75rem;overflow:auto;max-height:24rem;white-space:pre-wrap;word-break:break-all;margin:.5rem 0}
+pre{background:var(--bg2);border:1px solid var(--line);border-radius:6px;padding:.75rem;overflow:auto;max-height:24rem;white-space:pre-wrap;overflow-wrap:anywhere;margin:.5rem 0}
 label{display:block;font-weight:600;margin:.75rem 0 .25rem}
 textarea{width:100%;min-height:12rem;padding:.5rem;border:1px solid #8c959f;border-radius:6px;resize:vertical}
 select{font:inherit;padding:.3rem;border:1px solid #8c959f;border-radius:6px}
@@ -259,6 +260,11 @@ const SCRIPT = `
         if (Array.isArray(v)) {
           if (v.every((x) => x === null || typeof x !== "object")) return "[" + v.map((x) => JSON.stringify(x)).join(", ") + "]";
           const inner = ind + "  ";
+          if (v.every((x) => Array.isArray(x))) {
+            const rows = v.map((x) => fmt(x, inner));
+            if (rows.every((r) => !r.includes("\\n") && !r.startsWith("[["))) return "[" + rows.join(", ") + "]";
+            return "[\\n" + rows.map((r) => inner + r).join(",\\n") + "\\n" + ind + "]";
+          }
           return "[\\n" + v.map((x) => inner + fmt(x, inner)).join(",\\n") + "\\n" + ind + "]";
         }
         if (v !== null && typeof v === "object") {
@@ -294,7 +300,17 @@ const SCRIPT = `
       const text = await res.text();
       status.textContent = res.status + (res.statusText ? " " + res.statusText : "");
       status.className = "s" + String(res.status)[0];
-      timing.textContent = res.headers.get("Server-Timing") || "(none)";
+      const header = res.headers.get("Server-Timing");
+      timing.dataset.raw = header || "";
+      // "parse;dur=0.1;desc=\"parse+validate\", infer;dur=0.4" -> "parse+validate 0.1 ms · infer 0.4 ms"
+      timing.textContent = header
+        ? header.split(",").map((m) => {
+          const name = m.split(";")[0].trim();
+          const dur = /;\s*dur=([0-9.]+)/.exec(m);
+          const desc = /;\s*desc="([^"]*)"/.exec(m);
+          return (desc ? desc[1] : name) + (dur ? " " + dur[1] + " ms" : "");
+        }).join(" · ")
+        : "(none)";
       out.textContent = readable(text);
       out.dataset.raw = text;
     } catch (err) {

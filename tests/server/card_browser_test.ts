@@ -93,7 +93,8 @@ async function tryIt(page: Page, body: string | null, contentType = "application
   await page.waitForFunction(() => document.getElementById("answer")?.dataset.raw !== undefined);
   return await page.evaluate(() => ({
     status: document.getElementById("status")!.textContent!,
-    timing: document.getElementById("timing")!.textContent!,
+    timing: document.getElementById("timing")!.dataset.raw!,
+    timingShown: document.getElementById("timing")!.textContent!,
     shown: document.getElementById("answer")!.textContent!,
   }));
 }
@@ -203,6 +204,7 @@ Deno.test({
       const prefilled = await tryIt(page, null);
       assert.equal(prefilled.status, "200 OK");
       assert.match(prefilled.timing, /infer;dur=[0-9.]+/);
+      assert.match(prefilled.timingShown, /^parse\+validate [0-9.]+ ms · infer [0-9.]+ ms · /);
       const firstRow = (first.mlflow_response.body.predictions as unknown[]).slice(0, 3);
       assertClose(JSON.parse(prefilled.shown), { predictions: firstRow });
       await page.screenshot({ path: new URL("model-card.png", OUTPUT).pathname, fullPage: true });
