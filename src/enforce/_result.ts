@@ -168,6 +168,20 @@ let memory: { buffer: ArrayBuffer; view: DataView; bytes: Uint8Array } | null = 
 /** The arena being filled. */
 let arena: Reader | null = null;
 
+/**
+ * Drops the cached views of the core's memory, so a replaced instance's memory can be collected
+ * at once rather than at the next request.
+ *
+ * @example
+ * ```ts
+ * import { dropMemoryViews } from "./_result.ts";
+ * dropMemoryViews(); // after renewing the core
+ * ```
+ */
+export function dropMemoryViews(): void {
+  memory = null;
+}
+
 /** Copies the record at `ptr` out of wasm memory; returns a reader at its start. */
 function copyRecord(core: CoreExports, ptr: number): Reader {
   const buffer = core.memory.buffer as ArrayBuffer;

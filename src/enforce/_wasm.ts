@@ -64,6 +64,8 @@ const IMPORTS: WebAssembly.Imports = {};
 
 let module: WebAssembly.Module | undefined;
 let core: Promise<CoreExports> | undefined;
+/** The instance requests use now (set once `core` resolves; replaced by `renewCore`). */
+let live: CoreExports | undefined;
 
 /**
  * Instantiates the wasm core once per isolate and returns its exports. Later calls return the
@@ -101,7 +103,58 @@ export function instantiateCore(source?: CoreSource): Promise<CoreExports> {
  */
 export function discardCore(): void {
   core = undefined;
+  live = undefined;
 }
+
+/**
+ * The instance in use, if one is ready (synchronous: for per-request code and metrics).
+ *
+ * @example
+ * ```ts
+ * import { liveCore } from "./_wasm.ts";
+ * console.log(liveCore()?.memory.buffer.byteLength ?? 0);
+ * ```
+ */
+export function liveCore(): CoreExports | undefined {
+  return live;
+}
+
+/**
+ * Replaces the instance in use by a fresh one of the same compiled module, synchronously: wasm
+ * memory never shrinks, so this is how the core gives memory back after a large request (the
+ * old instance and its memory are collected once nothing references them). Everything that
+ * lived in the old memory (compiled signatures, buffers) is gone with it. Where a runtime
+ * refuses synchronous instantiation, the fresh instance is made asynchronously and the old one
+ * stays in use meanwhile. Returns the fresh instance, or undefined when it is not ready yet.
+ *
+ * @example
+ * ```ts
+ * import { instantiateCore, renewCore } from "./_wasm.ts";
+ * await instantiateCore();
+ * const fresh = renewCore(); // memory back to the module's initial size
+ * ```
+ */
+export function renewCore(): CoreExports | undefined {
+  if (!module) return undefined;
+  let fresh: CoreExports;
+  try {
+    fresh = checkExports(new WebAssembly.Instance(module, IMPORTS).exports);
+  } catch {
+    if (!renewing) {
+      renewing = WebAssembly.instantiate(module, IMPORTS).then((instance) => {
+        const next = checkExports(instance.exports);
+        live = next;
+        core = Promise.resolve(next);
+      }).catch(() => {}).finally(() => (renewing = undefined));
+    }
+    return undefined;
+  }
+  live = fresh;
+  core = Promise.resolve(fresh);
+  return fresh;
+}
+
+let renewing: Promise<void> | undefined;
 
 async function load(source: CoreSource | undefined): Promise<CoreExports> {
   if (source instanceof WebAssembly.Module) {
@@ -114,7 +167,8 @@ async function load(source: CoreSource | undefined): Promise<CoreExports> {
   }
   // Instantiating an already compiled module is allowed everywhere, workerd included.
   const instance = await WebAssembly.instantiate(module, IMPORTS);
-  return checkExports(instance.exports);
+  live = checkExports(instance.exports);
+  return live;
 }
 
 function checkExports(exports: WebAssembly.Exports): CoreExports {

@@ -13,8 +13,10 @@ import {
   discardCore,
   freeBlock,
   instantiateCore,
+  liveCore,
+  renewCore,
 } from "./_wasm.ts";
-import { readHandle, readValidated } from "./_result.ts";
+import { dropMemoryViews, readHandle, readValidated } from "./_result.ts";
 import { bodyFormat } from "./content_type.ts";
 import type { CompiledSignature, CompileOptions, SignatureLike, ValidatedInput } from "./types.ts";
 
@@ -28,6 +30,47 @@ import type { CompiledSignature, CompileOptions, SignatureLike, ValidatedInput }
  * ```
  */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Default for {@linkcode setCoreMemoryCap}: 64 MiB.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_CORE_MEMORY_CAP } from "./compile.ts";
+ * DEFAULT_CORE_MEMORY_CAP; // 67108864
+ * ```
+ */
+export const DEFAULT_CORE_MEMORY_CAP = 64 * 1024 * 1024;
+
+/**
+ * Sets the wasm core's memory cap: once a request leaves its linear memory larger than this, the
+ * core is replaced by a fresh instance (signatures are compiled again on their next request), so
+ * memory at rest stays under the cap. Default {@linkcode DEFAULT_CORE_MEMORY_CAP}.
+ *
+ * @example
+ * ```ts
+ * import { setCoreMemoryCap } from "./mod.ts";
+ * setCoreMemoryCap(32 * 1024 * 1024); // e.g. in a 128 MB Worker
+ * ```
+ */
+export function setCoreMemoryCap(bytes: number): void {
+  if (!(bytes > 0)) throw new RangeError(`The core memory cap must be positive, got ${bytes}`);
+  memoryCap = bytes;
+}
+
+/**
+ * The wasm core's current linear memory in bytes (0 before it is instantiated): what the core
+ * holds right now, for metrics. Synchronous.
+ *
+ * @example
+ * ```ts
+ * import { coreMemoryBytes } from "./mod.ts";
+ * console.log(coreMemoryBytes()); // e.g. 1179648
+ * ```
+ */
+export function coreMemoryBytes(): number {
+  return liveCore()?.memory.buffer.byteLength ?? 0;
+}
 
 type Fn = (...args: number[]) => number;
 
@@ -147,11 +190,28 @@ const registry = new FinalizationRegistry<{ core: CoreExports; handle: number }>
   ({ core, handle }) => (core.free_signature as (h: number) => void)(handle),
 );
 
+/**
+ * The wasm core's linear memory at rest, in bytes: after a request grows it past this, the core
+ * is replaced by a fresh instance (wasm memory never shrinks otherwise). Set with
+ * {@linkcode setCoreMemoryCap}.
+ */
+let memoryCap = DEFAULT_CORE_MEMORY_CAP;
+
+/**
+ * A fresh core instance in place of the current one; nothing here keeps the old one's memory
+ * alive (the kept body block and the result reader's views go with it).
+ */
+function renew(): CoreExports | undefined {
+  scratch = null;
+  dropMemoryViews();
+  return renewCore();
+}
+
 class Compiled implements CompiledSignature {
+  /** The instance this signature is compiled in; a fresh instance means compiling again. */
   #core: CoreExports | null;
   #handle: number;
   #freed = false;
-  #restarting: Promise<void> | null = null;
   readonly #texts: SignatureTexts;
   readonly #limits: CompileOptions;
   readonly #maxBody: number;
@@ -184,39 +244,56 @@ class Compiled implements CompiledSignature {
     return this.#validate(body, 0, headerLength ?? 0xffffffff);
   }
 
-  /** `format` 0 JSON, 1 CSV; `header` < 0 for /invocations, else the V2 header length. */
-  #validate(body: string | Uint8Array, format: number, header: number): ValidatedInput {
-    const core = this.#core;
+  /** The instance in use, with this signature compiled into it (again, after a renewal). */
+  #bind(): CoreExports {
+    if (this.#freed) {
+      throw new MlflowError(
+        "This compiled signature was freed; compile it again",
+        "INTERNAL_ERROR",
+      );
+    }
+    const core = liveCore();
     if (!core) {
-      if (this.#freed) {
-        throw new MlflowError(
-          "This compiled signature was freed; compile it again",
-          "INTERNAL_ERROR",
-        );
-      }
       throw new MlflowError(
         "The request validator is restarting after an internal failure; retry shortly",
         "TEMPORARILY_UNAVAILABLE",
       );
     }
+    if (core !== this.#core) {
+      registry.unregister(this.#token);
+      this.#handle = callCompile(core, this.#texts, this.#limits);
+      this.#core = core;
+      registry.register(this, { core, handle: this.#handle }, this.#token);
+    }
+    return core;
+  }
+
+  /** `format` 0 JSON, 1 CSV; `header` < 0 for /invocations, else the V2 header length. */
+  #validate(body: string | Uint8Array, format: number, header: number): ValidatedInput {
     const size = typeof body === "string" ? body.length : body.byteLength;
     if (size > this.#maxBody) this.#tooLarge(size);
-    const len = copyToScratch(core, body);
-    if (len >= 0) {
-      if (len > this.#maxBody) this.#tooLarge(len);
-      return this.#call(core, scratch!.ptr, len, format, header);
-    }
-    const block = typeof body === "string" ? copyInString(core, body) : copyIn(core, body);
+    const core = this.#bind();
     try {
-      if (block.len > this.#maxBody) this.#tooLarge(block.len);
-      return this.#call(core, block.ptr, block.len, format, header);
+      const len = copyToScratch(core, body);
+      if (len >= 0) {
+        if (len > this.#maxBody) this.#tooLarge(len);
+        return this.#call(core, scratch!.ptr, len, format, header);
+      }
+      const block = typeof body === "string" ? copyInString(core, body) : copyIn(core, body);
+      try {
+        if (block.len > this.#maxBody) this.#tooLarge(block.len);
+        return this.#call(core, block.ptr, block.len, format, header);
+      } finally {
+        // After a trap the instance is dropped: its allocator is not to be trusted any more.
+        if (liveCore() === core) freeBlock(core, block);
+      }
     } finally {
-      // After a trap the instance is dropped: its allocator is not to be trusted any more.
-      if (this.#core === core) freeBlock(core, block);
+      // A request that grew memory past the cap leaves a fresh instance behind it.
+      if (liveCore() === core && core.memory.buffer.byteLength > memoryCap) renew();
     }
   }
 
-  /** Runs the core on a body in wasm memory; a trap restarts the core and is an MlflowError. */
+  /** Runs the core on a body in wasm memory; a trap renews the core and is an MlflowError. */
   #call(
     core: CoreExports,
     ptr: number,
@@ -231,38 +308,12 @@ class Compiled implements CompiledSignature {
       return readValidated(core, out, this.#names);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
-        this.#restart();
+        // A trap (e.g. memory exhausted) leaves the instance in an unknown state.
+        if (!renew()) discardCore();
         throw new MlflowError(`The request validator failed: ${e.message}`, "INTERNAL_ERROR");
       }
       throw e;
     }
-  }
-
-  /**
-   * A trap (e.g. memory exhausted) leaves the instance in an unknown state: drop it, and
-   * compile this signature again in a fresh one in the background.
-   */
-  #restart(): void {
-    discardCore();
-    registry.unregister(this.#token);
-    this.#core = null;
-    this.#restarting ??= (async () => {
-      try {
-        const core = await instantiateCore();
-        const handle = callCompile(core, this.#texts, this.#limits);
-        if (this.#freed) {
-          (core.free_signature as (h: number) => void)(handle);
-          return;
-        }
-        this.#core = core;
-        this.#handle = handle;
-        registry.register(this, { core, handle }, this.#token);
-      } catch {
-        // Stays unavailable; the next trap-free load of the model recovers.
-      } finally {
-        this.#restarting = null;
-      }
-    })();
   }
 
   #tooLarge(size: number): never {
@@ -276,6 +327,7 @@ class Compiled implements CompiledSignature {
   free(): void {
     this.#freed = true;
     if (this.#core) {
+      // Freed in the instance it lives in (a renewed-away instance is simply collected).
       registry.unregister(this.#token);
       (this.#core.free_signature as (h: number) => void)(this.#handle);
       this.#core = null;

@@ -20,7 +20,13 @@
 import { compileSignature, signatureTexts } from "./compile.ts";
 import type { CompiledSignature, SignatureLike, ValidatedInput } from "./types.ts";
 
-export { compileSignature, initEnforce } from "./compile.ts";
+export {
+  compileSignature,
+  coreMemoryBytes,
+  DEFAULT_CORE_MEMORY_CAP,
+  initEnforce,
+  setCoreMemoryCap,
+} from "./compile.ts";
 export { bodyFormat } from "./content_type.ts";
 export type { BodyFormat } from "./content_type.ts";
 export type {
