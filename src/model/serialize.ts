@@ -137,8 +137,18 @@ function floatText(x: number): string {
   return x - x === 0 ? pyNotation(String(x), x) : pyFloat(x);
 }
 
-/** Writes element `i` of an output as JSON text. */
-function elementWriter(o: OutputTensor): (i: number) => string {
+/**
+ * Writes element `i` of an output as JSON text, as Python's json writes the value (floats in
+ * Python's notation, float16 decoded, booleans, strings escaped).
+ *
+ * @example
+ * ```ts
+ * import { elementWriter } from "./serialize.ts";
+ * const write = elementWriter({ name: "y", type: "float32", dims: [2], data: new Float32Array([1, 0.00001]) });
+ * [write(0), write(1)]; // ["1.0", "9.999999747378752e-06"]
+ * ```
+ */
+export function elementWriter(o: OutputTensor): (i: number) => string {
   const data = o.data;
   switch (o.type) {
     case "float16": // numbers in a Float32Array (see the runtime's session adapter)

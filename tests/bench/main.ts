@@ -2,7 +2,8 @@
  * `deno task bench [name...]`: runs the benchmark suites one after another and prints their
  * markdown tables. Suites: `enforce` (wasm core vs JSON.parse), `server` (HTTP load with wrk),
  * `runtimes` (cold start, latency and memory per runtime), `store` (bundle downloads), `scale` (1 to
- * 200 MB models: cold start, memory, latency), `log` (logging models to a tracking server),
+ * 200 MB models: cold start, memory, latency), `log` (logging models to a tracking server), `v2` (the same
+ * prediction over /invocations and V2),
  * `hostile` (what hostile bodies, bundles and registry answers cost), `soak` (64 connections of
  * mixed bodies for `--duration=SECONDS`, default 600). With no name, all of them run but `soak`.
  *
@@ -21,6 +22,7 @@ const SUITES: Record<string, string> = {
   log: "./log_bench.ts",
   hostile: "./hostile_bench.ts",
   soak: "./soak_bench.ts",
+  v2: "./v2_bench.ts",
 };
 
 /** What a suite module exports. */

@@ -6,7 +6,7 @@
  */
 import type { OutputTensor } from "../../runtime/mod.ts";
 import type { V2Answer } from "../../enforce/mod.ts";
-import { pyFloat } from "../../model/mod.ts";
+import { elementWriter } from "../../model/mod.ts";
 import { v2Datatype } from "./metadata.ts";
 import type { V2InferenceResponse } from "./types.ts";
 
@@ -27,23 +27,13 @@ export interface V2Body {
 
 const encoder = new TextEncoder();
 
-/** Floats as Python's json writes them (`1.0`, `4e-05`, bare NaN/Infinity), as MLServer does. */
-const num = pyFloat;
-
-/** The flat JSON array text of a tensor's values. */
+/** The flat JSON array text of a tensor's values, each written as /invocations writes it. */
 function dataText(o: OutputTensor): string {
-  const d = o.data as ArrayLike<unknown>;
-  const parts = new Array<string>(d.length);
-  if (o.type === "string") {
-    for (let i = 0; i < d.length; i++) parts[i] = JSON.stringify(d[i]);
-  } else if (o.type === "bool") {
-    for (let i = 0; i < d.length; i++) parts[i] = d[i] ? "true" : "false";
-  } else if (typeof d[0] === "bigint" || !o.type.startsWith("float")) {
-    for (let i = 0; i < d.length; i++) parts[i] = String(d[i]);
-  } else {
-    for (let i = 0; i < d.length; i++) parts[i] = num(d[i] as number);
-  }
-  return `[${parts.join(", ")}]`;
+  const write = elementWriter(o);
+  const n = o.data.length;
+  let out = "[";
+  for (let i = 0; i < n; i++) out += (i === 0 ? "" : ", ") + write(i);
+  return out + "]";
 }
 
 /** The raw bytes of a tensor: its little-endian buffer, or length-prefixed UTF-8 strings. */

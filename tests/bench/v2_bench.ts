@@ -1,0 +1,173 @@
+/**
+ * `deno task bench v2`: the same iris prediction through MLflow's `/invocations`
+ * (`dataframe_split`), the V2 route with a JSON body, and the V2 route with binary tensor data
+ * in and out — wrk against `src/cli.ts serve` (web backend) in its own process on 127.0.0.1.
+ *
+ * Flags: `--duration=S` seconds per wrk run (default 5).
+ *
+ * @module
+ */
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const COLUMNS = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"];
+const ROWS = [[5.1, 3.5, 1.4, 0.2], [7.0, 3.2, 4.7, 1.4], [6.3, 3.3, 6.0, 2.5]];
+const encoder = new TextEncoder();
+
+function rows(n: number): number[][] {
+  return Array.from({ length: n }, (_, i) => ROWS[i % ROWS.length]);
+}
+
+/** One request: bytes and headers. */
+interface Payload {
+  body: Uint8Array;
+  headers: Record<string, string>;
+}
+
+function mlflow(n: number): Payload {
+  const body = JSON.stringify({ dataframe_split: { columns: COLUMNS, data: rows(n) } });
+  return { body: encoder.encode(body), headers: { "Content-Type": "application/json" } };
+}
+
+function v2Json(n: number): Payload {
+  const data = rows(n);
+  const body = JSON.stringify({
+    inputs: COLUMNS.map((name, j) => ({
+      name,
+      shape: [n, 1],
+      datatype: "FP64",
+      data: data.map((r) => r[j]),
+    })),
+  });
+  return { body: encoder.encode(body), headers: { "Content-Type": "application/json" } };
+}
+
+function v2Binary(n: number): Payload {
+  const data = rows(n);
+  const header = encoder.encode(JSON.stringify({
+    inputs: COLUMNS.map((name) => ({
+      name,
+      shape: [n, 1],
+      datatype: "FP64",
+      parameters: { binary_data_size: n * 8 },
+    })),
+    parameters: { binary_data_output: true },
+  }));
+  const body = new Uint8Array(header.length + COLUMNS.length * n * 8);
+  body.set(header);
+  COLUMNS.forEach((_, j) => {
+    const col = new Float64Array(data.map((r) => r[j]));
+    body.set(new Uint8Array(col.buffer), header.length + j * n * 8);
+  });
+  return {
+    body,
+    headers: {
+      "Content-Type": "application/octet-stream",
+      "Inference-Header-Content-Length": String(header.length),
+    },
+  };
+}
+
+function toMs(value: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
+}
+
+/** wrk with a body of any bytes (a Lua long string holds them as they are). */
+async function wrk(url: string, p: Payload, seconds: number) {
+  const close = "]=========]";
+  const latin1 = Array.from(p.body, (b) => String.fromCharCode(b)).join("");
+  if (latin1.includes(close)) throw new Error("the body contains the Lua string's delimiter");
+  const headers = Object.entries(p.headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"\n`);
+  const script = await Deno.makeTempFile({ suffix: ".lua" });
+  const head = encoder.encode(`wrk.method = "POST"\n${headers.join("")}wrk.body = [=========[`);
+  const tail = encoder.encode(`${close}\n`);
+  const file = new Uint8Array(head.length + p.body.length + tail.length);
+  file.set(head);
+  file.set(p.body, head.length);
+  file.set(tail, head.length + p.body.length);
+  await Deno.writeFile(script, file);
+  try {
+    const out = await new Deno.Command("/usr/bin/wrk", {
+      args: ["-t2", "-c2", `-d${seconds}s`, "--latency", "-s", script, url],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    return {
+      rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]),
+      p50: toMs(/^\s+50%\s+(\S+)/m.exec(text)?.[1] ?? ""),
+      p99: toMs(/^\s+99%\s+(\S+)/m.exec(text)?.[1] ?? ""),
+      errors: /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? "0",
+    };
+  } finally {
+    await Deno.remove(script);
+  }
+}
+
+async function loadAverage(): Promise<string> {
+  try {
+    return (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Runs the suite and prints its table. */
+export async function run(args: string[] = []): Promise<void> {
+  const duration = Number(args.find((a) => a.startsWith("--duration="))?.split("=")[1] ?? 5);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const url = `http://127.0.0.1:${port}`;
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${ROOT}src/cli.ts`,
+      "serve",
+      "-m",
+      `${ROOT}examples/iris`,
+      "-p",
+      String(port),
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const before = await loadAverage();
+  const lines: string[] = [];
+  try {
+    for (let i = 0; i < 600; i++) {
+      const ok = await fetch(`${url}/v2/health/ready`).then((r) => r.status === 200, () => false);
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const kinds: [string, string, (n: number) => Payload][] = [
+      ["/invocations dataframe_split", "/invocations", mlflow],
+      ["V2 JSON", "/v2/models/default/infer", v2Json],
+      ["V2 binary in and out", "/v2/models/default/infer", v2Binary],
+    ];
+    for (const n of [1, 100]) {
+      for (const [label, path, make] of kinds) {
+        const p = make(n);
+        await wrk(url + path, p, 3); // warm-up: the JIT tiers up on a new path
+        const r = await wrk(url + path, p, duration);
+        lines.push(
+          `| ${label} | ${n} | ${p.body.length} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(3)} | ${
+            r.p99.toFixed(3)
+          } | ${r.errors} |`,
+        );
+      }
+    }
+  } finally {
+    proc.kill("SIGTERM");
+    await proc.status;
+  }
+  console.log(
+    `wrk -t2 -c2 -d${duration}s, iris (web backend), \`src/cli.ts serve\` on 127.0.0.1. Load average (1 min) before: ${before}, after: ${await loadAverage()} on ${navigator.hardwareConcurrency} cores.\n`,
+  );
+  console.log("| request | rows | body bytes | requests/s | p50 ms | p99 ms | non-2xx |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const l of lines) console.log(l);
+}
+
+if (import.meta.main) await run(Deno.args);
