@@ -5,7 +5,7 @@ import { MlflowError } from "../errors.ts";
 import { DeadlineQueue } from "./_deadlines.ts";
 import type { InflightLease, InflightLimiter } from "./inflight.ts";
 import { DEADLINE_MESSAGE, errorResponse } from "./_responses.ts";
-import type { InvocationSignal, InvocationStage } from "../model/mod.ts";
+import type { InvocationSignal, InvocationStage, StageTimings } from "../model/mod.ts";
 import type { ModelSlot } from "./model_slot.ts";
 import { type Exchange, exchangeOf } from "./observe.ts";
 
@@ -22,7 +22,7 @@ export interface InvocationOptions {
     body: Uint8Array,
     req: Request,
     signal: InvocationSignal,
-  ) => Promise<Response>;
+  ) => Promise<Answer>;
   /**
    * Renders an error, the deadline's 504 included, with the request's id (default: MLflow's
    * JSON shape with `request_id`).
@@ -30,10 +30,18 @@ export interface InvocationOptions {
   renderError?: (err: unknown, requestId?: string) => Response;
 }
 
+/** A successful answer: its body, its headers besides Server-Timing, its stage timings. */
+export interface Answer {
+  body: string | Uint8Array<ArrayBuffer>;
+  headers: Record<string, string>;
+  timings: StageTimings;
+}
+
 /** Answers one `/invocations` request for the slot `resolve` names (it may throw). */
 export type InvocationHandler = (req: Request, resolve: () => ModelSlot) => Promise<Response>;
 
 const TOTAL = ';desc="total"';
+const JSON_ANSWER = { "Content-Type": "application/json" };
 const encoder = new TextEncoder();
 
 /** `Server-Timing`'s `total` entry (one decimal, as before). */
@@ -146,17 +154,21 @@ export function invocationHandler(options: InvocationOptions): InvocationHandler
         });
         x.trace?.span.setAttribute("mlflow_edge.body_bytes", body.length);
       }
-      if (answer) return withTotal(await answer(slot, body, req, signal), start);
-      const r = await slot.invoke(body, headers.get("content-type") ?? "", signal);
-      const t = r.timings;
+      let a: Answer;
+      if (answer) a = await answer(slot, body, req, signal);
+      else {
+        const r = await slot.invoke(body, headers.get("content-type") ?? "", signal);
+        a = { body: r.text, headers: JSON_ANSWER, timings: r.timings };
+      }
+      const t = a.timings;
       if (x) x.timings = t;
       // With the access log on, the body is encoded here (instead of by the runtime) to count it.
-      const out = x?.wantBytes ? encoder.encode(r.text) : r.text;
+      const out = x?.wantBytes && typeof a.body === "string" ? encoder.encode(a.body) : a.body;
       if (x?.wantBytes) x.bytesOut = (out as Uint8Array).length;
       return new Response(out, {
         status: 200,
         headers: {
-          "Content-Type": "application/json",
+          ...a.headers,
           "Server-Timing": `parse;dur=${t.parse.toFixed(3)};desc="parse+validate",infer;dur=${
             t.infer.toFixed(3)
           },serialize;dur=${t.serialize.toFixed(3)},${total(start)}`,

@@ -303,7 +303,7 @@ export function createApp(options: AppOptions = {}): ServingApp {
         const x = exchangeOf(c.req.raw);
         if (x) x.errorCode = err.errorCode;
         const body = isV2Path(c.req.path)
-          ? JSON.stringify({ error: err.message })
+          ? JSON.stringify({ error: err.message, ...(x ? { request_id: x.id } : {}) })
           : errorBody(err, x?.id);
         return c.body(body, 405, { ...JSON_HEADERS, Allow: methods.join(", ") });
       },
@@ -316,13 +316,13 @@ export function createApp(options: AppOptions = {}): ServingApp {
     );
     const x = exchangeOf(c.req.raw);
     if (x) x.errorCode = err.errorCode;
-    if (isV2Path(c.req.path)) return v2ErrorResponse(err, log);
+    if (isV2Path(c.req.path)) return v2ErrorResponse(err, log, x?.id);
     return c.body(errorBody(err, x?.id), 404, JSON_HEADERS);
   });
   app.onError((err, c) => {
     const x = exchangeOf(c.req.raw);
     if (x) x.errorCode = err instanceof MlflowError ? err.errorCode : "INTERNAL_ERROR";
-    return isV2Path(c.req.path) ? v2ErrorResponse(err, log) : errorResponse(err, log, x?.id);
+    return isV2Path(c.req.path) ? v2ErrorResponse(err, log, x?.id) : errorResponse(err, log, x?.id);
   });
 
   const ping = (slot: ModelSlot | undefined, req: Request): Response =>

@@ -17,7 +17,7 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
     headers: { "content-type": "application/json", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: await res.json(), requestId: res.headers.get("x-request-id") };
 }
 
 /** The iris bundle with `inputs` as its signature (refusals happen before inference). */
@@ -165,7 +165,9 @@ Deno.test("V2 inference: id echo, output selection, binary outputs on request, a
       await t.step(`${what} is a 400 {"error"}`, async () => {
         const r = await post(url, body);
         assert.equal(r.status, 400, JSON.stringify(r.body));
-        assert.deepEqual(Object.keys(r.body), ["error"]);
+        // V2's shape, with the request id the server's errors carry.
+        assert.deepEqual(Object.keys(r.body), ["error", "request_id"]);
+        assert.equal(r.body.request_id, r.requestId);
         assert.match(r.body.error, message);
       });
     }

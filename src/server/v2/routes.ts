@@ -87,13 +87,17 @@ export function isV2Path(path: string): boolean {
  * res.status; // 404
  * ```
  */
-export function v2ErrorResponse(err: unknown, log: (message: string) => void): Response {
-  const e = toMlflowError(err, log);
-  // The message as MLflow's shape bounds it.
-  return new Response(JSON.stringify({ error: e.toJSON().message }), {
-    status: e.status,
-    headers: errorHeaders(e),
-  });
+export function v2ErrorResponse(
+  err: unknown,
+  log: (message: string) => void,
+  requestId?: string,
+): Response {
+  const e = toMlflowError(err, log, requestId);
+  // The message as MLflow's shape bounds it; the request id as MLflow's errors carry it.
+  const body = requestId === undefined
+    ? { error: e.toJSON().message }
+    : { error: e.toJSON().message, request_id: requestId };
+  return new Response(JSON.stringify(body), { status: e.status, headers: errorHeaders(e) });
 }
 
 /**
@@ -129,7 +133,8 @@ const json = (body: unknown, status = 200) =>
  */
 export function v2Routes(app: Hono, options: V2RoutesOptions): void {
   const { registry, eager, log } = options;
-  const fail = (err: unknown) => v2ErrorResponse(err, log);
+  const fail = (err: unknown, requestId?: string) => v2ErrorResponse(err, log, requestId);
+  const idOf = (req: Request) => exchangeOf(req)?.id;
 
   /** The slot for a name (and version), or a 404 MlflowError. */
   const lookup = (name: string, version: string | undefined): ModelSlot => {
@@ -161,7 +166,7 @@ export function v2Routes(app: Hono, options: V2RoutesOptions): void {
   app.get("/v2", () => json(V2_SERVER));
   app.get("/v2/models", () => json({ models: registry.slots.map((s) => s.name) }));
 
-  const ready = (name: string, version?: string): Response => {
+  const ready = (req: Request, name: string, version?: string): Response => {
     try {
       const slot = lookup(name, version);
       if (slot.state === "ready") return json({ name, ready: true });
@@ -169,27 +174,27 @@ export function v2Routes(app: Hono, options: V2RoutesOptions): void {
       slot.get().catch(() => {});
       return json({ name, ready: false }, 503);
     } catch (err) {
-      return fail(err);
+      return fail(err, idOf(req));
     }
   };
-  app.get("/v2/models/:name/ready", (c) => ready(c.req.param("name")));
+  app.get("/v2/models/:name/ready", (c) => ready(c.req.raw, c.req.param("name")));
   app.get(
     "/v2/models/:name/versions/:version/ready",
-    (c) => ready(c.req.param("name"), c.req.param("version")),
+    (c) => ready(c.req.raw, c.req.param("name"), c.req.param("version")),
   );
 
-  const metadata = async (name: string, version?: string): Promise<Response> => {
+  const metadata = async (req: Request, name: string, version?: string): Promise<Response> => {
     try {
       const slot = lookup(name, version);
       return json(await slot.use((m) => Promise.resolve(modelMetadata(name, m, versionOf(m.uri)))));
     } catch (err) {
-      return fail(err);
+      return fail(err, idOf(req));
     }
   };
-  app.get("/v2/models/:name", (c) => metadata(c.req.param("name")));
+  app.get("/v2/models/:name", (c) => metadata(c.req.raw, c.req.param("name")));
   app.get(
     "/v2/models/:name/versions/:version",
-    (c) => metadata(c.req.param("name"), c.req.param("version")),
+    (c) => metadata(c.req.raw, c.req.param("name"), c.req.param("version")),
   );
 
   // Deadline, body limit and body read as /invocations has them; then the V2 envelope.
@@ -203,24 +208,20 @@ export function v2Routes(app: Hono, options: V2RoutesOptions): void {
       const headerLength = headerLengthOf(req.headers.get("inference-header-content-length"));
       const r = await slot.use((m) => m.inferV2(body, headerLength, signal));
       const t0 = performance.now();
-      const version = versionOf(slot.uri);
-      const out = encodeInferResponse(slot.name, version, r.answer, r.outputs);
-      const t = r.timings;
-      // For the access log and the inference histogram (observe.ts).
-      const x = exchangeOf(req);
-      if (x) x.timings = { parse: t.parse, infer: t.infer, serialize: performance.now() - t0 };
+      const out = encodeInferResponse(slot.name, versionOf(slot.uri), r.answer, r.outputs);
       const headers: Record<string, string> = {
         "Content-Type": out.headerLength === undefined
           ? "application/json"
           : "application/octet-stream",
-        "Server-Timing": `parse;dur=${t.parse.toFixed(3)};desc="parse+validate",infer;dur=${
-          t.infer.toFixed(3)
-        },serialize;dur=${(performance.now() - t0).toFixed(3)}`,
       };
       if (out.headerLength !== undefined) {
         headers["Inference-Header-Content-Length"] = String(out.headerLength);
       }
-      return new Response(out.body, { status: 200, headers });
+      return {
+        body: out.body,
+        headers,
+        timings: { ...r.timings, serialize: performance.now() - t0 },
+      };
     },
   });
   app.post("/v2/models/:name/infer", (c) => {
