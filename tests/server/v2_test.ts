@@ -6,6 +6,7 @@ import { httpFetcher } from "../runtimes/_replay.ts";
 import { binaryRequest, readBinaryAnswer, replayV2, v2Cases } from "../runtimes/_v2.ts";
 import { copy } from "./_copy.ts";
 import { bundlePath, serveOnFreePort } from "./_server.ts";
+import { ELEM, onnxModel } from "../runtime/_onnx_builder.ts";
 
 const IRIS = bundlePath("iris_mlp_onnx");
 const MNIST = bundlePath("mnist_cnn_onnx");
@@ -310,4 +311,73 @@ Deno.test("the V2 description names every route and schema the routes use", () =
   }
   const refs = JSON.stringify(V2_SCHEMAS).match(/#\/components\/schemas\/\w+/g) ?? [];
   for (const ref of refs) assert.ok(ref.split("/").pop()! in V2_SCHEMAS, ref);
+});
+
+Deno.test("V2 float16 and int64 outputs of a real graph: JSON values and 2-byte binary halves", async () => {
+  // h = Cast<float16>(x); j = Identity(i); no signature: inputs go by name and datatype.
+  const graph = onnxModel({
+    nodes: [
+      { op: "Cast", inputs: ["x"], outputs: ["h"], attrs: { to: ELEM.float16 } },
+      { op: "Identity", inputs: ["i"], outputs: ["j"] },
+    ],
+    inputs: { x: { tensor: ELEM.float, shape: ["N"] }, i: { tensor: ELEM.int64, shape: ["N"] } },
+    outputs: { h: { tensor: ELEM.float16, shape: ["N"] }, j: { tensor: ELEM.int64, shape: ["N"] } },
+  });
+  const dir = await Deno.makeTempDir();
+  await Deno.writeFile(`${dir}/model.onnx`, graph);
+  await Deno.writeTextFile(
+    `${dir}/MLmodel`,
+    stringify({
+      flavors: {
+        onnx: { onnx_version: "1.17.0", data: "model.onnx", providers: ["CPUExecutionProvider"] },
+        python_function: { loader_module: "mlflow.onnx", data: "model.onnx" },
+      },
+    }),
+  );
+  const app = createApp({ models: { half: dir }, log: () => {} });
+  const server = serveOnFreePort(app.fetch);
+  const x = [0.5, 65504, -2, 0.1, 1e-4, 1e-6];
+  const ints = [1, -2, 2 ** 53 + 2, 4, 5, 6];
+  const inputs = [
+    { name: "x", shape: [x.length], datatype: "FP32", data: x },
+    { name: "i", shape: [ints.length], datatype: "INT64", data: ints },
+  ];
+  // 70000 is past float16's range: infinity, which JSON cannot hold, but binary data can.
+  const wide = [...x, 70000];
+  const wideInputs = [
+    { name: "x", shape: [wide.length], datatype: "FP32", data: wide },
+    { name: "i", shape: [wide.length], datatype: "INT64", data: [...ints, 7] },
+  ];
+  try {
+    const meta = await (await fetch(`${server.url}/v2/models/half`)).json();
+    assert.deepEqual(meta.outputs, [
+      { name: "h", datatype: "FP16", shape: [-1] },
+      { name: "j", datatype: "INT64", shape: [-1] },
+    ]);
+    const json = await post(`${server.url}/v2/models/half/infer`, { inputs });
+    assert.equal(json.status, 200, JSON.stringify(json.body));
+    const [h, j] = json.body.outputs;
+    assert.equal(h.datatype, "FP16");
+    assert.deepEqual(h.data, x.map((v) => Math.f16round(v)));
+    assert.equal(j.datatype, "INT64");
+    assert.deepEqual(j.data, ints);
+    const res = await fetch(`${server.url}/v2/models/half/infer`, {
+      method: "POST",
+      body: JSON.stringify({ inputs: wideInputs, parameters: { binary_data_output: true } }),
+    });
+    const { header, rest } = await readBinaryAnswer(res);
+    assert.deepEqual(header.outputs.map((o) => o.parameters?.binary_data_size), [14, 56]);
+    // The halves as the platform's own Float16Array writes them.
+    const halves = new Uint16Array(new Float16Array(wide).buffer);
+    assert.equal(halves[6], 0x7c00);
+    assert.deepEqual(new Uint16Array(rest.slice(0, 14).buffer), halves);
+    assert.deepEqual(
+      Array.from(new BigInt64Array(rest.slice(14).buffer)),
+      [...ints, 7].map((v) => BigInt(v)),
+    );
+  } finally {
+    await server.close();
+    await app.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -36,8 +36,44 @@ function dataText(o: OutputTensor): string {
   return out + "]";
 }
 
+const f32 = new Float32Array(1);
+const f32Bits = new Uint32Array(f32.buffer);
+
+/** IEEE half-precision bits of a number (round to nearest even, as a float32 → float16 cast). */
+function halfBits(x: number): number {
+  f32[0] = x;
+  const b = f32Bits[0];
+  const sign = (b >>> 16) & 0x8000;
+  const exp = (b >>> 23) & 0xff;
+  let mant = b & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  let shift = 13;
+  let h: number;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    shift = 14 - e;
+    h = mant >>> shift;
+  } else {
+    h = (e << 10) | (mant >>> 13);
+  }
+  const rest = mant & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  if (rest > half || (rest === half && (h & 1))) h++;
+  return sign | h;
+}
+
 /** The raw bytes of a tensor: its little-endian buffer, or length-prefixed UTF-8 strings. */
 function dataBytes(o: OutputTensor): Uint8Array {
+  if (o.type === "float16" && !(o.data instanceof Uint16Array)) {
+    // The session hands float16 outputs on as their values: back to 2-byte halves.
+    const values = o.data as Float32Array;
+    const bits = new Uint16Array(values.length);
+    for (let i = 0; i < values.length; i++) bits[i] = halfBits(values[i]);
+    return new Uint8Array(bits.buffer);
+  }
   if (o.type !== "string") {
     const v = o.data as ArrayBufferView;
     return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
