@@ -65,13 +65,9 @@ async function describe(slot: ModelSlot, isDefault: boolean): Promise<ModelDescr
   let loaded: LoadedModel;
   try {
     loaded = await slot.get();
-  } catch (err) {
-    return {
-      name: slot.name,
-      isDefault,
-      signature: null,
-      loadError: (err as Error)?.message ?? String(err),
-    };
+  } catch {
+    // The public reason only, as on the card: load errors name paths and hosts (the log has them).
+    return { name: slot.name, isDefault, signature: null, loadError: slot.publicReason };
   }
   const inputs = loaded.model.signature?.inputs;
   // The names the V2 metadata gives the inputs; every tensor and each required column is needed.

@@ -167,7 +167,7 @@ function invocationOperation(m: ModelDescription, id: string, csvColumns: string
     operationId: id,
     summary: `Predict with the model "${m.name}" (MLflow scoring protocol)`,
     description: m.loadError
-      ? `The model could not be loaded, so its signature is unknown here: ${m.loadError}`
+      ? `The model is not available, so its signature is unknown here: ${m.loadError}`
       : undefined,
     tags: [m.name],
     requestBody: {

@@ -114,6 +114,11 @@ Deno.test("GET /openapi.json is a valid OpenAPI 3.1 document with every model's 
       // The model that cannot load is described without a signature, and says why.
       const torch = doc.paths["/models/torch/invocations"].post as { description: string };
       assert.match(torch.description, /pytorch/i);
+      assert.doesNotMatch(
+        torch.description,
+        /iris_mlp_pytorch|fixtures/,
+        "the document names a path",
+      );
       // Every component schema compiles under the 2020-12 dialect in strict mode.
       for (const [name, schema] of Object.entries(doc.components.schemas)) {
         if (JSON.stringify(schema).includes("$ref")) continue; // the V2 wrappers; checked above
