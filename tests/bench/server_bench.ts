@@ -16,8 +16,10 @@
  * @module
  */
 import process from "node:process";
-import { webBackend } from "../../src/runtime/mod.ts";
-import { loadModel, resolveBackend } from "../../src/model/mod.ts";
+import { buildFeeds, shapePredictions, webBackend } from "../../src/runtime/mod.ts";
+import { loadModel, resolveBackend, serializePredictions } from "../../src/model/mod.ts";
+import { compileSignature } from "../../src/enforce/mod.ts";
+import { createApp } from "../../src/server/mod.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MODEL = `${ROOT}examples/iris`;
@@ -230,6 +232,73 @@ async function overhead(backendName: "web" | "native", rows: number) {
   return { bare, full };
 }
 
+/**
+ * Where one 1-row request's CPU goes, in-process, each stage timed alone on the same input
+ * (median CPU µs per call): the wasm core's validation, the feeds, a bare `session.run`, the
+ * output layout and JSON, the model's own bookkeeping (the rest of `invoke`), the app (routing,
+ * deadline, body read, headers; `app.fetch` minus `invoke`). The HTTP server's own share is the
+ * wrk run's server CPU per request minus `app.fetch`.
+ */
+async function breakdown(backendName: "web" | "native") {
+  const backend = backendName === "web" ? webBackend() : await resolveBackend("native");
+  const model = await loadModel(MODEL, { backend, selfCheck: false });
+  const app = createApp({ modelUri: MODEL, backend: backendName, log: () => {}, accessLog: false });
+  await app.ready();
+  const text = body(1);
+  const payload = new TextEncoder().encode(text);
+  const sig = await compileSignature(model.model.signature!);
+  const input = sig.validate(payload, "application/json");
+  const feeds = buildFeeds(input, model.onnx.inputs);
+  const files = new Map<string, Uint8Array>();
+  for await (const e of Deno.readDir(MODEL)) {
+    files.set(e.name, await Deno.readFile(`${MODEL}/${e.name}`));
+  }
+  const external = [...files.entries()].filter(([k]) => /^[0-9a-f-]{36}$/.test(k)).map((
+    [path, data],
+  ) => ({ path, data }));
+  const session = await backend.createSession(files.get("model.onnx")!, external, {});
+  const out = await session.run(feeds, ["probabilities"]);
+  const p = out.probabilities;
+  const outputs = [{ name: "probabilities", type: p.type, dims: p.dims, data: p.data }];
+  const stages: Record<string, () => unknown> = {
+    validate: () => sig.validate(payload, "application/json"),
+    feed: () => buildFeeds(input, model.onnx.inputs),
+    run: () => session.run(feeds, ["probabilities"]),
+    serialize: () => serializePredictions(shapePredictions("columns", outputs), true),
+    invoke: () => model.invoke(payload, "application/json"),
+    fetchApp: async () => {
+      const res = await app.fetch(
+        new Request("http://localhost/invocations", {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "content-length": String(payload.length),
+          },
+          body: payload,
+        }),
+      );
+      await res.arrayBuffer();
+    },
+  };
+  // Warm-up long enough for V8 to finish tiering up (its compiler threads count as CPU too),
+  // then every stage in turn, so that other load on the machine hits them alike.
+  const names = Object.keys(stages);
+  for (let i = 0; i < 10; i++) {
+    for (const n of names) await cpuPerCall(async () => await stages[n](), 300);
+  }
+  const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let i = 0; i < 15; i++) {
+    for (const n of names) samples[n].push(await cpuPerCall(async () => await stages[n](), 200));
+  }
+  const m = Object.fromEntries(names.map((n) => [n, median(samples[n])]));
+  const { validate, feed, run, serialize, invoke, fetchApp } = m;
+  await session.release();
+  sig.free();
+  await model.close();
+  await app.close();
+  return { validate, feed, run, serialize, invoke, fetchApp };
+}
+
 /** The 1-minute load average (Linux), to show how busy the machine was. */
 async function loadAverage(): Promise<string> {
   try {
@@ -251,6 +320,8 @@ export async function run(args: string[] = []): Promise<void> {
   const cold: string[] = [];
   const over: string[] = [];
   const variants: string[] = [];
+  const where: string[] = [];
+  const serverCpu = new Map<string, number>();
   for (const backend of backends) {
     const server = await startServer(backend);
     cold.push(`| ${backend} | ${fmt(server.coldStartMs, 0)} |`);
@@ -265,6 +336,7 @@ export async function run(args: string[] = []): Promise<void> {
           const requests = r.rps * duration;
           const perRequest = (cpu1.total - cpu0.total) * 1e6 / requests;
           const mainPerRequest = (cpu1.main - cpu0.main) * 1e6 / requests;
+          if (rows === 1 && connections === 2) serverCpu.set(backend, perRequest);
           load.push(
             `| ${backend} | ${rows} | ${connections} | ${fmt(r.rps, 0)} | ${fmt(r.p50, 3)} | ${
               fmt(r.p99, 3)
@@ -298,6 +370,26 @@ export async function run(args: string[] = []): Promise<void> {
         await s.stop();
       }
     }
+    {
+      const b = await breakdown(backend);
+      const total = serverCpu.get(backend) ?? NaN;
+      const own = b.invoke - b.validate - b.feed - b.run - b.serialize;
+      const rows: [string, number][] = [
+        ["validation (wasm core: parse + signature)", b.validate],
+        ["feeds (columns to tensors)", b.feed],
+        ["session.run (onnxruntime, bare)", b.run],
+        ["output layout + JSON", b.serialize],
+        ["model bookkeeping (rest of invoke)", own],
+        ["app: routing, deadline, body read, headers", b.fetchApp - b.invoke],
+        ["HTTP server (Deno.serve) and the rest of the process", total - b.fetchApp],
+      ];
+      for (const [what, us] of rows) {
+        where.push(`| ${backend} | ${what} | ${fmt(us, 1)} | ${fmt(us / total * 100, 0)}% |`);
+      }
+      where.push(
+        `| ${backend} | **server CPU per request (wrk, c=2)** | **${fmt(total, 1)}** | 100% |`,
+      );
+    }
     for (const rows of [1, 100]) {
       const { bare, full } = await overhead(backend, rows);
       over.push(
@@ -329,6 +421,12 @@ export async function run(args: string[] = []): Promise<void> {
   console.log("| backend | rows | session.run µs | predict path µs | overhead µs |");
   console.log("|---|---|---|---|---|");
   for (const l of over) console.log(l);
+  console.log(
+    "\nWhere one 1-row request's CPU goes (median CPU µs per call of each stage alone, in-process; the HTTP share is the wrk run's server CPU per request at c=2 minus `app.fetch` in-process, so the rows add up to it):\n",
+  );
+  console.log("| backend | stage | CPU µs | share |");
+  console.log("|---|---|---|---|");
+  for (const l of where) console.log(l);
   console.log(
     "\nCold start: process spawn to the first 200 from /invocations (model load, session creation, signature compile, self-check included).\n",
   );
