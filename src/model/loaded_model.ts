@@ -431,15 +431,22 @@ export class LoadedModel {
         const input = s.validateV2(body, headerLength);
         const asked = input.v2?.outputs;
         if (asked) {
-          const unknown = asked.filter((o) => !this.onnx.outputNames.includes(o.name));
-          if (unknown.length > 0) {
-            throw new MlflowError(
-              `The model has no output ${unknown.map((o) => `"${o.name}"`).join(", ")}; its ` +
-                `outputs are ${this.onnx.outputNames.map((n) => `"${n}"`).join(", ")}.`,
-              "INVALID_PARAMETER_VALUE",
-            );
+          const known = new Set(this.onnx.outputNames);
+          const seen = new Set<string>();
+          for (const { name } of asked) {
+            if (!known.has(name)) {
+              throw new MlflowError(
+                `The model has no output "${name}"; its outputs are ` +
+                  `${this.onnx.outputNames.map((n) => `"${n}"`).join(", ")}.`,
+                "INVALID_PARAMETER_VALUE",
+              );
+            }
+            if (seen.has(name)) {
+              throw new MlflowError(`The output "${name}" is asked for twice.`, "BAD_REQUEST");
+            }
+            seen.add(name);
           }
-          names = asked.map((o) => o.name);
+          names = [...seen];
         }
         return input;
       },

@@ -125,6 +125,12 @@ Deno.test("V2 inference: id echo, output selection, binary outputs on request, a
       const b = await post(url, { inputs, outputs: [{ name: "label" }] });
       assert.equal(b.status, 400);
       assert.match(b.body.error, /no output "label".*"probabilities"/);
+      const twice = await post(url, {
+        inputs,
+        outputs: [{ name: "probabilities" }, { name: "probabilities" }],
+      });
+      assert.equal(twice.status, 400);
+      assert.match(twice.body.error, /"probabilities" is asked for twice/);
     });
     await t.step("parameters.binary_data on one output answers it as binary data", async () => {
       const res = await fetch(url, {
