@@ -6,6 +6,7 @@
  * @module
  */
 import type { Hono } from "hono";
+import { validateRequest } from "../enforce/mod.ts";
 import { MlflowError } from "../errors.ts";
 import { TensorSpec } from "../mlmodel/mod.ts";
 import { publicModelUri } from "./load_failure.ts";
@@ -61,6 +62,41 @@ function responseExample(loaded: LoadedModel): Promise<unknown> {
   return p;
 }
 
+// The serving example as a V2 infer request, built once per loaded version.
+const v2Examples = new WeakMap<LoadedModel, Promise<unknown>>();
+
+/**
+ * The serving input example as a V2 infer request: the enforcement core reads the example into
+ * columns or tensors, each becomes the V2 input its metadata names. Only for numeric and boolean
+ * inputs (text, bytes and datetimes have content types of their own); undefined otherwise.
+ */
+function v2RequestExample(loaded: LoadedModel): Promise<unknown> {
+  let p = v2Examples.get(loaded);
+  if (p) return p;
+  p = (async () => {
+    const signature = loaded.model.signature;
+    const example = shownExample(loaded);
+    if (!signature?.inputs || example === null) return undefined;
+    const meta = signatureTensors(signature.inputs);
+    if (meta.some((t) => t.datatype === "BYTES" || t.datatype === "FP16")) return undefined;
+    const read = (await validateRequest(signature, example)).toJSON() as {
+      kind: "columns" | "tensors";
+      columns?: { name: string; values: unknown[] }[];
+      tensors?: { name: string | null; shape: number[]; values: unknown[] }[];
+    };
+    const parts = read.kind === "columns"
+      ? read.columns!.map((c) => ({ name: c.name, shape: [c.values.length, 1], data: c.values }))
+      : read.tensors!.map((t) => ({ name: t.name, shape: t.shape, data: t.values }));
+    const inputs = parts.map((part, i) => {
+      const m = meta.find((t) => t.name === part.name) ?? meta[i];
+      return { name: m.name, shape: part.shape, datatype: m.datatype, data: part.data };
+    });
+    return { inputs };
+  })().catch(() => undefined);
+  v2Examples.set(loaded, p);
+  return p;
+}
+
 async function describe(slot: ModelSlot, isDefault: boolean): Promise<ModelDescription> {
   let loaded: LoadedModel;
   try {
@@ -84,6 +120,7 @@ async function describe(slot: ModelSlot, isDefault: boolean): Promise<ModelDescr
     signature: loaded.model.signature,
     servingInputExample: shownExample(loaded),
     responseExample: await responseExample(loaded),
+    v2RequestExample: await v2RequestExample(loaded),
   };
 }
 

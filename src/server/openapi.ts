@@ -50,6 +50,8 @@ export interface ModelDescription {
   servingInputExample?: string | null;
   /** The model's answer to that example, parsed. */
   responseExample?: unknown;
+  /** The serving input example as a V2 infer request, where the model has one. */
+  v2RequestExample?: unknown;
   /** Its V2 inputs, as the V2 metadata route names them; omitted: any input names. */
   v2Inputs?: V2InputName[];
   /** Why it is described without its signature (it failed to load), if so. */
@@ -245,7 +247,10 @@ function v2Operation(route: (typeof V2_ROUTES)[number], m: ModelDescription | nu
     op.requestBody = {
       required: true,
       content: {
-        "application/json": { schema },
+        "application/json": {
+          schema,
+          ...(m?.v2RequestExample === undefined ? {} : { example: m.v2RequestExample }),
+        },
         "application/octet-stream": {
           schema: {
             type: "string",

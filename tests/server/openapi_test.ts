@@ -329,3 +329,50 @@ Deno.test("a serving input example over 256 KiB is left out of the document and 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the V2 request example is the serving example as V2 inputs, and /v2 infer answers it as /invocations does", async () => {
+  await withServer(FIXTURE_MODELS, async (url) => {
+    const doc = await getJson(`${url}/openapi.json`);
+    for (const name of ["iris", "mnist"]) {
+      const infer = doc.paths[`/v2/models/${name}/infer`].post as {
+        requestBody: { content: Record<string, { example: { inputs: { name: string }[] } }> };
+      };
+      const example = infer.requestBody.content["application/json"].example;
+      assert.ok(example, `${name}: no V2 example`);
+      const validate = componentValidator(doc, `${name}.V2InferenceRequest`);
+      assert.ok(validate(example), JSON.stringify(validate.errors));
+      const metadata = await (await fetch(`${url}/v2/models/${name}`)).json();
+      assert.deepEqual(
+        example.inputs.map((i) => i.name),
+        metadata.inputs.map((i: { name: string }) => i.name),
+      );
+      const v2 = await fetch(`${url}/v2/models/${name}/infer`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(example),
+      });
+      const answer = await v2.json();
+      assert.equal(v2.status, 200, JSON.stringify(answer));
+      // The same numbers as the MLflow route's answer to the same example.
+      const op = doc.paths[`/models/${name}/invocations`].post as {
+        responses: Record<
+          string,
+          { content: Record<string, { example: { predictions: unknown } }> }
+        >;
+      };
+      const mlflow = op.responses["200"].content["application/json"].example.predictions;
+      const flat = (v: unknown): number[] =>
+        Array.isArray(v)
+          ? v.flatMap(flat)
+          : v !== null && typeof v === "object"
+          ? Object.values(v).flatMap(flat)
+          : [v as number];
+      const got = flat(answer.outputs[0].data);
+      const want = flat(mlflow);
+      assert.equal(got.length, want.length, name);
+      got.forEach((g, i) =>
+        assert.ok(Math.abs(g - want[i]) <= 1e-6 + 1e-5 * Math.abs(want[i]), name)
+      );
+    }
+  });
+});
