@@ -11,7 +11,7 @@
  */
 
 import { MlflowError } from "../errors.ts";
-import { halfToNumber } from "../mlmodel/mod.ts";
+import { halfToNumber } from "../mlmodel/numpy_dtype.ts";
 import type { CoreExports } from "./_wasm.ts";
 import type {
   ColumnValues,

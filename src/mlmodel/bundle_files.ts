@@ -1,5 +1,6 @@
 // Reading files of a model bundle from a directory, an in-memory map or a caller's function.
 
+import { unsafeBundlePath } from "./bundle_manifest.ts";
 import { MlflowError } from "../errors.ts";
 
 /**
@@ -77,10 +78,7 @@ export function readerFor(source: BundleSource): BundleReader {
 
 /** Rejects paths that would leave the bundle (absolute, `..`). */
 export function checkRelative(path: string, field: string, source: string): string {
-  if (
-    typeof path !== "string" || path === "" || path.startsWith("/") || /^[a-zA-Z]:/.test(path) ||
-    path.split(/[\\/]/).includes("..")
-  ) {
+  if (unsafeBundlePath(typeof path === "string" && path.startsWith("./") ? path.slice(2) : path)) {
     throw new MlflowError(
       `MLmodel file '${source}': field '${field}' must be a relative path inside the model directory, got ${
         JSON.stringify(path)

@@ -163,9 +163,10 @@ export function onnxFlavorOf(
 ): OnnxFlavor | undefined {
   const f = flavors["onnx"];
   if (f === undefined) return undefined;
-  const fail = (field: string, what: string): never => {
+  const fail = (field: string, what: string, got?: unknown): never => {
+    const value = got === undefined ? "" : `, got ${JSON.stringify(got)}`;
     throw new MlflowError(
-      `MLmodel file '${source}': field 'flavors.onnx${field}' ${what}`,
+      `MLmodel file '${source}': field 'flavors.onnx${field}' ${what}${value}`,
       "INVALID_PARAMETER_VALUE",
     );
   };
@@ -185,18 +186,26 @@ export function onnxFlavorOf(
       !(typeof o.execution_mode === "string" &&
         ["sequential", "parallel"].includes(o.execution_mode.toLowerCase()))
     ) {
-      fail(".onnx_session_options.execution_mode", "must be 'sequential' or 'parallel'");
+      fail(
+        ".onnx_session_options.execution_mode",
+        "must be 'sequential' or 'parallel'",
+        o.execution_mode,
+      );
     }
     if (
       o.graph_optimization_level !== undefined && o.graph_optimization_level !== null &&
       ![0, 1, 2, 99].includes(o.graph_optimization_level as number)
     ) {
-      fail(".onnx_session_options.graph_optimization_level", "must be one of 0, 1, 2, 99");
+      fail(
+        ".onnx_session_options.graph_optimization_level",
+        "must be one of 0, 1, 2, 99",
+        o.graph_optimization_level,
+      );
     }
     for (const k of ["intra_op_num_threads", "inter_op_num_threads"]) {
       const n = o[k];
       if (n !== undefined && n !== null && !(Number.isInteger(n) && (n as number) >= 0)) {
-        fail(`.onnx_session_options.${k}`, "must be a non-negative integer");
+        fail(`.onnx_session_options.${k}`, "must be a non-negative integer", n);
       }
     }
     const extra = o.extra_session_config;

@@ -69,6 +69,15 @@ export {
   type TensorLike,
 } from "./input_example.ts";
 export { type BundleReader, type BundleSource } from "./bundle_files.ts";
+export {
+  externalDataFiles,
+  isOnnxFlavor,
+  namedFiles,
+  type OnnxManifest,
+  onnxManifest,
+  type OnnxSessionOptions,
+  unsafeBundlePath,
+} from "./bundle_manifest.ts";
 export { PyDict, PyFloat, type PyValue } from "./py_json.ts";
 export { PyTimestamp } from "./py_yaml.ts";
 export { inferSignature, type Tensor } from "./infer.ts";

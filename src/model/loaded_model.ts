@@ -25,7 +25,7 @@ import {
   type V2Answer,
   type ValidatedInput,
 } from "../enforce/mod.ts";
-import { Model } from "../mlmodel/mod.ts";
+import { Model, onnxManifest } from "../mlmodel/mod.ts";
 import { fetchBundle, type FetchBundleOptions, redactUri } from "../store/mod.ts";
 import { inSpan } from "../tracing.ts";
 import { serializePredictions, toPyJson } from "./serialize.ts";
@@ -276,7 +276,7 @@ export class LoadedModel {
       "mlflow_edge.load.session",
       { "mlflow_edge.backend": backend.name },
       () =>
-        OnnxModel.create(bundle.files, model.flavors, {
+        OnnxModel.create(bundle.files, onnxManifest(model.flavors, source), {
           backend,
           log: options.log,
           source,

@@ -1,14 +1,9 @@
 // Adapts an onnxruntime JavaScript API module (web or node; both implement onnxruntime-common)
 // to the runtime's backend-neutral OnnxSession.
 import type * as ort from "onnxruntime-web";
-import { halfToNumber } from "../mlmodel/mod.ts";
-import type {
-  ExternalDataFile,
-  GraphValueInfo,
-  OnnxSession,
-  OnnxSessionOptions,
-  TensorData,
-} from "./types.ts";
+import type { OnnxSessionOptions } from "../mlmodel/bundle_manifest.ts";
+import { halfToNumber } from "../mlmodel/numpy_dtype.ts";
+import type { ExternalDataFile, GraphValueInfo, OnnxSession, TensorData } from "./types.ts";
 
 /** The part of an onnxruntime module this adapter uses. */
 export interface OrtModule {

@@ -20,7 +20,6 @@
 export * from "./types.ts";
 export { webBackend, type WebBackendOptions } from "./web_backend.ts";
 export { nativeBackend, ONNXRUNTIME_NODE_VERSION } from "./native_backend.ts";
-export { type OnnxFlavorConfig, onnxFlavorConfig } from "./flavor.ts";
 export {
   buildFeeds,
   commonDtype,

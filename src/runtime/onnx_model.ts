@@ -12,8 +12,7 @@ import {
   type BatchStats,
 } from "./batcher.ts";
 import { buildFeeds, modelEvaluationError } from "./feeds.ts";
-import { onnxExternalDataLocations } from "../mlmodel/onnx_external_data.ts";
-import { onnxFlavorConfig } from "./flavor.ts";
+import { externalDataFiles, type OnnxManifest, onnxManifest } from "../mlmodel/bundle_manifest.ts";
 import { type OutputTensor, type Predictions, shapePredictions } from "./outputs.ts";
 import type {
   ExternalDataFile,
@@ -99,17 +98,18 @@ export class OnnxModel {
   }
 
   /**
-   * Creates the model from a bundle's files (keys relative to the bundle root) and its MLmodel
-   * `flavors`. Throws `MlflowError` for an unservable flavor, a missing model file or a graph
-   * onnxruntime cannot load.
+   * Creates the model from a bundle's files (keys relative to the bundle root) and its
+   * manifest (mlmodel's `onnxManifest`), or the MLmodel's `flavors` to derive it from. Throws
+   * `MlflowError` for an unservable flavor, a missing model file or a graph onnxruntime cannot
+   * load.
    */
   static async create(
     files: ReadonlyMap<string, Uint8Array>,
-    flavors: Record<string, Record<string, unknown> | null | undefined>,
+    manifest: OnnxManifest | Record<string, unknown>,
     options: OnnxModelOptions = {},
   ): Promise<OnnxModel> {
     const source = options.source ?? "MLmodel";
-    const config = onnxFlavorConfig(flavors, source);
+    const config = isManifest(manifest) ? manifest : onnxManifest(manifest, source);
     const bytes = files.get(config.modelFile);
     if (!bytes) {
       throw new MlflowError(
@@ -119,7 +119,7 @@ export class OnnxModel {
       );
     }
     const backend = options.backend ?? (defaultBackend ??= webBackend());
-    const externalData = externalDataFiles(files, config.modelFile, bytes);
+    const externalData = externalDataOf(files, config.modelFile, bytes);
     let session: OnnxSession;
     try {
       session = await backend.createSession(bytes, externalData, config.sessionOptions);
@@ -229,40 +229,34 @@ function ortMessage(err: unknown): string {
   return text.trim();
 }
 
+function isManifest(v: OnnxManifest | Record<string, unknown>): v is OnnxManifest {
+  return typeof v.modelFile === "string" && typeof v.sessionOptions === "object";
+}
+
 /**
- * The bundle files that `model.onnx` refers to as external data: every other file whose path,
- * relative to the model file's directory, occurs inside the model bytes (ONNX stores the
- * `location` of external tensors as plain text in the protobuf).
+ * The external-data files `model.onnx` names, as the runtime receives them: every location the
+ * manifest reads from the model's protobuf must be a file of the bundle, next to the model file,
+ * and is handed over as bytes under the exact name the model uses. The runtime is never left to
+ * resolve a path itself (onnxruntime-node would read it relative to the working directory).
  */
-/**
- * The external-data files `model.onnx` names, as the runtime receives them: every location
- * recorded inside the model (read from its protobuf) must be a file of the bundle, next to the
- * model file, and is handed over as bytes under the exact name the model uses. A location that
- * is not a bundle file is refused here; the runtime is never left to resolve a path itself
- * (onnxruntime-node would read it relative to the working directory).
- */
-function externalDataFiles(
+function externalDataOf(
   files: ReadonlyMap<string, Uint8Array>,
   modelFile: string,
   bytes: Uint8Array,
 ): ExternalDataFile[] {
-  const slash = modelFile.lastIndexOf("/");
-  const dir = slash >= 0 ? modelFile.slice(0, slash + 1) : "";
-  const out: ExternalDataFile[] = [];
-  for (const location of onnxExternalDataLocations(bytes, modelFile)) {
-    // Bundle keys are normalised relative paths; "./" is the one prefix writers add.
-    const key = dir + (location.startsWith("./") ? location.slice(2) : location);
+  const notAFile = (location: string) =>
+    new MlflowError(
+      `"${modelFile}" names external data ${
+        JSON.stringify(location.slice(0, 200))
+      }, which is not a file of the model directory; external data must be files of the ` +
+        "bundle, next to the model file.",
+      "INVALID_PARAMETER_VALUE",
+    );
+  // Every bundle key passes the path rule, so a location that fails it is not a bundle file.
+  const located = externalDataFiles(modelFile, bytes, (_key, _why, location) => notAFile(location));
+  return located.map(({ location, key }) => {
     const data = files.get(key);
-    if (!data) {
-      throw new MlflowError(
-        `"${modelFile}" names external data ${
-          JSON.stringify(location.slice(0, 200))
-        }, which is not a file of the model directory; external data must be files of the ` +
-          "bundle, next to the model file.",
-        "INVALID_PARAMETER_VALUE",
-      );
-    }
-    out.push({ path: location, data });
-  }
-  return out;
+    if (!data) throw notAFile(location);
+    return { path: location, data };
+  });
 }

@@ -8,6 +8,7 @@
  */
 
 import type { ColumnValues, NumpyDtype } from "../mlmodel/numpy_dtype.ts";
+import type { OnnxSessionOptions } from "../mlmodel/bundle_manifest.ts";
 
 export type { ColumnValues, NumpyDtype };
 
@@ -158,28 +159,6 @@ export interface GraphValueInfo {
   type?: string;
   /** Declared shape, symbolic dimensions as strings, for tensors. */
   shape?: ReadonlyArray<number | string>;
-}
-
-/**
- * Session options from the `onnx` flavor's `onnx_session_options` (spec §1.4).
- *
- * @example
- * ```ts
- * import type { OnnxSessionOptions } from "./types.ts";
- * const options: OnnxSessionOptions = { graphOptimizationLevel: 99, executionMode: "sequential" };
- * ```
- */
-export interface OnnxSessionOptions {
-  /** Threads inside one operator (0 = the runtime's default). */
-  intraOpNumThreads?: number;
-  /** Threads across operators, with the parallel execution mode. */
-  interOpNumThreads?: number;
-  /** Run operators one after another or in parallel. */
-  executionMode?: "sequential" | "parallel";
-  /** onnxruntime's graph optimisation level: 0 none, 1 basic, 2 extended, 99 all. */
-  graphOptimizationLevel?: 0 | 1 | 2 | 99;
-  /** Extra session config entries (`extra_session_config` in the MLmodel). */
-  extra?: Record<string, string>;
 }
 
 /**

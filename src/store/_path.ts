@@ -1,26 +1,22 @@
 // Keys stay inside the bundle: every key a listing, an MLmodel or a model.onnx names passes here.
 import { MlflowError } from "../errors.ts";
+import { unsafeBundlePath } from "../mlmodel/bundle_manifest.ts";
 import { q } from "./_errors.ts";
 
-/** Throw unless `key` is a plain relative POSIX path inside the bundle root. */
+/** Throw unless `key` is a plain relative POSIX path inside the bundle root (mlmodel's rule). */
 export function assertSafeKey(key: string, bundleUri: string, origin = "Bundle"): string {
-  const bad = (why: string) =>
-    new MlflowError(
-      `${origin} of ${q(bundleUri)} names file "${key.slice(0, 200)}", which ${why}; ` +
-        `files must stay inside the bundle.`,
-      "INVALID_PARAMETER_VALUE",
-    );
-  if (typeof key !== "string" || key.length === 0) throw bad("is empty");
-  if (key.length > 1024) throw bad("is longer than 1024 characters");
-  if (key.includes("\\")) throw bad("contains a backslash");
-  if (key.includes("\0")) throw bad("contains a NUL character");
-  if (key.startsWith("/")) throw bad("is an absolute path");
-  if (/^[a-zA-Z]:/.test(key)) throw bad("starts with a drive letter");
-  for (const part of key.split("/")) {
-    if (part === "..") throw bad('contains a ".." segment');
-    if (part === "." || part === "") throw bad("is not a normalised path");
-  }
+  const why = unsafeBundlePath(key);
+  if (why) throw unsafeKeyError(key, why, bundleUri, origin);
   return key;
+}
+
+/** The store's error for a key that fails the bundle path rule. */
+export function unsafeKeyError(key: string, why: string, bundleUri: string, origin: string) {
+  return new MlflowError(
+    `${origin} of ${q(bundleUri)} names file "${String(key).slice(0, 200)}", which ${why}; ` +
+      `files must stay inside the bundle.`,
+    "INVALID_PARAMETER_VALUE",
+  );
 }
 
 /** Join a prefix (maybe empty) and a key with one slash. */

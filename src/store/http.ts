@@ -10,8 +10,8 @@ import { parse as parseYaml } from "yaml";
 import { MlflowError } from "../errors.ts";
 import { assertNoYamlReferences } from "../mlmodel/yaml_guard.ts";
 import { q } from "./_errors.ts";
-import { onnxExternalDataLocations } from "../mlmodel/onnx_external_data.ts";
-import { assertSafeKey, encodeKey } from "./_path.ts";
+import { externalDataFiles, namedFiles } from "../mlmodel/bundle_manifest.ts";
+import { assertSafeKey, encodeKey, unsafeKeyError } from "./_path.ts";
 import { httpRequest, type Pipeline, responseBody } from "./_pipeline.ts";
 import type { BundleStore, ListContext, ObjectMeta } from "./types.ts";
 
@@ -111,53 +111,27 @@ async function discover(uri: string, ctx: ListContext): Promise<ObjectMeta[]> {
     );
   }
   const mlmodel = (doc && typeof doc === "object" ? doc : {}) as Record<string, unknown>;
-  const required = new Set<string>();
-  const optional = new Set<string>();
-  const onnx = new Set<string>();
-  const flavors = isRecord(mlmodel.flavors) ? mlmodel.flavors : {};
-  for (const [name, flavor] of Object.entries(flavors)) {
-    if (!isRecord(flavor) || typeof flavor.data !== "string") continue;
-    const key = normalise(flavor.data);
-    const isOnnx = name === "onnx" ||
-      (name === "python_function" && flavor.loader_module === "mlflow.onnx");
-    // Other flavors' data is often a directory, which plain HTTP cannot list: best effort.
-    (isOnnx ? required : optional).add(assertSafeKey(key, uri, "MLmodel"));
-    if (isOnnx || key.endsWith(".onnx")) onnx.add(key);
-  }
-  const example = mlmodel.saved_input_example_info;
-  if (isRecord(example)) {
-    for (const field of ["artifact_path", "serving_input_path"]) {
-      const v = example[field];
-      if (typeof v === "string") optional.add(assertSafeKey(normalise(v), uri, "MLmodel"));
-    }
-  }
-  for (const k of required) optional.delete(k);
+  // Which files the MLmodel names is mlmodel's knowledge; this store only fetches them.
+  const { required, optional, onnx } = namedFiles(
+    mlmodel,
+    (path, why) => unsafeKeyError(path, why, uri, "MLmodel"),
+  );
   const read = async (key: string, isOptional: boolean) => {
     if (found.has(key)) return;
     const bytes = await ctx.read(key, { optional: isOptional });
     if (bytes) found.set(key, bytes);
   };
   await Promise.all([
-    ...[...required].map((k) => read(k, false)),
-    ...[...optional].map((k) => read(k, true)),
+    ...required.map((k) => read(k, false)),
+    ...optional.map((k) => read(k, true)),
   ]);
   const external = new Set<string>();
   for (const key of onnx) {
     const bytes = found.get(key);
     if (!bytes) continue;
-    const dir = key.includes("/") ? key.slice(0, key.lastIndexOf("/") + 1) : "";
-    for (const loc of onnxExternalDataLocations(bytes, key)) {
-      external.add(assertSafeKey(dir + normalise(loc), uri, `File "${key}"`));
-    }
+    const refuse = (path: string, why: string) => unsafeKeyError(path, why, uri, `File "${key}"`);
+    for (const file of externalDataFiles(key, bytes, refuse)) external.add(file.key);
   }
   await Promise.all([...external].map((k) => read(k, false)));
   return [...found].map(([key, bytes]) => ({ key, size: bytes.length, bytes }));
-}
-
-function normalise(key: string): string {
-  return key.startsWith("./") ? key.slice(2) : key;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

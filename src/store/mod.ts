@@ -27,7 +27,7 @@ export { redactUri } from "./redact.ts";
 export type { ProgressBarOptions, ProgressWriter } from "./progress.ts";
 export { parseModelsUri, parseRunsUri } from "./mlflow.ts";
 export type { ModelsUri } from "./mlflow.ts";
-export { onnxExternalDataLocations } from "../mlmodel/onnx_external_data.ts";
+
 export type {
   BundleFiles,
   BundleStore,

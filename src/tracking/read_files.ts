@@ -6,10 +6,10 @@
  * @module
  */
 import { readdir, readFile, stat } from "node:fs/promises";
-import { dirname, join, relative, sep } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MlflowError } from "../errors.ts";
-import { onnxExternalDataLocations } from "../mlmodel/onnx_external_data.ts";
+import { externalDataFiles } from "../mlmodel/mod.ts";
 import type { UploadFile } from "./upload.ts";
 
 const MAX_FILES = 10_000;
@@ -30,15 +30,9 @@ export async function readOnnxWithExternalData(
   const file = path instanceof URL ? fileURLToPath(path) : path;
   const onnx = await read(file);
   const externalData = new Map<string, Uint8Array>();
-  for (const location of onnxExternalDataLocations(onnx, file)) {
-    const target = join(dirname(file), location);
-    if (relative(dirname(file), target).split(sep).includes("..")) {
-      throw new MlflowError(
-        `ONNX model "${file}" names external data "${location}" outside its directory.`,
-        "INVALID_PARAMETER_VALUE",
-      );
-    }
-    externalData.set(location, await read(target));
+  // mlmodel's manifest reads the locations and refuses any outside the model's directory.
+  for (const { location, key } of externalDataFiles(basename(file), onnx)) {
+    externalData.set(location, await read(join(dirname(file), key)));
   }
   return { onnx, externalData };
 }

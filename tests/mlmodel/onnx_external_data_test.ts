@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { MlflowError } from "../../src/errors.ts";
-import { onnxExternalDataLocations } from "../../src/store/mod.ts";
-import { concat, externalTensor, field, modelWithExternal } from "./_protobuf.ts";
-import { fixtureDir } from "./_servers.ts";
+import { onnxExternalDataLocations } from "../../src/mlmodel/onnx_external_data.ts";
+import { concat, externalTensor, field, modelWithExternal } from "../store/_protobuf.ts";
+import { fixtureDir } from "../store/_servers.ts";
 
 Deno.test("finds the UUID-named weights file of each fixture ONNX model", async () => {
   const iris = await Deno.readFile(`${fixtureDir("iris_mlp_onnx")}model.onnx`);
