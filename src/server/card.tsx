@@ -45,6 +45,8 @@ export interface CardData {
   model?: Model;
   /** The serving input example (request body text), if any. */
   servingInputExample?: string | null;
+  /** The serving input example as CSV, offered when "text/csv" is chosen. */
+  csvExample?: string;
   /** The size in bytes of a serving input example too large to show (it is left out). */
   exampleOmittedBytes?: number;
   /** Where "Try it" posts (`/invocations` or `/models/{name}/invocations`). */
@@ -282,6 +284,14 @@ const SCRIPT = `
       return fmt(JSON.parse(text), "");
     } catch { return text; }
   };
+  // Switching the content type swaps in the example of that type, unless the body was edited.
+  const body = form.elements["body"];
+  form.elements["content-type"].addEventListener("change", (event) => {
+    const json = body.dataset.json, csv = body.dataset.csv;
+    if (!csv) return;
+    const toCsv = event.target.value === "text/csv";
+    if (body.value === (toCsv ? json : csv)) body.value = toCsv ? csv : json;
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const button = form.querySelector("button");
@@ -478,7 +488,14 @@ export function renderCard(data: CardData): string {
                 <label for="body">
                   Request body (posted to <code>{data.invocationsPath}</code>)
                 </label>
-                <textarea id="body" name="body" spellcheck={false} rows={12}>
+                <textarea
+                  id="body"
+                  name="body"
+                  spellcheck={false}
+                  rows={12}
+                  data-json={example ? readableText(example) : '{"inputs": []}'}
+                  data-csv={data.csvExample ?? ""}
+                >
                   {example ? readableText(example) : '{"inputs": []}'}
                 </textarea>
                 <button type="submit">Predict</button>

@@ -13,7 +13,7 @@ import { publicModelUri } from "./load_failure.ts";
 import { cardContentSecurityPolicy, renderCard } from "./card.tsx";
 import type { LoadedModel } from "../model/mod.ts";
 import type { ModelSlot } from "./model_slot.ts";
-import { type ModelDescription, openApiDocument, type V2InputName } from "./openapi.ts";
+import { csvField, type ModelDescription, openApiDocument, type V2InputName } from "./openapi.ts";
 import { signatureTensors } from "./v2/metadata.ts";
 
 /**
@@ -62,39 +62,82 @@ function responseExample(loaded: LoadedModel): Promise<unknown> {
   return p;
 }
 
-// The serving example as a V2 infer request, built once per loaded version.
-const v2Examples = new WeakMap<LoadedModel, Promise<unknown>>();
+/** The serving example as the enforcement core reads it: columns or tensors. */
+interface ReadExample {
+  kind: "columns" | "tensors";
+  columns?: { name: string; dtype: string; values: unknown[] }[];
+  tensors?: { name: string | null; shape: number[]; values: unknown[] }[];
+}
 
-/**
- * The serving input example as a V2 infer request: the enforcement core reads the example into
- * columns or tensors, each becomes the V2 input its metadata names. Only for numeric and boolean
- * inputs (text, bytes and datetimes have content types of their own); undefined otherwise.
- */
-function v2RequestExample(loaded: LoadedModel): Promise<unknown> {
-  let p = v2Examples.get(loaded);
-  if (p) return p;
-  p = (async () => {
+// The serving example read by the core, once per loaded version.
+const readExamples = new WeakMap<LoadedModel, Promise<ReadExample | undefined>>();
+
+function readExample(loaded: LoadedModel): Promise<ReadExample | undefined> {
+  let p = readExamples.get(loaded);
+  if (!p) {
     const signature = loaded.model.signature;
     const example = shownExample(loaded);
-    if (!signature?.inputs || example === null) return undefined;
-    const meta = signatureTensors(signature.inputs);
-    if (meta.some((t) => t.datatype === "BYTES" || t.datatype === "FP16")) return undefined;
-    const read = (await validateRequest(signature, example)).toJSON() as {
-      kind: "columns" | "tensors";
-      columns?: { name: string; values: unknown[] }[];
-      tensors?: { name: string | null; shape: number[]; values: unknown[] }[];
-    };
-    const parts = read.kind === "columns"
-      ? read.columns!.map((c) => ({ name: c.name, shape: [c.values.length, 1], data: c.values }))
-      : read.tensors!.map((t) => ({ name: t.name, shape: t.shape, data: t.values }));
-    const inputs = parts.map((part, i) => {
+    p = !signature?.inputs || example === null
+      ? Promise.resolve(undefined)
+      : validateRequest(signature, example).then(
+        (read) => read.toJSON() as ReadExample,
+        () => undefined,
+      );
+    readExamples.set(loaded, p);
+  }
+  return p;
+}
+
+/**
+ * The serving input example as a V2 infer request: each column or tensor the core read becomes
+ * the V2 input its metadata names. Only for numeric and boolean inputs (text, bytes and
+ * datetimes have content types of their own); undefined otherwise.
+ */
+async function v2RequestExample(loaded: LoadedModel): Promise<unknown> {
+  const inputs = loaded.model.signature?.inputs;
+  const read = await readExample(loaded);
+  if (!inputs || !read) return undefined;
+  const meta = signatureTensors(inputs);
+  if (meta.some((t) => t.datatype === "BYTES" || t.datatype === "FP16")) return undefined;
+  const parts = read.kind === "columns"
+    ? read.columns!.map((c) => ({ name: c.name, shape: [c.values.length, 1], data: c.values }))
+    : read.tensors!.map((t) => ({ name: t.name, shape: t.shape, data: t.values }));
+  return {
+    inputs: parts.map((part, i) => {
       const m = meta.find((t) => t.name === part.name) ?? meta[i];
       return { name: m.name, shape: part.shape, datatype: m.datatype, data: part.data };
-    });
-    return { inputs };
-  })().catch(() => undefined);
-  v2Examples.set(loaded, p);
-  return p;
+    }),
+  };
+}
+
+const CSV_DTYPES = new Set(["float64", "float32", "int64", "int32", "bool", "str"]);
+
+/** One CSV cell as pandas reads it back: `True`/`False`, quoted text where needed. */
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "boolean") return v ? "True" : "False";
+  return csvField(String(v));
+}
+
+/**
+ * The serving input example as CSV (header and rows), for models with named columns of numbers,
+ * booleans or text; undefined otherwise.
+ */
+async function csvExample(loaded: LoadedModel): Promise<string | undefined> {
+  const inputs = loaded.model.signature?.inputs;
+  const read = await readExample(loaded);
+  if (!inputs || inputs.isTensorSpec() || !inputs.hasInputNames()) return undefined;
+  if (read?.kind !== "columns" || read.columns!.some((c) => !CSV_DTYPES.has(c.dtype))) {
+    return undefined;
+  }
+  const cols = read.columns!;
+  // An empty text would come back as a missing value.
+  if (cols.some((c) => c.values.some((v) => v === ""))) return undefined;
+  const lines = [cols.map((c) => csvField(c.name)).join(",")];
+  for (let r = 0; r < (cols[0]?.values.length ?? 0); r++) {
+    lines.push(cols.map((c) => csvCell(c.values[r])).join(","));
+  }
+  return lines.join("\n") + "\n";
 }
 
 async function describe(slot: ModelSlot, isDefault: boolean): Promise<ModelDescription> {
@@ -121,6 +164,7 @@ async function describe(slot: ModelSlot, isDefault: boolean): Promise<ModelDescr
     servingInputExample: shownExample(loaded),
     responseExample: await responseExample(loaded),
     v2RequestExample: await v2RequestExample(loaded),
+    csvExample: await csvExample(loaded),
   };
 }
 
@@ -155,6 +199,7 @@ async function card(slot: ModelSlot, isDefault: boolean): Promise<Response> {
     ...base,
     model: loaded.model,
     servingInputExample: shownExample(loaded),
+    csvExample: await csvExample(loaded),
     exampleOmittedBytes: shownExample(loaded) === null
       ? loaded.servingInputExample?.length
       : undefined,

@@ -50,6 +50,8 @@ export interface ModelDescription {
   servingInputExample?: string | null;
   /** The model's answer to that example, parsed. */
   responseExample?: unknown;
+  /** The serving input example as CSV, where it has one and its columns allow it. */
+  csvExample?: string;
   /** The serving input example as a V2 infer request, where the model has one. */
   v2RequestExample?: unknown;
   /** Its V2 inputs, as the V2 metadata route names them; omitted: any input names. */
@@ -164,7 +166,8 @@ function invocationOperation(m: ModelDescription, id: string, csvColumns: string
         : "CSV with a header row",
     },
   };
-  if (csvColumns) csv.example = `${csvColumns.map(csvField).join(",")}\n`;
+  if (m.csvExample) csv.example = m.csvExample;
+  else if (csvColumns) csv.example = `${csvColumns.map(csvField).join(",")}\n`;
   return {
     operationId: id,
     summary: `Predict with the model "${m.name}" (MLflow scoring protocol)`,
@@ -193,8 +196,17 @@ function invocationOperation(m: ModelDescription, id: string, csvColumns: string
   };
 }
 
-function csvField(name: string): string {
-  return /[",\n\r]/.test(name) ? `"${name.replaceAll('"', '""')}"` : name;
+/**
+ * One CSV field, quoted when it holds a comma, a quote, a line break or outer spaces.
+ *
+ * @example
+ * ```ts
+ * import { csvField } from "./openapi.ts";
+ * csvField('say "hi", then'); // '"say ""hi"", then"'
+ * ```
+ */
+export function csvField(name: string): string {
+  return /[",\n\r]|^\s|\s$/.test(name) ? `"${name.replaceAll('"', '""')}"` : name;
 }
 
 function pingPaths(prefix: string, what: string): Record<string, unknown> {

@@ -209,6 +209,21 @@ Deno.test({
       assertClose(JSON.parse(prefilled.shown), { predictions: firstRow });
       await page.screenshot({ path: new URL("model-card.png", OUTPUT).pathname, fullPage: true });
 
+      // Choosing text/csv swaps in the example as CSV; it gets the same answer.
+      await page.select("#content-type", "text/csv");
+      assert.equal(
+        await page.$eval("#body", (el) => (el as unknown as El).value),
+        "sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)\n5.1,3.5,1.4,0.2\n",
+      );
+      const asCsv = await tryIt(page, null, "text/csv");
+      assert.equal(asCsv.status, "200 OK");
+      assert.deepEqual(JSON.parse(asCsv.shown), JSON.parse(prefilled.shown));
+      await page.select("#content-type", "application/json");
+      assert.match(
+        await page.$eval("#body", (el) => (el as unknown as El).value),
+        /^\{\n {2}"inputs"/,
+      );
+
       // Every golden request MLflow answered 200, typed into the form, gets MLflow's answer.
       let tried = 0;
       for (const c of golden.filter((c) => c.mlflow_response.status === 200)) {

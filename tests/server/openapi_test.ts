@@ -238,7 +238,7 @@ Deno.test("every enforcement case accepted with a JSON body validates against it
   }
 });
 
-Deno.test("a CSV request is described as text with the model's header", async () => {
+Deno.test("a CSV request is described as text, with the serving example as CSV", async () => {
   await withServer({ iris: bundlePath("iris_mlp_onnx") }, async (url) => {
     const doc = await getJson(`${url}/openapi.json`);
     const csv = (doc.paths["/models/iris/invocations"].post as {
@@ -247,8 +247,19 @@ Deno.test("a CSV request is described as text with the model's header", async ()
     assert.equal(csv.schema.type, "string");
     assert.equal(
       csv.example,
-      "sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)\n",
+      "sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)\n5.1,3.5,1.4,0.2\n",
     );
+    // The CSV example is the serving example: the model answers both alike.
+    const post = (body: string, type: string) =>
+      fetch(`${url}/models/iris/invocations`, {
+        method: "POST",
+        headers: { "Content-Type": type },
+        body,
+      }).then((r) => r.json());
+    const json = await Deno.readTextFile(
+      `${bundlePath("iris_mlp_onnx")}/serving_input_example.json`,
+    );
+    assert.deepEqual(await post(csv.example, "text/csv"), await post(json, "application/json"));
   });
 });
 
