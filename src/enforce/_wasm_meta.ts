@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "26c84e5ca6bd8bbf0eb15310297278b701a5d8de19557fd803ba7a447be69d2c";
+export const WASM_SOURCE_HASH = "3037152761d79f8eaa171f7204e14d7b5de046742b339c553bbfe8cda85deb26";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "26c84e5ca6bd8bbf0eb15310297278b701a5d8de19557fd
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "72fa84d83511f1376176d4add65249f134f41d850b4b6757ff0e18f10b746522";
+export const WASM_SHA256 = "f08053cded5f5b8e662fdb789b4aebc7a9a3adc9d64b1412b13a4060cf6ca9a9";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "72fa84d83511f1376176d4add65249f134f41d850b4b6757ff0e
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 397989;
+export const WASM_BYTE_SIZE = 401720;

@@ -9,7 +9,7 @@
 //! tensor signature. Those go through the same enforcement as every other envelope
 //! (`frame::enforce`, `tensor::build`), so the lossless-or-loud rules are the same ones.
 
-use crate::cells::Path;
+use crate::cells::{ColData, Path};
 use crate::frame::{self, Frame, Label, NameIndex};
 use crate::json::{self, Num, Value};
 use crate::jsonout::{show, show_str, write_str};
@@ -582,6 +582,51 @@ fn binary_values<'t>(
     }
 }
 
+/// A binary input's buffer as it is, when `target` is its own dtype and every value passes
+/// unchanged (floats finite, booleans 0 or 1); `None` sends it through the casts instead.
+fn exact(d: Datatype, target: DType, raw: &[u8]) -> Option<ColData> {
+    macro_rules! le {
+        ($t:ty, $n:expr) => {
+            raw.chunks_exact($n)
+                .map(|c| <$t>::from_le_bytes(c.try_into().unwrap_or([0; $n])))
+                .collect::<Vec<$t>>()
+        };
+    }
+    Some(match (d, target) {
+        (Datatype::Bool, DType::Bool) if raw.iter().all(|b| *b <= 1) => ColData::Bool(raw.to_vec()),
+        (Datatype::U8, DType::U8) => ColData::U8(raw.to_vec()),
+        (Datatype::I8, DType::I8) => ColData::I8(raw.iter().map(|b| *b as i8).collect()),
+        (Datatype::U16, DType::U16) => ColData::U16(le!(u16, 2)),
+        (Datatype::I16, DType::I16) => ColData::I16(le!(i16, 2)),
+        (Datatype::U32, DType::U32) => ColData::U32(le!(u32, 4)),
+        (Datatype::I32, DType::I32) => ColData::I32(le!(i32, 4)),
+        (Datatype::U64, DType::U64) => ColData::U64(le!(u64, 8)),
+        (Datatype::I64, DType::I64) => ColData::I64(le!(i64, 8)),
+        (Datatype::F16, DType::F16) => {
+            let v = le!(u16, 2);
+            if v.iter().any(|h| h & 0x7c00 == 0x7c00) {
+                return None;
+            }
+            ColData::F16(v)
+        }
+        (Datatype::F32, DType::F32) => {
+            let v = le!(f32, 4);
+            if !v.iter().all(|x| x.is_finite()) {
+                return None;
+            }
+            ColData::F32(v)
+        }
+        (Datatype::F64, DType::F64) => {
+            let v = le!(f64, 8);
+            if !v.iter().all(|x| x.is_finite()) {
+                return None;
+            }
+            ColData::F64(v)
+        }
+        _ => return None,
+    })
+}
+
 /// What the host needs to answer: the id to echo and the outputs asked for.
 fn answer_info(doc: &Value, out: &mut String) -> Result<(), Failure> {
     out.push_str("{\"id\":");
@@ -705,20 +750,53 @@ pub fn validate_v2(
         )));
     }
 
-    // Binary numbers become lexemes first, so every input's values are JSON values alike.
+    // Binary data of exactly the tensor's dtype is the buffer itself: the cast is the identity.
+    let mut targets: Vec<Option<DType>> = vec![None; declared.len()];
+    match &sig.inputs {
+        Inputs::Tensors(specs) => {
+            if specs.first().map(|s| s.name.is_some()).unwrap_or(false) {
+                for spec in specs {
+                    if let Some(at) = by_input.find(spec.name.as_deref().unwrap_or("")) {
+                        targets[at] = Some(spec.dtype);
+                    }
+                }
+            } else if declared.len() == 1 {
+                targets[0] = specs.first().map(|s| s.dtype);
+            }
+        }
+        Inputs::None => {
+            for (t, d) in targets.iter_mut().zip(declared.iter()) {
+                *t = Some(d.datatype.dtype());
+            }
+        }
+        Inputs::Columns(_) => {}
+    }
+    let mut direct: Vec<Option<ColData>> = declared
+        .iter()
+        .zip(targets.iter())
+        .map(|(d, t)| match (d.binary, t) {
+            (Some(raw), Some(t)) => exact(d.datatype, *t, raw),
+            _ => None,
+        })
+        .collect();
+    // Other binary numbers become lexemes, so that they meet the same casts as JSON values.
     let texts: Vec<(String, Vec<(usize, usize)>)> = declared
         .iter()
-        .map(|d| match d.binary {
-            Some(raw) if d.datatype.size().is_some() && d.datatype != Datatype::Bool => {
+        .zip(direct.iter())
+        .map(|(d, x)| match d.binary {
+            Some(raw)
+                if x.is_none() && d.datatype.size().is_some() && d.datatype != Datatype::Bool =>
+            {
                 lexemes(d.datatype, raw)
             }
             _ => (String::new(), Vec::new()),
         })
         .collect();
     let mut owned: Vec<Vec<Value>> = Vec::with_capacity(declared.len());
-    for (d, (text, ranges)) in declared.iter().zip(texts.iter()) {
+    for ((d, (text, ranges)), x) in declared.iter().zip(texts.iter()).zip(direct.iter()) {
         let count: usize = d.shape.iter().product();
         owned.push(match d.binary {
+            Some(_) if x.is_some() => Vec::new(),
             Some(raw) => binary_values(
                 d.datatype,
                 raw,
@@ -897,14 +975,22 @@ pub fn validate_v2(
                     );
                     continue;
                 }
-                let e = tensor::build(
-                    spec.name.as_deref(),
-                    spec.dtype,
-                    d.shape.clone(),
-                    &leaves[at],
-                    Path::Numpy,
-                    &mut problems,
-                );
+                let e = match direct[at].take() {
+                    Some(data) => Entry {
+                        name: spec.name.clone(),
+                        dtype: spec.dtype,
+                        shape: d.shape.clone(),
+                        data,
+                    },
+                    None => tensor::build(
+                        spec.name.as_deref(),
+                        spec.dtype,
+                        d.shape.clone(),
+                        &leaves[at],
+                        Path::Numpy,
+                        &mut problems,
+                    ),
+                };
                 tensor::check_shape(spec, &e.shape, &mut problems);
                 entries.push(e);
             }
@@ -924,15 +1010,22 @@ pub fn validate_v2(
             let entries: Vec<Entry> = declared
                 .iter()
                 .zip(leaves.iter())
-                .map(|(d, l)| {
-                    tensor::build(
+                .zip(direct.iter_mut())
+                .map(|((d, l), x)| match x.take() {
+                    Some(data) => Entry {
+                        name: Some(d.name.to_string()),
+                        dtype: d.datatype.dtype(),
+                        shape: d.shape.clone(),
+                        data,
+                    },
+                    None => tensor::build(
                         Some(d.name),
                         d.datatype.dtype(),
                         d.shape.clone(),
                         l,
                         Path::Numpy,
                         &mut problems,
-                    )
+                    ),
                 })
                 .collect();
             let rows = entries
@@ -1156,6 +1249,7 @@ mod tests {
             params: None,
             limits: json::Limits::default(),
             max_errors: 20,
+            float32: Default::default(),
         };
         let (v, _) = run(&s, r#"{"inputs": [{"name": "t", "shape": [2, 2], "datatype": "INT16", "data": [[1, 2], [3, -4]]}]}"#).unwrap();
         assert_eq!(v.kind, Kind::Tensors);
@@ -1176,6 +1270,7 @@ mod tests {
             .unwrap(),
             limits,
             max_errors: 20,
+            float32: Default::default(),
         };
         let body = |p: &str| {
             format!(
@@ -1222,5 +1317,46 @@ mod tests {
         // Shapes whose product overflows are refused before anything is allocated.
         let e = run(&s, r#"{"inputs": [{"name": "s", "shape": [4294967296, 4294967296, 4294967296], "datatype": "BYTES", "data": []}]}"#).unwrap_err();
         assert!(e.message.contains("more than"), "{}", e.message);
+    }
+
+    #[test]
+    fn binary_of_the_tensors_own_dtype_equals_its_json_form() {
+        let s =
+            sig(r#"[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 3]}}]"#);
+        let vals = [0.1f32, -2.5, 3.4e38, 1e-45, 0.0, 7.0];
+        let json = format!(
+            r#"{{"inputs": [{{"name": "input-0", "shape": [2, 3], "datatype": "FP32", "data": [{}]}}]}}"#,
+            vals.iter()
+                .map(|v| format!("{:e}", *v as f64))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let (from_json, _) = run(&s, &json).unwrap();
+        let header = r#"{"inputs": [{"name": "input-0", "shape": [2, 3], "datatype": "FP32", "parameters": {"binary_data_size": 24}}]}"#;
+        let mut body = header.as_bytes().to_vec();
+        for v in vals {
+            body.extend_from_slice(&v.to_le_bytes());
+        }
+        let (from_binary, _) = validate_v2(&s, &body, header.len()).unwrap();
+        assert_eq!(from_binary.entries, from_json.entries);
+        assert_eq!(from_binary.entries[0].data, ColData::F32(vals.to_vec()));
+        // A NaN takes the casts' path, which has the same answer for it.
+        let at = header.len() + 4;
+        body[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+        let (v, _) = validate_v2(&s, &body, header.len()).unwrap();
+        match &v.entries[0].data {
+            ColData::F32(x) => assert!(x[1].is_nan() && x[0] == 0.1),
+            other => panic!("{:?}", other),
+        }
+        // The shape is still checked against the spec.
+        let header = r#"{"inputs": [{"name": "input-0", "shape": [3, 2], "datatype": "FP32", "parameters": {"binary_data_size": 24}}]}"#;
+        let mut body = header.as_bytes().to_vec();
+        body.extend_from_slice(&[0u8; 24]);
+        let e = validate_v2(&s, &body, header.len()).unwrap_err();
+        assert!(
+            e.message.contains("does not match expected shape"),
+            "{}",
+            e.message
+        );
     }
 }
