@@ -52,7 +52,8 @@ export const MLFLOW_PROTOCOL_VERSION = "3.6.1.dev0";
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
 /**
- * Default body limit: what MLflow's Docker front (nginx) allows, 100 MB.
+ * Default body limit, 100 MiB: what MLflow's Docker front (nginx, `client_max_body_size 100m`)
+ * allows.
  *
  * @example
  * ```ts
