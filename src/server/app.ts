@@ -216,6 +216,12 @@ export function createApp(options: AppOptions = {}): ServingApp {
       if (accessLog) {
         const { event, ...fields } = e;
         accessLog.event(event, fields);
+      } else if (e.event === "model_load_failed" || e.event === "model_reload_failed") {
+        // Without an access log, a failed load is still logged once, with its cause.
+        log(
+          `The ${e.event === "model_load_failed" ? "load" : "reload"} of model "${e.model}" ` +
+            `from ${e.uri} failed: ${e.error}`,
+        );
       }
       options.onEvent?.(e);
     },

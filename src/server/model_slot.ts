@@ -151,12 +151,14 @@ export class ModelSlot {
     return "it is not loaded yet (it loads on its first request)";
   }
 
+  /**
+   * Reports a failed load or reload once, with its full message and cause: as a model event
+   * when someone listens for them (the server's access log or its log), else on `log`.
+   */
   #logFailure(what: "load" | "reload", uri: string, err: unknown): void {
-    const cause = (err as Error)?.cause;
+    if (this.#options.onEvent) return; // #emit has reported it
     (this.#options.log ?? console.warn)(
-      `The ${what} of model "${this.name}" from ${redactUri(uri)} failed: ${
-        (err as Error)?.message ?? err
-      }${cause ? ` (cause: ${(cause as Error)?.message ?? cause})` : ""}`,
+      `The ${what} of model "${this.name}" from ${redactUri(uri)} failed: ${failureText(err)}`,
     );
   }
 
@@ -313,7 +315,15 @@ export class ModelSlot {
       uri: redactUri(uri),
       ms: performance.now() - t0,
       bytes: model?.sizeBytes,
-      error: err === undefined ? undefined : ((err as Error)?.message ?? String(err)),
+      error: err === undefined ? undefined : failureText(err),
     });
   }
+}
+
+/** An error's message with its cause's, for the log. */
+function failureText(err: unknown): string {
+  const cause = (err as Error)?.cause;
+  return `${(err as Error)?.message ?? err}${
+    cause ? ` (cause: ${(cause as Error)?.message ?? cause})` : ""
+  }`;
 }

@@ -221,3 +221,25 @@ Deno.test("the CLI refuses to start with an admin token that can never authentic
     await app.close();
   }
 });
+
+Deno.test("with the access log on, a failed load is one structured line carrying its cause", async () => {
+  const broken = await brokenBundle();
+  const lines: string[] = [];
+  const app = createApp({
+    models: { yaml: broken },
+    accessLog: (line) => lines.push(line),
+    log: (m) => lines.push(m),
+  });
+  try {
+    // The only model is the default one: it loads at start.
+    await assert.rejects(app.ready(), /not valid YAML/);
+    const about = lines.filter((l) => l.includes(broken));
+    assert.equal(about.length, 1, lines.join("\n"));
+    const event = JSON.parse(about[0]);
+    assert.equal(event.event, "model_load_failed");
+    assert.match(event.error, /is not valid YAML/);
+  } finally {
+    await app.close();
+    await Deno.remove(broken, { recursive: true });
+  }
+});
