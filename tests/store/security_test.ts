@@ -364,3 +364,25 @@ Deno.test("an s3:// URI whose bucket carries a host is refused before any reques
     await other.close();
   }
 });
+
+Deno.test("an http bundle whose MLmodel uses YAML references is refused before it is parsed", async () => {
+  const dir = await Deno.makeTempDir();
+  const server = await startStatic(dir);
+  try {
+    const row = `[${Array.from({ length: 40 }, (_, i) => i).join(", ")}]`;
+    const big = Array.from({ length: 18_500 }, (_, i) => `  k${i}: ${row}`).join("\n");
+    await Deno.writeTextFile(
+      `${dir}/MLmodel`,
+      `base: &base\n${big}\nflavors:\n` +
+        Array.from({ length: 99 }, (_, i) => `  f${i}:\n    <<: *base\n`).join(""),
+    );
+    const err = await rejection(fetchBundle(`${server.url}/`, { cacheDir: false }));
+    assert.equal(err.errorCode, "INVALID_PARAMETER_VALUE");
+    assert.match(err.message, /File "MLmodel" of ".*" uses a YAML anchor \(&base\)/);
+    // Nothing after MLmodel was requested.
+    assert.deepEqual(server.requests.map((r) => r.path), ["/MLmodel"]);
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
