@@ -5,6 +5,7 @@ import { MlflowError } from "../errors.ts";
 import { DeadlineQueue } from "./_deadlines.ts";
 import type { InflightLease, InflightLimiter } from "./inflight.ts";
 import { DEADLINE_MESSAGE, errorResponse } from "./_responses.ts";
+import { utf8Length } from "./access_log.ts";
 import type { InvocationSignal, InvocationStage, StageTimings } from "../model/mod.ts";
 import type { ModelSlot } from "./model_slot.ts";
 import { type Exchange, exchangeOf } from "./observe.ts";
@@ -42,7 +43,6 @@ export type InvocationHandler = (req: Request, resolve: () => ModelSlot) => Prom
 
 const TOTAL = ';desc="total"';
 const JSON_ANSWER = { "Content-Type": "application/json" };
-const encoder = new TextEncoder();
 
 /** `Server-Timing`'s `total` entry (one decimal, as before). */
 function total(start: number): string {
@@ -162,10 +162,10 @@ export function invocationHandler(options: InvocationOptions): InvocationHandler
       }
       const t = a.timings;
       if (x) x.timings = t;
-      // With the access log on, the body is encoded here (instead of by the runtime) to count it.
-      const out = x?.wantBytes && typeof a.body === "string" ? encoder.encode(a.body) : a.body;
-      if (x?.wantBytes) x.bytesOut = (out as Uint8Array).length;
-      return new Response(out, {
+      if (x?.wantBytes) {
+        x.bytesOut = typeof a.body === "string" ? utf8Length(a.body) : a.body.length;
+      }
+      return new Response(a.body, {
         status: 200,
         headers: {
           ...a.headers,

@@ -36,24 +36,75 @@
  * ```
  */
 export interface AccessRecord {
+  /** The request id (`X-Request-Id`). */
   requestId: string;
+  /** The HTTP method. */
   method: string;
+  /** The URL path. */
   path: string;
   /** The `model` label; `""` on prediction routes naming an unknown model, undefined elsewhere. */
   model: string | undefined;
+  /** `mlflow` or `v2` on prediction routes, undefined elsewhere. */
   protocol: string | undefined;
+  /** The HTTP status answered. */
   status: number;
+  /** Request body bytes (read, or as declared). */
   bytesIn: number | undefined;
+  /** Response body bytes, when known. */
   bytesOut: number | undefined;
   /** Stage milliseconds, when the request reached the model. */
   timings: { parse: number; infer: number; serialize: number } | undefined;
+  /** Milliseconds from arrival to the answer. */
   totalMs: number;
+  /** The refusal's error code. */
   errorCode: string | undefined;
 }
 
 const ms = (n: number) => Math.round(n * 1000) / 1000;
+
+let second = -1;
+let secondText = "";
+
+/**
+ * `new Date().toISOString()` without building a Date per line (that costs about 1 µs, a third of
+ * the line): the text up to the second is cached.
+ */
+function isoNow(): string {
+  const now = Date.now();
+  const s = Math.floor(now / 1000);
+  if (s !== second) {
+    second = s;
+    secondText = new Date(s * 1000).toISOString().slice(0, 19);
+  }
+  const milli = now - s * 1000;
+  return `${secondText}.${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;
+}
 const orNull = (n: number | undefined) => (n === undefined ? "null" : String(n));
-const str = (s: string | undefined) => (s === undefined ? "null" : JSON.stringify(s));
+
+/**
+ * The UTF-8 byte length of a string without encoding it (the response body stays a string, which
+ * the runtime writes out without a copy in JavaScript).
+ *
+ * @example
+ * ```ts
+ * import { utf8Length } from "./access_log.ts";
+ * utf8Length("né"); // 3
+ * ```
+ */
+export function utf8Length(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c < 0xdc00 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A surrogate pair: 4 bytes for 2 UTF-16 units.
+      n += 2;
+      i++;
+    } else n += 2; // the rest of the BMP, and a lone surrogate (written as U+FFFD)
+  }
+  return n;
+}
 
 /**
  * Writes access-log lines to a sink.
@@ -70,7 +121,11 @@ const str = (s: string | undefined) => (s === undefined ? "null" : JSON.stringif
 export class AccessLog {
   readonly #sink: (line: string) => void;
 
-  /** @param sink Receives one JSON line (without the line feed) per request or event. */
+  /**
+   * Creates the log.
+   *
+   * @param sink Receives one JSON line (without the line feed) per request or event.
+   */
   constructor(sink: (line: string) => void) {
     this.#sink = sink;
   }
@@ -78,24 +133,26 @@ export class AccessLog {
   /** Logs one answered request. */
   request(r: AccessRecord): void {
     const t = r.timings;
-    // Built by hand: the request path pays for this line, and only the strings need escaping.
+    // Built by hand: the request path pays for this line. The request id (sane or a UUID), the
+    // model name (the served names' charset), the protocol and the method (an HTTP token) need no
+    // escaping; the path goes through JSON.stringify.
     this.#sink(
-      `{"time":"${new Date().toISOString()}","request_id":${str(r.requestId)},"method":${
-        str(r.method)
-      },"path":${str(r.path)},"model":${str(r.model)},"protocol":${
-        str(r.protocol)
+      `{"time":"${isoNow()}","request_id":"${r.requestId}","method":"${r.method}","path":${
+        JSON.stringify(r.path)
+      },"model":${r.model === undefined ? "null" : `"${r.model}"`},"protocol":${
+        r.protocol === undefined ? "null" : `"${r.protocol}"`
       },"status":${r.status},"bytes_in":${orNull(r.bytesIn)},"bytes_out":${
         orNull(r.bytesOut)
       },"parse_ms":${t ? ms(t.parse) : "null"},"infer_ms":${
         t ? ms(t.infer) : "null"
       },"serialize_ms":${t ? ms(t.serialize) : "null"},"total_ms":${ms(r.totalMs)}${
-        r.errorCode === undefined ? "" : `,"error_code":${str(r.errorCode)}`
+        r.errorCode === undefined ? "" : `,"error_code":"${r.errorCode}"`
       }}`,
     );
   }
 
   /** Logs a model event (`model_load`, `model_load_failed`, `model_reload`, `model_unload`, `model_evict`). */
   event(event: string, fields: Record<string, string | number | undefined>): void {
-    this.#sink(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));
+    this.#sink(JSON.stringify({ time: isoNow(), event, ...fields }));
   }
 }

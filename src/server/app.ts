@@ -292,7 +292,8 @@ export function createApp(options: AppOptions = {}): ServingApp {
         refuse: (err, req) => {
           const x = exchangeOf(req);
           if (x) x.errorCode = err.errorCode;
-          return new Response(errorBody(err, x?.id), { status: 401, headers: JSON_HEADERS });
+          const e = new MlflowError(err.message, err.errorCode, 401);
+          return new Response(errorBody(e, x?.id), { status: 401, headers: JSON_HEADERS });
         },
       }),
     );

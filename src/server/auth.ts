@@ -39,8 +39,11 @@ export interface ApiKeyAuthOptions {
   keys: readonly string[];
   /** Whether a path needs no key (default {@linkcode isOpenPath}). */
   isOpen?: (path: string) => boolean;
-  /** Builds the refusal (the app adds its request id); default a plain 401 JSON body. */
-  refuse?: (err: MlflowError, request: Request) => Response;
+  /**
+   * Builds the refusal from MLflow's error code and message (the app adds its request id);
+   * default a plain 401 JSON body.
+   */
+  refuse?: (err: { errorCode: string; message: string }, request: Request) => Response;
 }
 
 /**
@@ -125,7 +128,7 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): MiddlewareHandler {
   }
   const isOpen = options.isOpen ?? isOpenPath;
   const refuse = options.refuse ??
-    ((err: MlflowError) =>
+    ((err: { errorCode: string; message: string }) =>
       new Response(JSON.stringify({ error_code: err.errorCode, message: err.message }), {
         status: 401,
         headers: { "Content-Type": "application/json" },

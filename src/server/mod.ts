@@ -19,6 +19,38 @@ export {
   MLFLOW_PROTOCOL_VERSION,
   type ServingApp,
 } from "./app.ts";
-export { appOptionsFromEnv, backendName, positiveNumber } from "./options_from_env.ts";
-export { ModelSlot, type ModelSlotOptions, type SlotState } from "./model_slot.ts";
+export {
+  appOptionsFromEnv,
+  backendName,
+  commaList,
+  metricsSetting,
+  positiveNumber,
+  switchValue,
+} from "./options_from_env.ts";
+export { type ModelEvent, ModelSlot, type ModelSlotOptions, type SlotState } from "./model_slot.ts";
+export { AccessLog, type AccessRecord } from "./access_log.ts";
+export { apiKeyAuth, type ApiKeyAuthOptions, isOpenPath, matchesAnyKey } from "./auth.ts";
+export {
+  DURATION_BUCKETS,
+  Histogram,
+  type ModelGaugeSource,
+  type RouteSeries,
+  ServerMetrics,
+} from "./metrics.ts";
+export {
+  type Exchange,
+  exchangeOf,
+  type FetchHandler,
+  type ObserveOptions,
+  observeRequests,
+  predictionRoute,
+} from "./observe.ts";
+export {
+  type Labels,
+  type MetricType,
+  PROMETHEUS_CONTENT_TYPE,
+  PrometheusText,
+} from "./prometheus_text.ts";
+export { RequestTrace } from "../tracing.ts";
+export { REQUEST_ID_HEADER, requestIdFor } from "./request_id.ts";
 export { ModelRegistry, type ModelRegistryOptions } from "./model_registry.ts";

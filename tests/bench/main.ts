@@ -5,7 +5,8 @@
  * 200 MB models: cold start, memory, latency), `log` (logging models to a tracking server), `v2` (the same
  * prediction over /invocations and V2),
  * `hostile` (what hostile bodies, bundles and registry answers cost), `soak` (64 connections of
- * mixed bodies for `--duration=SECONDS`, default 600). With no name, all of them run but `soak`.
+ * mixed bodies for `--duration=SECONDS`, default 600), `ops` (metrics, access log and tracing on
+ * the request path). With no name, all of them run but `soak`.
  *
  * Benchmarks report; they never assert timings (the machines are noisy). Quote medians and
  * ratios measured in one process or back to back, and name the machine.
@@ -16,6 +17,7 @@
 const SUITES: Record<string, string> = {
   enforce: "./enforce_bench.ts",
   server: "./server_bench.ts",
+  ops: "./ops_bench.ts",
   runtimes: "./runtimes_bench.ts",
   store: "./store_bench.ts",
   scale: "./scale_bench.ts",

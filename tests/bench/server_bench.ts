@@ -27,7 +27,7 @@ const COLUMNS = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "
 const ROWS = [[5.1, 3.5, 1.4, 0.2], [7.0, 3.2, 4.7, 1.4], [6.3, 3.3, 6.0, 2.5]];
 
 /** A `dataframe_split` body of `n` rows, in Python's json.dumps spacing. */
-function body(n: number): string {
+export function body(n: number): string {
   const data = Array.from({ length: n }, (_, i) => ROWS[i % ROWS.length]);
   const rows = data.map((r) =>
     `[${r.map((v) => (Number.isInteger(v) ? v.toFixed(1) : v)).join(", ")}]`
@@ -37,7 +37,7 @@ function body(n: number): string {
   }]}}`;
 }
 
-interface WrkResult {
+export interface WrkResult {
   rps: number;
   p50: number;
   p99: number;
@@ -51,7 +51,7 @@ function toMs(value: string): number {
   return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
 }
 
-async function wrk(
+export async function wrk(
   url: string,
   payload: string,
   connections: number,
@@ -86,7 +86,7 @@ async function wrk(
 }
 
 /** CPU seconds (user + system) used so far: the whole process, and its main (JavaScript) thread. */
-interface CpuTime {
+export interface CpuTime {
   total: number;
   main: number;
 }
@@ -112,7 +112,7 @@ async function statSeconds(path: string): Promise<number> {
 }
 
 /** A process's CPU time; its main thread is the task with the process's own id. */
-async function cpuSecondsOf(pid: number): Promise<CpuTime> {
+export async function cpuSecondsOf(pid: number): Promise<CpuTime> {
   return {
     total: await statSeconds(`/proc/${pid}/stat`),
     main: await statSeconds(`/proc/${pid}/task/${pid}/stat`),
@@ -300,7 +300,7 @@ async function breakdown(backendName: "web" | "native") {
 }
 
 /** The 1-minute load average (Linux), to show how busy the machine was. */
-async function loadAverage(): Promise<string> {
+export async function loadAverage(): Promise<string> {
   try {
     return (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
   } catch {

@@ -173,3 +173,10 @@ Deno.test("the access log writes one JSON line per request, and model events ali
     await app.close();
   }
 });
+
+Deno.test("utf8Length counts UTF-8 bytes as TextEncoder writes them", async () => {
+  const { utf8Length } = await import("../../src/server/access_log.ts");
+  for (const s of ["", "abc", "né", "€", "😀", "a😀b€é", "\ud800", "x\udc00y", "\ud800\ud800"]) {
+    assert.equal(utf8Length(s), new TextEncoder().encode(s).length, JSON.stringify(s));
+  }
+});

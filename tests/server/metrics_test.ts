@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { parsePrometheus } from "../_deps/parse_prometheus.ts";
 import { createApp, type ServingApp } from "../../src/server/app.ts";
 import { DURATION_BUCKETS } from "../../src/server/metrics.ts";
+import { PrometheusText } from "../../src/server/prometheus_text.ts";
 import { rawRequest } from "./_raw_http.ts";
 import { bundlePath, serveOnFreePort, type TestServer } from "./_server.ts";
 
@@ -303,4 +304,19 @@ Deno.test("/metrics can be switched off or put behind the admin token", async ()
     await guarded.close();
   }
   assert.throws(() => createApp({ metrics: "admin" }), /admin token/);
+});
+
+Deno.test("the text writer escapes label values and help text so a parser reads them back", () => {
+  const out = new PrometheusText();
+  const tricky = 'a "quoted" \\ back\nslash';
+  out.family("x_total", "counter", "Help with \\ and\nnewline.");
+  out.sample("x_total", { model: tricky, status: 200 }, 3);
+  out.family("g", "gauge", "Special values.");
+  out.sample("g", { v: "inf" }, Infinity);
+  out.sample("g", { v: "nan" }, NaN);
+  out.sample("g", { v: "small" }, 0.00005);
+  const parsed = parsePrometheus(out.toString()) as Family[];
+  assert.deepEqual(parsed[0].metrics, [{ labels: { model: tricky, status: "200" }, value: "3" }]);
+  assert.equal((parsed[0] as Family & { help: string }).help, "Help with \\ and\nnewline.");
+  assert.deepEqual(parsed[1].metrics.map((m) => m.value), ["+Inf", "NaN", "0.00005"]);
 });
