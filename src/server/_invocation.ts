@@ -129,7 +129,7 @@ export function invocationHandler(options: InvocationOptions): InvocationHandler
         // Refused by its declared length before anything is read.
         const size = parseInt(length, 10);
         if (size > maxBodyBytes) throw tooLarge();
-        lease = limiter?.acquire(size || 0);
+        lease = limiter?.acquire(size > 0 ? size : 0);
       } else if (req.body) {
         lease = limiter?.acquire(0);
         try {

@@ -133,13 +133,13 @@ export class InflightLimiter {
     }
     this.#take(bytes);
     this.#requests++;
-    let held = bytes;
+    let held = bytes > 0 ? bytes : 0;
     let released = false;
     return {
       grow: (more: number) => {
         if (released) return;
         this.#take(more);
-        held += more;
+        if (more > 0) held += more;
       },
       release: () => {
         if (released) return;
@@ -151,6 +151,7 @@ export class InflightLimiter {
   }
 
   #take(bytes: number): void {
+    if (!(bytes > 0)) return; // nothing to reserve (and never a negative reservation)
     // One request alone may always use the whole byte budget (the body limit bounds it).
     if (this.#bytes + bytes > this.maxBytes && this.#bytes > 0) {
       throw this.#refusal(`${this.maxBytes} bytes of request bodies in flight`);

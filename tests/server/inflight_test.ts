@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { createApp } from "../../src/server/app.ts";
 import { appOptionsFromEnv } from "../../src/server/options_from_env.ts";
 import { serveConfig } from "../../src/cli.ts";
+import { InflightLimiter } from "../../src/server/inflight.ts";
 import { bundlePath, serveOnFreePort } from "./_server.ts";
 
 const ROW =
@@ -144,4 +145,22 @@ Deno.test("a body over the server's element bound is refused with 400 naming the
     await server.close();
     await app.close();
   }
+});
+
+Deno.test("the limiter lets one request alone use the whole budget and never reserves less than nothing", () => {
+  const limiter = new InflightLimiter({ maxRequests: 10, maxBytes: 100 });
+  const big = limiter.acquire(500); // alone: admitted even past the budget
+  assert.throws(() => limiter.acquire(1), /limit of 100 bytes/);
+  big.release();
+  big.release(); // idempotent
+  assert.equal(limiter.bytes, 0);
+  assert.equal(limiter.requests, 0);
+  const a = limiter.acquire(-1_000_000); // a lying length reserves nothing, frees nothing
+  const b = limiter.acquire(60);
+  assert.throws(() => limiter.acquire(60), /limit of 100 bytes/);
+  a.grow(-50);
+  assert.equal(limiter.bytes, 60);
+  a.release();
+  b.release();
+  assert.equal(limiter.bytes, 0);
 });
