@@ -45,6 +45,8 @@ export interface CardData {
   model?: Model;
   /** The serving input example (request body text), if any. */
   servingInputExample?: string | null;
+  /** The ONNX graph's outputs (the keys of the predictions), with element type and shape. */
+  graphOutputs?: { name: string; type?: string; shape?: ReadonlyArray<number | string> }[];
   /** The serving input example as CSV, offered when "text/csv" is chosen. */
   csvExample?: string;
   /** The size in bytes of a serving input example too large to show (it is left out). */
@@ -350,7 +352,42 @@ function Page(props: { title: string; children: Child }) {
   );
 }
 
-function Signature(props: { signature: ModelSignature | null }) {
+function GraphOutputs(props: { outputs: NonNullable<CardData["graphOutputs"]> }) {
+  if (props.outputs.length === 0) return null;
+  return (
+    <div class="scroll">
+      <table id="graph-outputs">
+        <caption>ONNX graph outputs (the keys of the predictions)</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Type</th>
+            <th scope="col">Shape</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.outputs.map((o) => (
+            <tr>
+              <th scope="row" class="name">{o.name}</th>
+              <td>
+                <code>{o.type ?? "not a tensor"}</code>
+              </td>
+              <td>
+                {o.shape
+                  ? <code>{`(${o.shape.join(", ")}${o.shape.length === 1 ? "," : ""})`}</code>
+                  : ""}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Signature(
+  props: { signature: ModelSignature | null; graphOutputs?: CardData["graphOutputs"] },
+) {
   const sig = props.signature;
   return (
     <section aria-labelledby="sig-h">
@@ -362,6 +399,7 @@ function Signature(props: { signature: ModelSignature | null }) {
           <ParamsTable params={sig.params} />
         </>
       )}
+      {props.graphOutputs && <GraphOutputs outputs={props.graphOutputs} />}
     </section>
   );
 }
@@ -464,7 +502,7 @@ export function renderCard(data: CardData): string {
         )
         : (
           <>
-            <Signature signature={m?.signature ?? null} />
+            <Signature signature={m?.signature ?? null} graphOutputs={data.graphOutputs} />
             <section aria-labelledby="ex-h">
               <h2 id="ex-h">Input example</h2>
               {example ? <pre id="example" tabindex={0}>{readableText(example)}</pre> : (

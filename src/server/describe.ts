@@ -200,6 +200,7 @@ async function card(slot: ModelSlot, isDefault: boolean): Promise<Response> {
     model: loaded.model,
     servingInputExample: shownExample(loaded),
     csvExample: await csvExample(loaded),
+    graphOutputs: loaded.onnx.outputs.map((o) => ({ name: o.name, type: o.type, shape: o.shape })),
     exampleOmittedBytes: shownExample(loaded) === null
       ? loaded.servingInputExample?.length
       : undefined,

@@ -188,6 +188,14 @@ Deno.test({
         "petal length (cm)",
         "petal width (cm)",
       ]);
+      // The graph's outputs name the keys of the predictions.
+      assert.deepEqual(
+        await page.$$eval(
+          "#graph-outputs tbody tr",
+          (trs) => trs.map((tr) => (tr as unknown as El).textContent),
+        ),
+        ["probabilitiesfloat32(batch, 3)"],
+      );
       // Every form control has a label; every table header has a scope.
       const unlabeled = await page.$$eval(
         "textarea, select, input",
