@@ -171,7 +171,30 @@ async function load(source: CoreSource | undefined): Promise<CoreExports> {
   return live;
 }
 
-function checkExports(exports: WebAssembly.Exports): CoreExports {
+/**
+ * The version of the core's ABI this reader speaks (`ABI_VERSION` in `wasm/src/lib.rs`).
+ *
+ * @example
+ * ```ts
+ * import { CORE_ABI_VERSION } from "./_wasm.ts";
+ * console.log(CORE_ABI_VERSION); // 2
+ * ```
+ */
+export const CORE_ABI_VERSION = 2;
+
+/**
+ * Checks that an instance's exports are an mlflow-edge core speaking this reader's ABI version;
+ * a mismatched build (an older or newer wasm next to this TypeScript) is refused before it is
+ * called, with what to do about it.
+ *
+ * @example
+ * ```ts
+ * import { checkCoreExports, DEFAULT_WASM_URL } from "./_wasm.ts";
+ * const module = await WebAssembly.compile(await Deno.readFile(DEFAULT_WASM_URL));
+ * const core = checkCoreExports((await WebAssembly.instantiate(module, {})).exports);
+ * ```
+ */
+export function checkCoreExports(exports: WebAssembly.Exports): CoreExports {
   if (
     !(exports.memory instanceof WebAssembly.Memory) || typeof exports.alloc !== "function" ||
     typeof exports.dealloc !== "function"
@@ -181,8 +204,21 @@ function checkExports(exports: WebAssembly.Exports): CoreExports {
       "INTERNAL_ERROR",
     );
   }
+  const version = typeof exports.abi_version === "function"
+    ? Number((exports.abi_version as () => number)())
+    : 1; // builds before the version word
+  if (version !== CORE_ABI_VERSION) {
+    throw new MlflowError(
+      `The wasm core speaks ABI version ${version}, but this mlflow-edge reads version ` +
+        `${CORE_ABI_VERSION}: use the wasm/mlflow_edge_core.wasm of the same release, or rebuild ` +
+        "it from wasm/ with `deno task build:wasm`",
+      "INTERNAL_ERROR",
+    );
+  }
   return exports as unknown as CoreExports;
 }
+
+const checkExports = checkCoreExports;
 
 /** Reads the wasm bytes: fetch where it works, `node:fs` for file: URLs on Node. */
 async function readBytes(url: URL): Promise<BufferSource> {

@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "3037152761d79f8eaa171f7204e14d7b5de046742b339c553bbfe8cda85deb26";
+export const WASM_SOURCE_HASH = "b3fae47a71f86bf50aad0b55c15d4699c4ab9a520ee8a812ce834b5fa209e5d0";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "3037152761d79f8eaa171f7204e14d7b5de046742b339c5
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "f08053cded5f5b8e662fdb789b4aebc7a9a3adc9d64b1412b13a4060cf6ca9a9";
+export const WASM_SHA256 = "93d57179991a73aa86642b2ead20cca67dcd9f7c9f06250788e3ef57da7e64bc";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "f08053cded5f5b8e662fdb789b4aebc7a9a3adc9d64b1412b13a
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 401720;
+export const WASM_BYTE_SIZE = 401741;

@@ -3,10 +3,13 @@
 // which import the .wasm as a module).
 import assert from "node:assert/strict";
 import { readMeta, sourceHash } from "../../wasm/build.ts";
+import { MlflowError } from "../../src/errors.ts";
 import {
+  checkCoreExports,
   copyIn,
   copyInString,
   copyOut,
+  CORE_ABI_VERSION,
   DEFAULT_WASM_URL,
   discardCore,
   freeBlock,
@@ -249,4 +252,67 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+/** A minimal module with the core's basic exports and `abi_version` returning `version`. */
+function fakeCore(version: number | null): Uint8Array<ArrayBuffer> {
+  const section = (id: number, body: number[]) => [id, body.length, ...body];
+  const str = (s: string) => [s.length, ...new TextEncoder().encode(s)];
+  const types = section(1, [3, 0x60, 1, 0x7f, 1, 0x7f, 0x60, 2, 0x7f, 0x7f, 0, 0x60, 0, 1, 0x7f]);
+  const funcs = section(3, version === null ? [2, 0, 1] : [3, 0, 1, 2]);
+  const memory = section(5, [1, 0, 1]);
+  const exports = [
+    ...str("memory"),
+    2,
+    0,
+    ...str("alloc"),
+    0,
+    0,
+    ...str("dealloc"),
+    0,
+    1,
+    ...(version === null ? [] : [...str("abi_version"), 0, 2]),
+  ];
+  const exportSection = section(7, [version === null ? 3 : 4, ...exports]);
+  const bodies = [
+    [4, 0, 0x41, 0, 0x0b], // alloc: i32.const 0
+    [2, 0, 0x0b], // dealloc: nothing
+    ...(version === null ? [] : [[4, 0, 0x41, version, 0x0b]]), // abi_version
+  ];
+  const code = section(10, [bodies.length, ...bodies.flat()]);
+  return new Uint8Array([
+    0,
+    0x61,
+    0x73,
+    0x6d,
+    1,
+    0,
+    0,
+    0,
+    ...types,
+    ...funcs,
+    ...memory,
+    ...exportSection,
+    ...code,
+  ]);
+}
+
+Deno.test("a wasm core of another ABI version is refused with a clear error", async () => {
+  for (const version of [1, 3, null]) {
+    const { instance } = await WebAssembly.instantiate(fakeCore(version), {});
+    assert.throws(
+      () => checkCoreExports(instance.exports),
+      (e: Error) =>
+        e instanceof MlflowError &&
+        e.message.includes(`speaks ABI version ${version ?? 1}`) &&
+        e.message.includes(`reads version ${CORE_ABI_VERSION}`) &&
+        e.message.includes("deno task build:wasm"),
+    );
+  }
+  const { instance } = await WebAssembly.instantiate(fakeCore(CORE_ABI_VERSION), {});
+  assert.equal(checkCoreExports(instance.exports).alloc(8), 0);
+  // The committed build speaks this reader's version.
+  const committed = await WebAssembly.instantiate(await Deno.readFile(DEFAULT_WASM_URL), {});
+  const core = checkCoreExports(committed.instance.exports);
+  assert.equal((core.abi_version as () => number)(), CORE_ABI_VERSION);
 });

@@ -31,6 +31,17 @@ use std::alloc::{alloc as raw_alloc, dealloc as raw_dealloc, Layout};
 use std::cell::RefCell;
 use validate::Compiled;
 
+/// The version of this ABI (the exports, their arguments and the result records), checked by
+/// the host before it uses the module. Bump it with any change the host must follow.
+/// 2: `compile` takes the float32 input names (`narrow.rs`); `validate_v2` exists.
+pub const ABI_VERSION: u32 = 2;
+
+/// The ABI version this module speaks ([`ABI_VERSION`]).
+#[no_mangle]
+pub extern "C" fn abi_version() -> u32 {
+    ABI_VERSION
+}
+
 /// Alignment of every block handed to the host, so f64/i64 buffers can be viewed in place.
 const ALIGN: usize = 8;
 
