@@ -410,23 +410,54 @@ export async function startServing(
   const lines = config.app.accessLog === true ? stderrLines() : undefined;
   if (lines) config.app.accessLog = lines.write;
   const app = createApp(config.app);
-  const server = Deno.serve({
-    hostname: config.host,
-    port: config.port,
-    reusePort: shared,
-    onListen: ({ hostname, port }) => {
-      const what = [config.app.modelUri, ...Object.values(config.app.models ?? {})]
-        .filter((u): u is string => u !== undefined).map(redactUri).join(", ");
+  let stopped = false;
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  // Deno.serve's accept loop ends with an error when the process runs out of file descriptors
+  // (say, thousands of connections that never finish their headers), and the unhandled error
+  // would end the process. Log it and listen again until it works, so the server answers once
+  // those connections are gone.
+  const listen = (port: number, first: boolean): Deno.HttpServer<Deno.NetAddr> => {
+    const s = Deno.serve({
+      hostname: config.host,
+      port,
+      reusePort: shared,
+      onListen: ({ hostname, port }) => {
+        if (!first) return console.error(`mlflow-edge: listening again on port ${port}`);
+        const what = [config.app.modelUri, ...Object.values(config.app.models ?? {})]
+          .filter((u): u is string => u !== undefined).map(redactUri).join(", ");
+        console.error(
+          `mlflow-edge: serving ${what} on http://${hostname}:${port}/ (backend ${
+            config.app.backend ?? "web"
+          }, pid ${Deno.pid}${shared ? `, ${config.workers} workers` : ""})`,
+        );
+      },
+    }, app.fetch);
+    const bound = s.addr.port;
+    s.finished.catch((err) => {
+      if (stopped) return;
       console.error(
-        `mlflow-edge: serving ${what} on http://${hostname}:${port}/ (backend ${
-          config.app.backend ?? "web"
-        }, pid ${Deno.pid}${shared ? `, ${config.workers} workers` : ""})`,
+        `mlflow-edge: the listener stopped (${
+          (err as Error)?.message ?? err
+        }); listening again in 1 s`,
       );
-    },
-  }, app.fetch);
+      const retry = () => {
+        if (stopped) return;
+        try {
+          server = listen(bound, false);
+        } catch (again) {
+          console.error(`mlflow-edge: cannot listen yet (${(again as Error)?.message ?? again})`);
+          setTimeout(retry, 1000);
+        }
+      };
+      setTimeout(retry, 1000);
+    });
+    return s;
+  };
+  server = listen(config.port, true);
   try {
     await app.ready();
   } catch (err) {
+    stopped = true;
     await server.shutdown();
     throw err;
   }
@@ -445,6 +476,7 @@ export async function startServing(
       }
     },
     async stop() {
+      stopped = true;
       await server.shutdown();
       await app.close();
       lines?.flush();
