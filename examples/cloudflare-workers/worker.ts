@@ -60,7 +60,9 @@ async function build(env: Env): Promise<ServingApp> {
   const app = createApp({
     ...options,
     backend: workerdBackend(ortWasmModule),
-    store: { ...options.store, r2: r2Bindings(env) },
+    // No in-memory file cache: the isolate keeps no copy of the weights once the session holds
+    // them (the loader frees the fetched bytes then).
+    store: { cacheDir: false, ...options.store, r2: r2Bindings(env) },
   });
   // The first request waits for the model instead of getting 503 "loading". A failed load is
   // not thrown here: the app itself answers with it (and retries), as on every other runtime.

@@ -23,6 +23,7 @@ export function workerdBackend(module: WebAssembly.Module): OnnxBackend {
   const web = webBackend({ numThreads: 1 });
   return {
     name: "web-workerd",
+    copiesWeights: true,
     createSession(model, externalData, options) {
       installOrtWorkerdShim(module);
       return web.createSession(model, externalData, options);

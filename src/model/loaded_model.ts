@@ -309,9 +309,14 @@ export class LoadedModel {
     let size = 0;
     for (const data of bundle.files.values()) size += data.byteLength;
     // The session holds the weights now: drop the bundle's copy of everything but the serving
-    // example, so the bytes can be collected while the self-check runs.
-    for (const key of [...bundle.files.keys()]) {
-      if (key !== model.servingInputExamplePath) bundle.files.delete(key);
+    // example. A garbage collection would free the bytes only much later (a 200 MB model stayed
+    // resident twice over), so where the backend copied them and no in-memory cache shares
+    // them, they are freed now.
+    const free = backend.copiesWeights === true && ownsBytes(uri, options.store);
+    for (const [key, data] of [...bundle.files]) {
+      if (key === model.servingInputExamplePath) continue;
+      bundle.files.delete(key);
+      if (free) freeBytes(data);
     }
     const loaded = new LoadedModel(uri, model, onnx, signature, size);
     const examplePath = model.servingInputExamplePath;
@@ -508,6 +513,26 @@ export class LoadedModel {
     if (this.#inflight > 0) await new Promise<void>((r) => this.#idle.push(r));
     this.#signature.free();
     await this.onnx.release();
+  }
+}
+
+/**
+ * True when the fetched bytes are the loader's alone: a local bundle, or a remote one fetched
+ * with a disk cache or none (the default in-memory cache keeps the very same arrays).
+ */
+function ownsBytes(uri: string, store: FetchBundleOptions | undefined): boolean {
+  const local = !/^[a-z][a-z0-9+.-]*:/i.test(uri) || /^file:/i.test(uri);
+  return local || store?.cacheDir !== undefined;
+}
+
+/** Frees an array's memory at once by detaching its buffer (when the array is all of it). */
+function freeBytes(data: Uint8Array): void {
+  const buffer = data.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (
+    data.byteOffset === 0 && data.byteLength === buffer.byteLength &&
+    !(data.buffer instanceof SharedArrayBuffer) && typeof buffer.transfer === "function"
+  ) {
+    buffer.transfer(0);
   }
 }
 

@@ -72,6 +72,8 @@ export async function nativeBackend(): Promise<OnnxBackend> {
   }
   return {
     name: "native",
+    // onnxruntime-node builds its own model and initializers from the bytes.
+    copiesWeights: true,
     // onnxruntime-node reads external data it is not handed from disk, relative to the working
     // directory; with a table of in-memory files it looks names up there only (a name not in
     // it fails the load). So the table is never empty: an unused entry stands in when the

@@ -220,6 +220,12 @@ export interface OnnxBackend {
   /** `web`, `native`, or the name of a custom backend. */
   readonly name: string;
   /**
+   * True when sessions copy the model and weight bytes they are given (so the caller may free
+   * them once the session exists): onnxruntime-web copies them into its wasm memory,
+   * onnxruntime-node into its own buffers.
+   */
+  readonly copiesWeights?: boolean;
+  /**
    * Starts the runtime's own initialisation (e.g. compiling onnxruntime's wasm) ahead of the
    * first session, so a loader can overlap it with fetching the bundle. Optional; never rejects.
    */

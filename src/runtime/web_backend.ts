@@ -51,6 +51,7 @@ export interface WebBackendOptions {
 export function webBackend(options: WebBackendOptions = {}): OnnxBackend {
   return {
     name: "web",
+    copiesWeights: true,
     prepare() {
       ort.env.wasm.numThreads = options.numThreads ?? 1;
       return prepared ??= (creating = creating.then(async () => {
