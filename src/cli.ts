@@ -28,14 +28,14 @@ import {
   batchingOptions,
   commaList,
   metricsSetting,
-  positiveInteger,
-  positiveNumber,
 } from "./server/options_from_env.ts";
 import { loadModel } from "./model/mod.ts";
 import { EXAMPLE_MODEL } from "./server/example_model.ts";
 import type { BatchingOptions } from "./runtime/mod.ts";
 import {
   type FetchBundleOptions,
+  positiveInteger,
+  positiveNumber,
   progressBar,
   redactUri,
   storeOptionsFromEnv,

@@ -79,6 +79,7 @@ export {
   unsafeBundlePath,
 } from "./bundle_manifest.ts";
 export { PyDict, PyFloat, type PyValue } from "./py_json.ts";
+export { formatPyFloat, pyFloat, pyString, toPyJson } from "./python_compat.ts";
 export { PyTimestamp } from "./py_yaml.ts";
 export { inferSignature, type Tensor } from "./infer.ts";
 export {

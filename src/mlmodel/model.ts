@@ -8,6 +8,7 @@ import { parseDocument } from "yaml";
 import { MlflowError } from "../errors.ts";
 import { type BundleSource, checkRelative, localPath, readerFor } from "./bundle_files.ts";
 import { PyFloat } from "./py_json.ts";
+import { PYYAML_FALSE, PYYAML_TIMESTAMP, PYYAML_TRUE } from "./python_compat.ts";
 import { constructTimestamp, PyTimestamp, safeDump } from "./py_yaml.ts";
 import {
   type OnnxFlavor,
@@ -164,11 +165,9 @@ function copy(v: unknown): unknown {
 // (`08` is a string), floats (a dot is required, `1e5` is a string) and timestamps (kept as the
 // text PyYAML writes back);
 // integral floats (`1.0`) become PyFloat so that writing the file back keeps `1.0`.
-const PY_BOOL_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
-const PY_BOOL_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+// (The yaml library's own int and float tags cover the other spellings; these two narrow the
+// decimal ones to PyYAML's.)
 const PY_INT = /^[-+]?(?:0|[1-9][0-9_]*)$/;
-const PY_TIMESTAMP =
-  /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/;
 const PY_FLOAT =
   /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?)$/;
 
@@ -181,7 +180,7 @@ function yamlTags(tags: Tag[]): Tag[] {
       out.push({
         ...t,
         identify: (v: unknown) => v instanceof PyTimestamp,
-        test: PY_TIMESTAMP,
+        test: PYYAML_TIMESTAMP,
         resolve: (str: string, onError: (msg: string) => void) => {
           try {
             return constructTimestamp(str);
@@ -194,7 +193,7 @@ function yamlTags(tags: Tag[]): Tag[] {
       continue;
     }
     if (t?.tag === "tag:yaml.org,2002:bool" && t.test instanceof RegExp) {
-      out.push({ ...t, test: t.test.test("true") ? PY_BOOL_TRUE : PY_BOOL_FALSE });
+      out.push({ ...t, test: t.test.test("true") ? PYYAML_TRUE : PYYAML_FALSE });
     } else if (t?.tag === "tag:yaml.org,2002:int" && t.test?.source === "^[-+]?[0-9][0-9_]*$") {
       out.push({ ...t, test: PY_INT });
     } else if (t?.tag === "tag:yaml.org,2002:float" && t.format === "EXP") {

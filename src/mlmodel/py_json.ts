@@ -3,6 +3,7 @@
 // byte-exact port has to remember which numbers were floats and format them the Python way.
 
 import { MlflowError } from "../errors.ts";
+import { formatPyFloat, pyString } from "./python_compat.ts";
 
 /**
  * A Python float, kept apart from ints so that `1.0` is written back as `1.0`. Integral floats
@@ -224,46 +225,6 @@ export function parsePyJson(text: string, what: string): PyValue {
   return v;
 }
 
-/** Python's `repr(float)`: shortest round-trip digits, exponent form below 1e-4 and from 1e16. */
-export function formatPyFloat(x: number): string {
-  if (Number.isNaN(x)) return "nan";
-  if (x === Infinity) return "inf";
-  if (x === -Infinity) return "-inf";
-  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
-  const sign = x < 0 ? "-" : "";
-  const [mant, expText] = Math.abs(x).toExponential().split("e");
-  const digits = mant.replace(".", "");
-  const exp = Number(expText);
-  const decpt = exp + 1;
-  if (decpt <= -4 || decpt > 16) {
-    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    const e = Math.abs(exp);
-    return `${sign}${m}e${exp < 0 ? "-" : "+"}${e < 10 ? "0" : ""}${e}`;
-  }
-  if (decpt <= 0) return `${sign}0.${"0".repeat(-decpt)}${digits}`;
-  if (decpt >= digits.length) return `${sign}${digits}${"0".repeat(decpt - digits.length)}.0`;
-  return `${sign}${digits.slice(0, decpt)}.${digits.slice(decpt)}`;
-}
-
-/** A JSON string literal as Python's `json.dumps` writes it (`ensure_ascii=True`). */
-export function pyJsonString(s: string): string {
-  let out = '"';
-  for (let k = 0; k < s.length; k++) {
-    const c = s.charCodeAt(k);
-    const ch = s[k];
-    if (ch === '"') out += '\\"';
-    else if (ch === "\\") out += "\\\\";
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\b") out += "\\b";
-    else if (ch === "\f") out += "\\f";
-    else if (c < 0x20 || c > 0x7e) out += "\\u" + c.toString(16).padStart(4, "0");
-    else out += ch;
-  }
-  return out + '"';
-}
-
 /** Options of {@linkcode dumpPyJson}. */
 export interface DumpOptions {
   /** Python's `indent`: pretty-print with this many spaces (item separator `,`). */
@@ -277,7 +238,7 @@ export function dumpPyJson(value: PyValue, options: DumpOptions = {}): string {
     if (v === null) return "null";
     if (v === true) return "true";
     if (v === false) return "false";
-    if (typeof v === "string") return pyJsonString(v);
+    if (typeof v === "string") return pyString(v);
     if (typeof v === "number") return String(v);
     if (typeof v === "bigint") return v.toString();
     if (v instanceof PyFloat) {
@@ -288,7 +249,7 @@ export function dumpPyJson(value: PyValue, options: DumpOptions = {}): string {
     }
     const items: string[] = Array.isArray(v)
       ? v.map((x) => dump(x, level + 1))
-      : v.entries.map(([k, x]) => `${pyJsonString(k)}: ${dump(x, level + 1)}`);
+      : v.entries.map(([k, x]) => `${pyString(k)}: ${dump(x, level + 1)}`);
     const [open, close] = Array.isArray(v) ? ["[", "]"] : ["{", "}"];
     if (items.length === 0) return open + close;
     if (indent === undefined) return open + items.join(", ") + close;

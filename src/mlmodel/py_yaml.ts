@@ -4,21 +4,20 @@
 // scalar analysis and quoting/folding rules; only what `safe_dump` of JSON-like data can produce
 // is covered (no anchors, tags, flow collections other than empty ones, or block scalars).
 
-import { formatPyFloat, PyFloat } from "./py_json.ts";
+import { PyFloat } from "./py_json.ts";
+import {
+  comparePy,
+  formatPyFloat,
+  PYYAML_BOOL as BOOL,
+  PYYAML_FLOAT as FLOAT,
+  PYYAML_INT as INT,
+  PYYAML_NULL as NULL,
+  PYYAML_TIMESTAMP as TIMESTAMP,
+} from "./python_compat.ts";
 
 const BEST_WIDTH = 80;
 const BEST_INDENT = 2;
 const BREAKS = "\n\x85\u2028\u2029";
-
-// PyYAML's implicit resolvers (YAML 1.1), keyed by first character as PyYAML does.
-const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
-const FLOAT =
-  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
-const INT =
-  /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
-const NULL = /^(?:~|null|Null|NULL|)$/;
-const TIMESTAMP =
-  /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/;
 
 /** Whether PyYAML would read `s` back as a string when written plain (its `implicit[0]`). */
 function resolvesToStr(s: string): boolean {
@@ -492,17 +491,6 @@ class Emitter {
 function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof PyFloat) &&
     !(v instanceof Date) && !(v instanceof PyTimestamp);
-}
-
-/** Python's ordering of str (by code point). */
-function comparePy(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
-    if (d) return d;
-  }
-  return x.length - y.length;
 }
 
 /**

@@ -14,6 +14,7 @@
 import { MlflowError } from "../errors.ts";
 import { DataType, typeNameList } from "./data_type.ts";
 import { dumpPyJson, parsePyJson, PyDict, pyRepr, type PyValue } from "./py_json.ts";
+import { comparePy } from "./python_compat.ts";
 
 /**
  * How {@linkcode Schema.toJSON} lays keys out.
@@ -427,17 +428,6 @@ export class AnyType {
 
 function typeRepr(t: ColType): string {
   return t instanceof DataType ? t.name : t.toString();
-}
-
-/** Python's ordering of str (by code point). */
-function comparePy(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
-    if (d) return d;
-  }
-  return x.length - y.length;
 }
 
 /**

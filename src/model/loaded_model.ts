@@ -25,10 +25,10 @@ import {
   type V2Answer,
   type ValidatedInput,
 } from "../enforce/mod.ts";
-import { Model, onnxManifest } from "../mlmodel/mod.ts";
+import { Model, onnxManifest, toPyJson } from "../mlmodel/mod.ts";
 import { fetchBundle, type FetchBundleOptions, redactUri } from "../store/mod.ts";
 import { inSpan } from "../tracing.ts";
-import { serializePredictions, toPyJson } from "./serialize.ts";
+import { serializePredictions } from "./serialize.ts";
 
 /**
  * Options of {@linkcode loadModel}.

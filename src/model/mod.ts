@@ -25,4 +25,4 @@ export {
   type StageTimings,
   type V2Inference,
 } from "./loaded_model.ts";
-export { elementWriter, pyFloat, pyString, serializePredictions, toPyJson } from "./serialize.ts";
+export { elementWriter, serializePredictions } from "./serialize.ts";

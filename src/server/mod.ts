@@ -24,7 +24,6 @@ export {
   backendName,
   commaList,
   metricsSetting,
-  positiveNumber,
   switchValue,
 } from "./options_from_env.ts";
 export { type ModelEvent, ModelSlot, type ModelSlotOptions, type SlotState } from "./model_slot.ts";

@@ -7,50 +7,8 @@
  */
 import { MlflowError } from "../errors.ts";
 import { type AppOptions, DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT_MS } from "./app.ts";
-import { storeOptionsFromEnv } from "../store/mod.ts";
+import { positiveInteger, positiveNumber, storeOptionsFromEnv } from "../store/mod.ts";
 import type { BatchingOptions } from "../runtime/mod.ts";
-
-/**
- * A positive number from an environment variable or flag, `undefined` when unset.
- *
- * @example
- * ```ts
- * import { positiveNumber } from "./options_from_env.ts";
- * positiveNumber("2.5", "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT"); // 2.5
- * positiveNumber(undefined, "MLFLOW_EDGE_BODY_LIMIT"); // undefined
- * ```
- */
-export function positiveNumber(value: string | undefined, what: string): number | undefined {
-  if (value === undefined || value === "") return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new MlflowError(
-      `${what} must be a positive number, got "${value}".`,
-      "INVALID_PARAMETER_VALUE",
-    );
-  }
-  return n;
-}
-
-/**
- * A positive whole number from an environment variable or flag, `undefined` when unset.
- *
- * @example
- * ```ts
- * import { positiveInteger } from "./options_from_env.ts";
- * positiveInteger("64", "MLFLOW_EDGE_MAX_INFLIGHT_REQUESTS"); // 64
- * ```
- */
-export function positiveInteger(value: string | undefined, what: string): number | undefined {
-  const n = positiveNumber(value, what);
-  if (n !== undefined && !Number.isInteger(n)) {
-    throw new MlflowError(
-      `${what} must be a whole number, got "${value}".`,
-      "INVALID_PARAMETER_VALUE",
-    );
-  }
-  return n;
-}
 
 /**
  * `{limits: {maxElements}}` from an environment variable or flag, `{}` when unset.

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { MlflowError } from "../errors.ts";
 import type { FetchBundleOptions, S3Options, TrackingOptions } from "./types.ts";
 
 /**
@@ -53,17 +54,30 @@ export function storeOptionsFromEnv(env: Record<string, string | undefined>): Fe
     password: get("MLFLOW_TRACKING_PASSWORD"),
   });
   if (tracking) out.tracking = tracking;
-  const seconds = number(get("MLFLOW_HTTP_REQUEST_TIMEOUT"));
+  const seconds = positiveNumber(env.MLFLOW_HTTP_REQUEST_TIMEOUT, "MLFLOW_HTTP_REQUEST_TIMEOUT");
   if (seconds !== undefined) out.timeoutMs = seconds * 1000;
-  const retries = number(get("MLFLOW_HTTP_REQUEST_MAX_RETRIES"));
+  const retries = envNumber(
+    env.MLFLOW_HTTP_REQUEST_MAX_RETRIES,
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES",
+    {
+      zero: true,
+      integer: true,
+    },
+  );
   if (retries !== undefined) out.retries = retries;
   const cacheDir = get("MLFLOW_EDGE_CACHE_DIR");
   if (cacheDir !== undefined) {
     out.cacheDir = /^(false|0|off|no)$/i.test(cacheDir) ? false : cacheDir;
   }
-  const maxBytes = number(get("MLFLOW_EDGE_MAX_BUNDLE_BYTES"));
+  const maxBytes = positiveInteger(
+    env.MLFLOW_EDGE_MAX_BUNDLE_BYTES,
+    "MLFLOW_EDGE_MAX_BUNDLE_BYTES",
+  );
   if (maxBytes !== undefined) out.maxBytes = maxBytes;
-  const concurrency = number(get("MLFLOW_EDGE_DOWNLOAD_CONCURRENCY"));
+  const concurrency = positiveInteger(
+    env.MLFLOW_EDGE_DOWNLOAD_CONCURRENCY,
+    "MLFLOW_EDGE_DOWNLOAD_CONCURRENCY",
+  );
   if (concurrency !== undefined) out.concurrency = concurrency;
   const hosts = get("MLFLOW_EDGE_ALLOWED_HOSTS");
   if (hosts !== undefined) out.allowedHosts = hosts.split(",").map((h) => h.trim()).filter(Boolean);
@@ -75,8 +89,64 @@ function compact<T extends object>(o: T): T | undefined {
   return entries.length ? Object.fromEntries(entries) as T : undefined;
 }
 
-function number(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
+/**
+ * The one parser of numbers from environment variables and flags: `undefined` when unset or
+ * blank, else a finite number that is positive (or zero, with `zero`) and whole (with
+ * `integer`), or an `MlflowError` naming the variable and the value.
+ *
+ * @example
+ * ```ts
+ * import { envNumber } from "./env.ts";
+ * envNumber("3", "MLFLOW_HTTP_REQUEST_MAX_RETRIES", { zero: true, integer: true }); // 3
+ * envNumber(undefined, "MLFLOW_HTTP_REQUEST_TIMEOUT"); // undefined
+ * ```
+ */
+export function envNumber(
+  value: string | undefined,
+  what: string,
+  options: { zero?: boolean; integer?: boolean } = {},
+): number | undefined {
+  const text = value?.trim();
+  if (text === undefined || text === "") return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !options.zero)) {
+    throw new MlflowError(
+      `${what} must be a ${options.zero ? "non-negative" : "positive"} number, got "${value}".`,
+      "INVALID_PARAMETER_VALUE",
+    );
+  }
+  if (options.integer && !Number.isInteger(n)) {
+    throw new MlflowError(
+      `${what} must be a whole number, got "${value}".`,
+      "INVALID_PARAMETER_VALUE",
+    );
+  }
+  return n;
+}
+
+/**
+ * A positive number from an environment variable or flag, `undefined` when unset.
+ *
+ * @example
+ * ```ts
+ * import { positiveNumber } from "./env.ts";
+ * positiveNumber("2.5", "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT"); // 2.5
+ * positiveNumber(undefined, "MLFLOW_EDGE_BODY_LIMIT"); // undefined
+ * ```
+ */
+export function positiveNumber(value: string | undefined, what: string): number | undefined {
+  return envNumber(value, what);
+}
+
+/**
+ * A positive whole number from an environment variable or flag, `undefined` when unset.
+ *
+ * @example
+ * ```ts
+ * import { positiveInteger } from "./env.ts";
+ * positiveInteger("64", "MLFLOW_EDGE_MAX_INFLIGHT_REQUESTS"); // 64
+ * ```
+ */
+export function positiveInteger(value: string | undefined, what: string): number | undefined {
+  return envNumber(value, what, { integer: true });
 }

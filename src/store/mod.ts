@@ -21,7 +21,7 @@
  * @module
  */
 export { fetchBundle } from "./fetch_bundle.ts";
-export { storeOptionsFromEnv } from "./env.ts";
+export { envNumber, positiveInteger, positiveNumber, storeOptionsFromEnv } from "./env.ts";
 export { progressBar } from "./progress.ts";
 export { redactUri } from "./redact.ts";
 export type { ProgressBarOptions, ProgressWriter } from "./progress.ts";

@@ -3,12 +3,12 @@
 import assert from "node:assert/strict";
 import {
   dumpPyJson,
-  formatPyFloat,
   parsePyJson,
   PyDict,
   PyFloat,
   type PyValue,
 } from "../../src/mlmodel/py_json.ts";
+import { formatPyFloat } from "../../src/mlmodel/python_compat.ts";
 import { safeDump } from "../../src/mlmodel/py_yaml.ts";
 
 const PYJSON = JSON.parse(

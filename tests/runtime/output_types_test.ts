@@ -3,7 +3,8 @@
 // them and as /invocations writes them.
 import assert from "node:assert/strict";
 import { MlflowError } from "../../src/errors.ts";
-import { pyFloat, serializePredictions, toPyJson } from "../../src/model/mod.ts";
+import { pyFloat, toPyJson } from "../../src/mlmodel/mod.ts";
+import { serializePredictions } from "../../src/model/mod.ts";
 import { OnnxModel, predictionsValue } from "../../src/runtime/mod.ts";
 import { BACKENDS } from "./_bundle.ts";
 import { ELEM, onnxModel } from "./_onnx_builder.ts";

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { MlflowError } from "../../src/errors.ts";
 import { storeOptionsFromEnv } from "../../src/store/mod.ts";
 
 Deno.test("maps the AWS and MLflow variables onto store options", () => {
@@ -64,11 +65,23 @@ Deno.test("MLFLOW_EDGE_CACHE_DIR=false turns caching off", () => {
   assert.equal(storeOptionsFromEnv({ MLFLOW_EDGE_CACHE_DIR: "0" }).cacheDir, false);
 });
 
-Deno.test("numbers that do not parse are ignored rather than becoming NaN", () => {
-  const options = storeOptionsFromEnv({
-    MLFLOW_HTTP_REQUEST_TIMEOUT: "soon",
-    MLFLOW_EDGE_MAX_BUNDLE_BYTES: "-1",
-  });
-  assert.equal(options.timeoutMs, undefined);
-  assert.equal(options.maxBytes, undefined);
+Deno.test("numbers that do not parse are refused, naming the variable and the value", () => {
+  for (
+    const [name, value] of [
+      ["MLFLOW_HTTP_REQUEST_TIMEOUT", "soon"],
+      ["MLFLOW_EDGE_MAX_BUNDLE_BYTES", "-1"],
+      ["MLFLOW_EDGE_DOWNLOAD_CONCURRENCY", "2.5"],
+      ["MLFLOW_HTTP_REQUEST_MAX_RETRIES", "-1"],
+    ]
+  ) {
+    assert.throws(
+      () => storeOptionsFromEnv({ [name]: value }),
+      (err) =>
+        err instanceof MlflowError && err.message.startsWith(`${name} must be a `) &&
+        err.message.includes(`got "${value}"`),
+      name,
+    );
+  }
+  assert.equal(storeOptionsFromEnv({ MLFLOW_HTTP_REQUEST_MAX_RETRIES: "0" }).retries, 0);
+  assert.equal(storeOptionsFromEnv({ MLFLOW_HTTP_REQUEST_TIMEOUT: " " }).timeoutMs, undefined);
 });
