@@ -10,6 +10,7 @@ import { startS3 } from "./_s3.ts";
 import { REPLAYED_BUNDLES } from "./_golden.ts";
 import { startServer } from "./_process.ts";
 import { assertServerRefusesPytorch, httpFetcher, replayGoldens, waitReady } from "./_replay.ts";
+import { replayV2 } from "./_v2.ts";
 
 function startDeploy(endpoint: string, bundle: string) {
   return startServer(Deno.execPath(), ["run", "-A", "examples/deno-deploy/main.ts"], {
@@ -23,7 +24,7 @@ function startDeploy(endpoint: string, bundle: string) {
   });
 }
 
-Deno.test("the Deno Deploy entry serves bundles from S3 and answers MLflow's golden requests", async (t) => {
+Deno.test("the Deno Deploy entry serves bundles from S3 and answers MLflow's golden requests (and their V2 forms)", async (t) => {
   const s3 = await startS3();
   try {
     for (const bundle of REPLAYED_BUNDLES) {
@@ -31,6 +32,7 @@ Deno.test("the Deno Deploy entry serves bundles from S3 and answers MLflow's gol
       try {
         await waitReady(httpFetcher(server.url));
         await replayGoldens(t, bundle, httpFetcher(server.url));
+        await replayV2(t, bundle, httpFetcher(server.url), "default");
       } finally {
         await server.stop();
       }
