@@ -116,6 +116,8 @@ export interface V2Inference {
   outputs: OutputTensor[];
   /** The request's id and output options. */
   answer: V2Answer;
+  /** Rows of the input (its first axis). */
+  rows: number;
   /** Milliseconds per stage (`serialize` is the caller's). */
   timings: StageTimings;
 }
@@ -461,6 +463,7 @@ export class LoadedModel {
     return {
       outputs: r.predictions,
       answer: r.input.v2 ?? { id: null, binary_data_output: false, outputs: null },
+      rows: r.input.rows,
       timings: { parse: r.parse, infer: r.infer, serialize: 0 },
     };
   }

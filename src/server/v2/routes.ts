@@ -217,10 +217,12 @@ export function v2Routes(app: Hono, options: V2RoutesOptions): void {
       if (out.headerLength !== undefined) {
         headers["Inference-Header-Content-Length"] = String(out.headerLength);
       }
+      const t1 = performance.now();
+      signal.onStage?.("serialize", t0, t1, r.rows);
       return {
         body: out.body,
         headers,
-        timings: { ...r.timings, serialize: performance.now() - t0 },
+        timings: { ...r.timings, serialize: t1 - t0 },
       };
     },
   });
