@@ -407,6 +407,7 @@ export async function startServing(
   shared: boolean,
 ): Promise<{ reload(): void; stop(): Promise<void> }> {
   config.app.store = cliStore(config.app.store, env);
+  await checkLocalModels(config);
   const lines = config.app.accessLog === true ? stderrLines() : undefined;
   if (lines) config.app.accessLog = lines.write;
   const app = createApp(config.app);
@@ -453,7 +454,17 @@ export async function startServing(
     });
     return s;
   };
-  server = listen(config.port, true);
+  try {
+    server = listen(config.port, true);
+  } catch (err) {
+    await app.close();
+    if (!(err instanceof Deno.errors.AddrInUse)) throw err;
+    throw new MlflowError(
+      `${config.host}:${config.port} is already in use (another server is listening there); ` +
+        `choose another port with -p, e.g. -p ${config.port === 5000 ? 5001 : 5000}.`,
+      "INVALID_PARAMETER_VALUE",
+    );
+  }
   try {
     await app.ready();
   } catch (err) {
@@ -545,6 +556,19 @@ async function serve(args: string[]): Promise<void> {
   }
 }
 
+/**
+ * A local model directory that does not exist is a mistake in the command: say so in one line
+ * before listening, rather than serving and then failing the load.
+ */
+async function checkLocalModels(config: ServeConfig): Promise<void> {
+  const { localStore } = await import("./store/local.ts");
+  for (const uri of [config.app.modelUri, ...Object.values(config.app.models ?? {})]) {
+    if (uri !== undefined && (!/^[a-z][a-z0-9+.-]+:/i.test(uri) || /^file:/i.test(uri))) {
+      await localStore(uri);
+    }
+  }
+}
+
 async function predict(args: string[]): Promise<void> {
   let values;
   try {
@@ -574,8 +598,13 @@ async function predict(args: string[]): Promise<void> {
   if (kind !== "json" && kind !== "csv") {
     usageError(`--content-type must be json or csv, got "${kind}".`);
   }
-  const body = values["input-path"]
-    ? await Deno.readFile(values["input-path"])
+  const input = values["input-path"];
+  const body = input
+    ? await Deno.readFile(input).catch((err) => {
+      throw err instanceof Deno.errors.NotFound
+        ? new MlflowError(`Input file "${input}" does not exist.`, "RESOURCE_DOES_NOT_EXIST")
+        : err;
+    })
     : new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
   const model = await loadModel(uri, {
     backend: flagBackend(values.backend ?? env.MLFLOW_EDGE_BACKEND, "--backend"),

@@ -264,3 +264,38 @@ Deno.test("src/server/main.ts serves under deno serve, configured from the envir
     await proc.stderr.cancel().catch(() => {});
   }
 });
+
+/** Runs the CLI to its end; resolves to its exit code and stderr. */
+async function cliRun(args: string[]): Promise<{ code: number; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "src/cli.ts", ...args],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+Deno.test("a first run's mistakes are one line each: a taken port, a missing model or input file", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = (taken.addr as Deno.NetAddr).port;
+    const busy = await cliRun(["serve", "-p", String(port)]);
+    assert.equal(busy.code, 1);
+    assert.equal(
+      busy.stderr,
+      `mlflow-edge: 127.0.0.1:${port} is already in use (another server is listening there); ` +
+        "choose another port with -p, e.g. -p 5000.\n",
+    );
+  } finally {
+    taken.close();
+  }
+  const missing = await cliRun(["serve", "-m", "/no/such/model", "-p", "0"]);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr, 'mlflow-edge: Model directory "/no/such/model" does not exist.\n');
+
+  const input = await cliRun(["predict", "-m", "examples/iris", "-i", "/no/such/input.json"]);
+  assert.equal(input.code, 1);
+  assert.equal(input.stderr, 'mlflow-edge: Input file "/no/such/input.json" does not exist.\n');
+});
