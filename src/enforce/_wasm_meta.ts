@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "b3fae47a71f86bf50aad0b55c15d4699c4ab9a520ee8a812ce834b5fa209e5d0";
+export const WASM_SOURCE_HASH = "baccb7f26262e47533416d3b398c73de93be2f86d0f4e95ec9015342c764f9b6";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "b3fae47a71f86bf50aad0b55c15d4699c4ab9a520ee8a81
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "93d57179991a73aa86642b2ead20cca67dcd9f7c9f06250788e3ef57da7e64bc";
+export const WASM_SHA256 = "5730c00a46d235a0fa572ec98d7ccdb9459e5a4ce2497566e3bc6cd0380f54fd";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "93d57179991a73aa86642b2ead20cca67dcd9f7c9f06250788e3
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 401741;
+export const WASM_BYTE_SIZE = 401774;

@@ -39,12 +39,16 @@ Deno.test("column-wise inputs need columns of one length", async () => {
 });
 
 Deno.test("a list given to a multi-column named schema reports the missing names and the extras", async () => {
-  const e = await refused(validateRequest(named2, '{"inputs": [[1, "x"]]}'));
+  const e = await refused(validateRequest(named2, '{"inputs": [[1, 2]]}'));
   assert.equal(e.errorCode, "INVALID_PARAMETER_VALUE");
   assert.equal(
     e.message,
     "Model is missing inputs ['a', 'b']. Note that there were extra inputs: [0, 1].",
   );
+  // MLflow first casts the whole list with the first column's type (long): "x" fails that.
+  const cast = await refused(validateRequest(named2, '{"inputs": [[1, "x"]]}'));
+  assert.equal(cast.errorCode, "BAD_REQUEST");
+  assert.match(cast.message, /"x" in column 1 at row 0 to long/);
 });
 
 Deno.test("records missing a key give NaN in double columns and refuse long columns", async () => {

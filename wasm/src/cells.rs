@@ -216,23 +216,29 @@ pub fn bool_of(v: &Value) -> Result<bool, Why> {
     }
 }
 
-fn dt_why(e: DtError, v: &Value) -> Why {
+/// Why a text is not a datetime64[ns] value. A time zone is refused loudly over `inputs` and
+/// `instances` (numpy converts such texts to UTC, dropping the zone); over frames and CSV pandas
+/// 2 refuses the cast itself, which MLflow answers BAD_REQUEST.
+fn dt_why(e: DtError, v: &Value, path: Path) -> Why {
     match e {
         DtError::Invalid => Why::Bad(format!("{} is not a date-time pandas can parse", show(v))),
+        DtError::TzAware if path != Path::Numpy => Why::Bad(
+            "it carries a time zone, and pandas cannot cast a timezone-aware value to datetime64[ns] (only timezone-naive datetimes)".into(),
+        ),
         DtError::TzAware => Why::Loud(
-            "it carries a time zone; only timezone-naive datetimes are supported (MLflow with pandas 1.x silently drops the zone)".into(),
+            "it carries a time zone; only timezone-naive datetimes are supported (numpy, and MLflow with pandas 1.x, silently drop the zone)".into(),
         ),
         DtError::OutOfRange => Why::Bad("Out of bounds nanosecond timestamp".into()),
     }
 }
 
 /// A datetime64[ns] value (NaT for null/NaN); integers are epoch nanoseconds, as in MLflow.
-pub fn datetime_of(v: &Value) -> Result<i64, Why> {
+pub fn datetime_of(v: &Value, path: Path) -> Result<i64, Why> {
     match v {
         Value::Null => Ok(NAT),
         Value::String(s) => match datetime::parse(s) {
             Ok(p) => Ok(p.ns),
-            Err(e) => Err(dt_why(e, v)),
+            Err(e) => Err(dt_why(e, v, path)),
         },
         Value::Number(n) => {
             if let Some(x) = n.as_i64() {
@@ -544,7 +550,7 @@ pub fn convert(
         DType::Datetime => {
             let mut out = Vec::with_capacity(n);
             for (i, v) in cells.iter().enumerate() {
-                match datetime_of(v) {
+                match datetime_of(v, path) {
                     Ok(x) => out.push(x),
                     Err(w) => {
                         report(problems, v, loc, i, target, w);

@@ -72,6 +72,11 @@ impl Problems {
         self.push(f.code, f.message);
     }
 
+    /// The most violations one message names.
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
     pub fn is_empty(&self) -> bool {
         self.total == 0
     }

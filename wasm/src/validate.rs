@@ -194,25 +194,42 @@ fn numpy_columns(
             if !named {
                 return Err(unnamed_dict());
             }
+            // MLflow builds pandas' DataFrame from the dict of columns: lists are columns (all
+            // of one length), scalars are broadcast along them; with an Array or Object column,
+            // or only scalars, the dict is one row.
             let one_row = specs
                 .iter()
                 .any(|s| matches!(s.ty, Ty::Array(_) | Ty::Object(_)));
-            let mut labels = Vec::with_capacity(members.len());
-            let mut cols: Vec<Vec<&Value>> = Vec::with_capacity(members.len());
+            let mut rows: Option<usize> = None;
+            if !one_row {
+                for (_, x) in members.iter() {
+                    if let Value::Array(items) = x {
+                        if *rows.get_or_insert(items.len()) != items.len() {
+                            return Err(Failure::invalid(
+                                "This model contains a column-based signature, which suggests a DataFrame input. There was an error casting the input data to a DataFrame: All arrays must be of the same length",
+                            ));
+                        }
+                    }
+                }
+            }
+            let rows = rows.unwrap_or(1);
+            let mut labels = Vec::new();
+            let mut cols: Vec<Vec<&Value>> = Vec::new();
+            let mut dropped = Vec::new();
             for (k, x) in members {
-                labels.push(Label::Name(k.as_ref()));
+                let label = Label::Name(k.as_ref());
+                if by_spec.as_ref().map_or(false, |i| i.find(k).is_none()) {
+                    dropped.push((label, rows)); // never materialised (nor broadcast)
+                    continue;
+                }
+                labels.push(label);
                 cols.push(match x {
                     Value::Array(items) if !one_row => items.iter().collect(),
-                    _ => vec![x],
+                    _ => vec![x; rows],
                 });
             }
-            let rows = cols.first().map(|c| c.len()).unwrap_or(0);
-            if cols.iter().any(|c| c.len() != rows) {
-                return Err(Failure::invalid(
-                    "This model contains a column-based signature, which suggests a DataFrame input. There was an error casting the input data to a DataFrame: All arrays must be of the same length",
-                ));
-            }
-            let fr = Frame::new(labels, cols, rows).retain(by_spec.as_ref());
+            let mut fr = Frame::new(labels, cols, rows);
+            fr.dropped = dropped;
             let entries = frame::enforce(specs, &fr, Path::Numpy, problems);
             Ok((Kind::Columns, rows, entries))
         }
@@ -292,6 +309,7 @@ fn numpy_columns(
             let entries = if !named {
                 frame::enforce_unnamed_numpy(specs, &fr, problems)
             } else {
+                first_column_cast(specs, &fr, problems.cap())?;
                 frame::enforce(specs, &fr, Path::Numpy, problems)
             };
             Ok((Kind::Columns, fr.rows, entries))
@@ -306,6 +324,37 @@ fn numpy_columns(
             let entries = frame::enforce(specs, &fr, Path::Numpy, problems);
             Ok((Kind::Columns, 1, entries))
         }
+    }
+}
+
+/// A list given to a named multi-column signature: MLflow's parse step first casts the whole
+/// list with the first column's type (`numpy.array(list, dtype)`), and a value that cast cannot
+/// take is its BAD_REQUEST; the list then becomes a frame with columns 0..n-1, which the named
+/// signature does not find (`Model is missing inputs`). Values the cast would merely alter are
+/// not reported: the request is refused either way.
+fn first_column_cast(specs: &[ColSpec], fr: &Frame, cap: usize) -> Result<(), Failure> {
+    let t0 = match specs.first().map(|s| &s.ty) {
+        Some(Ty::Scalar(t)) => *t,
+        _ => return Ok(()),
+    };
+    let mut cast = Problems::new(cap);
+    for (label, cells) in fr.labels.iter().zip(&fr.cols) {
+        frame::column(
+            label.text(),
+            &label.quoted(),
+            &Ty::Scalar(t0),
+            true,
+            cells,
+            Path::Numpy,
+            &mut cast,
+        );
+        if cast.full() {
+            break;
+        }
+    }
+    match cast.into_failure() {
+        Some(f) if f.code == Code::BadRequest => Err(f),
+        _ => Ok(()),
     }
 }
 
