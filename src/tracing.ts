@@ -58,8 +58,11 @@ export const TRACER_NAME = "mlflow-edge";
  * ```
  */
 export function tracer(): Tracer {
-  return trace.getTracer(TRACER_NAME);
+  // The API's proxy tracer forwards to whichever provider is registered, also a later one.
+  return cached ??= trace.getTracer(TRACER_NAME);
 }
+
+let cached: Tracer | undefined;
 
 /** The `error_code` of an MlflowError-like value, for span attributes. */
 function errorCodeOf(err: unknown): string {
@@ -127,8 +130,8 @@ function epochMs(perfNow: number): number {
  * import { RequestTrace } from "./tracing.ts";
  * const t = RequestTrace.start(new Headers(), { "mlflow_edge.model": "iris" });
  * const t0 = performance.now();
- * t.stage("mlflow_edge.validate", t0, performance.now(), { "mlflow_edge.rows": 1 });
- * t.end(200);
+ * t?.stage("mlflow_edge.validate", t0, performance.now(), { "mlflow_edge.rows": 1 });
+ * t?.end(200);
  * ```
  */
 export class RequestTrace {
@@ -147,8 +150,9 @@ export class RequestTrace {
    * When the request's `traceparent` names a trace the active span is not part of (Deno
    * continues a lowercase `traceparent` but not one spelled `Traceparent`; other runtimes have no
    * HTTP instrumentation at all), the span continues the caller's trace from the header instead.
+   * Undefined when the span does not record (no tracer provider, or not sampled).
    */
-  static start(headers: Headers, attributes: Attributes): RequestTrace {
+  static start(headers: Headers, attributes: Attributes): RequestTrace | undefined {
     let parent = context.active();
     const remote = parseTraceparent(headers.get("traceparent"));
     if (remote && trace.getSpanContext(parent)?.traceId !== remote.traceId) {
@@ -159,6 +163,8 @@ export class RequestTrace {
       { kind: SpanKind.INTERNAL, attributes },
       parent,
     );
+    // Not recording (the API's no-op tracer, or not sampled): no stage spans either.
+    if (!span.isRecording()) return undefined;
     return new RequestTrace(span, trace.setSpan(parent, span));
   }
 

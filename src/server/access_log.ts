@@ -60,7 +60,16 @@ export interface AccessRecord {
   errorCode: string | undefined;
 }
 
-const ms = (n: number) => Math.round(n * 1000) / 1000;
+/**
+ * Milliseconds with three decimals, e.g. `0.012`: built from integer microseconds, because a
+ * double's shortest form costs about 280 ns and `toFixed` 540 ns, four times per line.
+ */
+function ms(n: number): string {
+  const us = Math.round(n * 1000);
+  const whole = Math.floor(us / 1000);
+  const frac = us - whole * 1000;
+  return `${whole}.${frac < 10 ? "00" : frac < 100 ? "0" : ""}${frac}`;
+}
 
 let second = -1;
 let secondText = "";

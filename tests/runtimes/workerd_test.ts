@@ -81,6 +81,15 @@ Deno.test("the built Worker serves bundles from R2 and answers MLflow's golden r
         for (const res of answers) assert.equal(res.status, 200, await res.text());
         const ping = await worker.fetch("/ping");
         assert.equal(ping.status, 200, await ping.text());
+        assert.match(ping.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+        // /metrics: this isolate's own numbers (nothing else can scrape an isolate).
+        const metrics = await (await worker.fetch("/metrics")).text();
+        assert.match(
+          metrics,
+          /^mlflow_edge_requests_total\{model="default",protocol="mlflow",status="200"\} 3$/m,
+        );
+        assert.match(metrics, /^mlflow_edge_model_loaded\{model="default"\} 1$/m);
+        assert.match(metrics, /^mlflow_edge_wasm_core_memory_bytes \d+$/m);
         await replayGoldens(t, bundle, worker.fetch);
         await replayV2(t, bundle, worker.fetch, "default");
         if (bundle === "iris_mlp_onnx") await assertDescribesIris(t, worker.fetch);
