@@ -5,6 +5,16 @@ import { AwsClient } from "aws4fetch";
 import { Miniflare } from "../_deps/miniflare.ts";
 import { S3rver } from "../_deps/s3rver.ts";
 import type { R2BucketLike } from "../../src/store/mod.ts";
+import {
+  API,
+  artifactFile,
+  ARTIFACTS,
+  json,
+  listArtifacts,
+  listen,
+  restError as error,
+  underPrefix,
+} from "../_mlflow_rest.ts";
 
 export const FIXTURES = new URL("../fixtures/mlflow-bundles/", import.meta.url);
 export const BUNDLES = ["iris_mlp_onnx", "mnist_cnn_onnx"] as const;
@@ -113,26 +123,13 @@ export interface StaticServer {
 
 export function startStatic(root: string): Promise<StaticServer> {
   const requests: Counted[] = [];
-  return new Promise((resolve) => {
-    const server = Deno.serve(
-      {
-        hostname: "127.0.0.1",
-        port: 0,
-        onListen: ({ port }) =>
-          resolve({
-            url: `http://127.0.0.1:${port}`,
-            requests,
-            close: () => server.shutdown(),
-          }),
-      },
-      async (req) => {
-        const path = decodeURIComponent(new URL(req.url).pathname);
-        const res = await serveFile(root, path, req.headers.get("if-none-match"));
-        requests.push({ method: req.method, path, status: res.status });
-        return res;
-      },
-    );
+  const server = listen(async (req) => {
+    const path = decodeURIComponent(new URL(req.url).pathname);
+    const res = await serveFile(root, path, req.headers.get("if-none-match"));
+    requests.push({ method: req.method, path, status: res.status });
+    return res;
   });
+  return Promise.resolve({ ...server, requests });
 }
 
 async function serveFile(
@@ -222,33 +219,25 @@ export function startMlflow(options: MlflowServerOptions = {}): Promise<MlflowSe
   const artifacts = new Map<string, Uint8Array>();
   const faults = new Map<string, Fault>();
   const prefix = options.prefix ?? "";
-  const json = (body: unknown, status = 200) =>
-    new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-  const error = (code: string, message: string, status: number) =>
-    json({ error_code: code, message }, status);
 
   const handle = async (req: Request): Promise<Response> => {
     const url = new URL(req.url);
-    if (!url.pathname.startsWith(`${prefix}/`)) return error("ENDPOINT_NOT_FOUND", "no", 404);
-    const path = url.pathname.slice(prefix.length);
+    const path = underPrefix(req, prefix);
+    if (path === undefined) return error("ENDPOINT_NOT_FOUND", "no", 404);
     if (options.auth && req.headers.get("authorization") !== options.auth) {
       return error("UNAUTHENTICATED", "Missing or wrong credentials.", 401);
     }
-    const art = "/api/2.0/mlflow-artifacts/artifacts";
-    if (path === art) return listArtifacts(url.searchParams.get("path") ?? "");
-    if (path.startsWith(`${art}/`)) {
-      const key = decodeURIComponent(path.slice(art.length + 1));
+    if (path === ARTIFACTS) {
+      return json(listArtifacts(artifacts, url.searchParams.get("path") ?? ""));
+    }
+    if (path.startsWith(`${ARTIFACTS}/`)) {
+      const key = decodeURIComponent(path.slice(ARTIFACTS.length + 1));
       const fault = takeFault(key);
       if (fault) return await applyFault(fault, req, artifacts.get(key));
-      const bytes = artifacts.get(key);
-      if (!bytes) return error("RESOURCE_DOES_NOT_EXIST", `File ${key} not found`, 404);
-      return new Response(bytes as BodyInit, {
-        headers: { "content-type": "application/octet-stream" },
-      });
+      return artifactFile(artifacts.get(key), key);
     }
-    const api = "/api/2.0/mlflow/";
-    if (!path.startsWith(api)) return error("ENDPOINT_NOT_FOUND", "no", 404);
-    const endpoint = path.slice(api.length);
+    if (!path.startsWith(API)) return error("ENDPOINT_NOT_FOUND", "no", 404);
+    const endpoint = path.slice(API.length);
     const fault = takeFault(endpoint);
     if (fault) return await applyFault(fault, req, undefined);
     const q = url.searchParams;
@@ -348,21 +337,6 @@ export function startMlflow(options: MlflowServerOptions = {}): Promise<MlflowSe
     return error("ENDPOINT_NOT_FOUND", `No endpoint ${endpoint}`, 404);
   };
 
-  const listArtifacts = (dir: string) => {
-    const base = dir.replace(/\/+$/, "");
-    const entries = new Map<string, { is_dir: boolean; file_size?: number }>();
-    for (const [key, bytes] of artifacts) {
-      if (!key.startsWith(`${base}/`)) continue;
-      const rest = key.slice(base.length + 1);
-      const slash = rest.indexOf("/");
-      if (slash < 0) entries.set(rest, { is_dir: false, file_size: bytes.length });
-      else entries.set(rest.slice(0, slash), { is_dir: true });
-    }
-    // Like MLflow: an empty or missing directory lists as no files.
-    const files = [...entries].map(([path, e]) => ({ path, ...e }));
-    return json(files.length ? { files } : {});
-  };
-
   const takeFault = (key: string): Fault | undefined => {
     const f = faults.get(key);
     if (!f) return undefined;
@@ -414,33 +388,23 @@ export function startMlflow(options: MlflowServerOptions = {}): Promise<MlflowSe
     return new Response(body, { headers: { "content-length": String(data.length) } });
   };
 
-  return new Promise((resolve) => {
-    const server = Deno.serve(
-      {
-        hostname: "127.0.0.1",
-        port: 0,
-        onListen: ({ port }) =>
-          resolve({
-            url: `http://127.0.0.1:${port}${prefix}`,
-            requests,
-            artifacts,
-            faults,
-            mount(at, files) {
-              for (const [k, v] of files) artifacts.set(`${at}/${k}`, v);
-            },
-            close: () => server.shutdown(),
-          }),
-      },
-      async (req) => {
-        const res = await handle(req);
-        requests.push({
-          method: req.method,
-          path: decodeURIComponent(new URL(req.url).pathname),
-          status: res.status,
-        });
-        return res;
-      },
-    );
+  const server = listen(async (req) => {
+    const res = await handle(req);
+    requests.push({
+      method: req.method,
+      path: decodeURIComponent(new URL(req.url).pathname),
+      status: res.status,
+    });
+    return res;
+  }, prefix);
+  return Promise.resolve({
+    ...server,
+    requests,
+    artifacts,
+    faults,
+    mount(at, files) {
+      for (const [k, v] of files) artifacts.set(`${at}/${k}`, v);
+    },
   });
 }
 

@@ -5,6 +5,16 @@
 // mlflow_artifacts.proto) as recorded from a real server in ../shared/spec/mlflow-log-model.md:
 // it keeps experiments, runs, metrics, LoggedModels, registered models, versions, aliases and
 // the proxied artifacts in memory, serves them back, and records every call.
+import {
+  API,
+  artifactFile,
+  ARTIFACTS,
+  json,
+  listArtifacts,
+  listen,
+  restError,
+  underPrefix,
+} from "../_mlflow_rest.ts";
 
 /** One recorded call. */
 export interface Call {
@@ -421,72 +431,45 @@ export function startTrackingDouble(options: TrackingDoubleOptions = {}): Promis
     throw new RestError("ENDPOINT_NOT_FOUND", `No endpoint ${method} ${endpoint}`, 404);
   };
 
-  const listArtifacts = (dir: string) => {
-    const base = dir.replace(/\/+$/, "");
-    const entries = new Map<string, { is_dir: boolean; file_size?: number }>();
-    for (const [key, bytes] of artifacts) {
-      if (!key.startsWith(`${base}/`)) continue;
-      const rest = key.slice(base.length + 1);
-      const slash = rest.indexOf("/");
-      if (slash < 0) entries.set(rest, { is_dir: false, file_size: bytes.length });
-      else entries.set(rest.slice(0, slash), { is_dir: true });
-    }
-    const files = [...entries].map(([path, e]) => ({ path, ...e }));
-    return files.length ? { files } : {};
-  };
-
-  const json = (body: unknown, status = 200) =>
-    new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-
   const handle = async (req: Request, call: Call): Promise<Response> => {
     const url = new URL(req.url);
-    const prefix = options.prefix ?? "";
-    if (!url.pathname.startsWith(`${prefix}/`)) {
-      return json({ error_code: "ENDPOINT_NOT_FOUND", message: url.pathname }, 404);
-    }
-    const path = decodeURIComponent(url.pathname.slice(prefix.length));
-    const art = "/api/2.0/mlflow-artifacts/artifacts";
-    const api = "/api/2.0/mlflow/";
-    call.endpoint = path.startsWith(art)
-      ? `artifacts${path.slice(art.length)}`
-      : path.startsWith(api)
-      ? path.slice(api.length)
+    const raw = underPrefix(req, options.prefix ?? "");
+    if (raw === undefined) return restError("ENDPOINT_NOT_FOUND", url.pathname, 404);
+    const path = decodeURIComponent(raw);
+    call.endpoint = path.startsWith(ARTIFACTS)
+      ? `artifacts${path.slice(ARTIFACTS.length)}`
+      : path.startsWith(API)
+      ? path.slice(API.length)
       : path;
-    if (path.startsWith(api) && req.method !== "GET") {
+    if (path.startsWith(API) && req.method !== "GET") {
       const text = await req.text();
       try {
         call.body = text ? JSON.parse(text) : {};
       } catch {
-        return json({ error_code: "MALFORMED_REQUEST", message: "Bad JSON" }, 400);
+        return restError("MALFORMED_REQUEST", "Bad JSON", 400);
       }
     }
-    if (path.startsWith(`${art}/`) && req.method === "PUT") {
+    if (path.startsWith(`${ARTIFACTS}/`) && req.method === "PUT") {
       call.bytes = new Uint8Array(await req.arrayBuffer());
     }
     if (options.auth && req.headers.get("authorization") !== options.auth) {
-      return json({ error_code: "UNAUTHENTICATED", message: "Missing or wrong credentials." }, 401);
+      return restError("UNAUTHENTICATED", "Missing or wrong credentials.", 401);
     }
     const fault = takeFault(`${req.method} ${call.endpoint}`);
-    if (fault) return json({ error_code: "INTERNAL_ERROR", message: "fault" }, fault.status);
-    if (path === art) return json(listArtifacts(url.searchParams.get("path") ?? ""));
-    if (path.startsWith(`${art}/`)) {
-      const key = path.slice(art.length + 1);
-      if (key.split("/").includes("..")) {
-        return json({ error_code: "INVALID_PARAMETER_VALUE", message: "path" }, 400);
-      }
+    if (fault) return restError("INTERNAL_ERROR", "fault", fault.status);
+    if (path === ARTIFACTS) {
+      return json(listArtifacts(artifacts, url.searchParams.get("path") ?? ""));
+    }
+    if (path.startsWith(`${ARTIFACTS}/`)) {
+      const key = path.slice(ARTIFACTS.length + 1);
+      if (key.split("/").includes("..")) return restError("INVALID_PARAMETER_VALUE", "path", 400);
       if (req.method === "PUT") {
         artifacts.set(key, call.bytes!);
         return json({});
       }
-      const bytes = artifacts.get(key);
-      if (!bytes) return json({ error_code: "RESOURCE_DOES_NOT_EXIST", message: `${key}` }, 404);
-      return new Response(bytes as BodyInit, {
-        headers: { "content-type": "application/octet-stream" },
-      });
+      return artifactFile(artifacts.get(key), key);
     }
-    if (!path.startsWith(api)) {
-      return json({ error_code: "ENDPOINT_NOT_FOUND", message: path }, 404);
-    }
+    if (!path.startsWith(API)) return restError("ENDPOINT_NOT_FOUND", path, 404);
     try {
       return json(
         rest(
@@ -498,7 +481,7 @@ export function startTrackingDouble(options: TrackingDoubleOptions = {}): Promis
       );
     } catch (err) {
       if (err instanceof RestError) {
-        return json({ error_code: err.code, message: err.message }, err.status);
+        return restError(err.code, err.message, err.status);
       }
       throw err;
     }
@@ -515,39 +498,32 @@ export function startTrackingDouble(options: TrackingDoubleOptions = {}): Promis
     return f;
   };
 
-  return new Promise((resolve) => {
-    const server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      onListen: ({ port }) =>
-        resolve({
-          url: `http://127.0.0.1:${port}${options.prefix ?? ""}`,
-          calls,
-          experiments,
-          runs,
-          loggedModels,
-          registered,
-          versions,
-          artifacts,
-          faults,
-          prefixFaults,
-          close: () => server.shutdown(),
-        }),
-    }, async (req) => {
-      const url = new URL(req.url);
-      const call: Call = {
-        method: req.method,
-        endpoint: "",
-        query: Object.fromEntries(url.searchParams),
-        contentType: req.headers.get("content-type"),
-        authorization: req.headers.get("authorization"),
-        status: 0,
-      };
-      const res = await handle(req, call);
-      call.status = res.status;
-      calls.push(call);
-      return res;
-    });
+  const server = listen(async (req) => {
+    const url = new URL(req.url);
+    const call: Call = {
+      method: req.method,
+      endpoint: "",
+      query: Object.fromEntries(url.searchParams),
+      contentType: req.headers.get("content-type"),
+      authorization: req.headers.get("authorization"),
+      status: 0,
+    };
+    const res = await handle(req, call);
+    call.status = res.status;
+    calls.push(call);
+    return res;
+  }, options.prefix);
+  return Promise.resolve({
+    ...server,
+    calls,
+    experiments,
+    runs,
+    loggedModels,
+    registered,
+    versions,
+    artifacts,
+    faults,
+    prefixFaults,
   });
 }
 
