@@ -71,6 +71,24 @@ export function scrubSecrets(err: unknown, secrets: (string | undefined)[]): unk
   return new MlflowError(message, err.errorCode, err.status);
 }
 
+/**
+ * What a failed download or upload throws: its own `MlflowError`, or `failed: <cause>` for
+ * anything else, either way scrubbed of `secrets`.
+ *
+ * @example
+ * ```ts
+ * import { failure } from "./_errors.ts";
+ * failure(new TypeError("network down"), "Fetching \"s3://b/m\" failed", []); // MlflowError
+ * ```
+ */
+export function failure(err: unknown, failed: string, secrets: (string | undefined)[]): unknown {
+  if (err instanceof MlflowError) return scrubSecrets(err, secrets);
+  return scrubSecrets(
+    new MlflowError(`${failed}: ${describeCause(err)}.`, "INTERNAL_ERROR"),
+    secrets,
+  );
+}
+
 /** Describe a thrown value without leaking a stack or a raw TypeError to a client. */
 export function describeCause(err: unknown): string {
   if (err instanceof Error) return redactMessage(err.message);

@@ -14,6 +14,51 @@ export interface Pipeline {
   signal: AbortSignal;
 }
 
+/** The caller's knobs of a {@linkcode Pipeline}; an unset or invalid one takes its default. */
+export interface PipelineOptions {
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+  retries?: number;
+  retryDelayMs?: number;
+}
+
+/**
+ * The pipeline for a caller's `options` over its `defaults`, cancelled by `signal`.
+ *
+ * @example
+ * ```ts
+ * import { pipeline } from "./_pipeline.ts";
+ * const defaults = { timeoutMs: 60_000, retries: 3, retryDelayMs: 250 };
+ * pipeline({ retries: -1 }, defaults, new AbortController().signal).retries; // 0
+ * ```
+ */
+export function pipeline(
+  options: PipelineOptions,
+  defaults: Required<Omit<PipelineOptions, "fetch">>,
+  signal: AbortSignal,
+): Pipeline {
+  return {
+    fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+    timeoutMs: positive(options.timeoutMs, defaults.timeoutMs),
+    retries: Math.max(0, Math.floor(options.retries ?? defaults.retries)),
+    retryDelayMs: Math.max(0, options.retryDelayMs ?? defaults.retryDelayMs),
+    signal,
+  };
+}
+
+/**
+ * `v` when it is a finite number above zero, else `fallback`.
+ *
+ * @example
+ * ```ts
+ * import { positive } from "./_pipeline.ts";
+ * positive(Number.NaN, 6); // 6
+ * ```
+ */
+export function positive(v: number | undefined, fallback: number): number {
+  return typeof v === "number" && Number.isFinite(v) && v > 0 ? v : fallback;
+}
+
 /** Run `fn` with a fresh per-attempt timeout signal, retrying retryable failures. */
 export async function withRetries<T>(
   p: Pipeline,

@@ -5,9 +5,9 @@
  * @module
  */
 import { MlflowError } from "../errors.ts";
-import { describeCause, q, scrubSecrets } from "./_errors.ts";
+import { describeCause, failure, q } from "./_errors.ts";
 import { assertSafeKey } from "./_path.ts";
-import { type Pipeline, readBody, withRetries } from "./_pipeline.ts";
+import { type Pipeline, pipeline, positive, readBody, withRetries } from "./_pipeline.ts";
 import { type BundleCache, diskCache, sharedMemoryCache } from "./cache.ts";
 import { httpStore } from "./http.ts";
 import {
@@ -52,13 +52,7 @@ export async function fetchBundle(
   options: FetchBundleOptions = {},
 ): Promise<BundleFiles> {
   const controller = new AbortController();
-  const p: Pipeline = {
-    fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
-    timeoutMs: positive(options.timeoutMs, DEFAULTS.timeoutMs),
-    retries: Math.max(0, Math.floor(options.retries ?? DEFAULTS.retries)),
-    retryDelayMs: Math.max(0, options.retryDelayMs ?? DEFAULTS.retryDelayMs),
-    signal: controller.signal,
-  };
+  const p = pipeline(options, DEFAULTS, controller.signal);
   const t = options.tracking;
   const secrets = [
     options.s3?.secretAccessKey,
@@ -81,11 +75,7 @@ export async function fetchBundle(
     return { uri, files: await download(store, options, p, cache, controller.signal) };
   } catch (err) {
     controller.abort(new MlflowError("Download cancelled.", "CANCELLED"));
-    if (err instanceof MlflowError) throw scrubSecrets(err, secrets);
-    throw scrubSecrets(
-      new MlflowError(`Fetching ${q(uri)} failed: ${describeCause(err)}.`, "INTERNAL_ERROR"),
-      secrets,
-    );
+    throw failure(err, `Fetching ${q(uri)} failed`, secrets);
   }
 }
 
@@ -303,10 +293,6 @@ function semaphore(n: number) {
       waiting.shift()?.();
     }
   };
-}
-
-function positive(v: number | undefined, fallback: number): number {
-  return typeof v === "number" && Number.isFinite(v) && v > 0 ? v : fallback;
 }
 
 /** The password of a URL's userinfo, raw, decoded and as the Basic credential sent for it. */

@@ -14,13 +14,10 @@
  * @module
  */
 import { MlflowError } from "../errors.ts";
-import { saveOnnxModel } from "../mlmodel/onnx_save.ts";
-import type { ModelSignature } from "../mlmodel/signature.ts";
+import { saveOnnxModel, type SaveOnnxOptions } from "../mlmodel/onnx_save.ts";
 import { Model, type ModelInfo } from "../mlmodel/model.ts";
-import type { InputExampleOptions } from "../mlmodel/input_example.ts";
-import type { PythonEnvironment } from "../mlmodel/environment.ts";
-import { describeCause, q, scrubSecrets } from "../store/_errors.ts";
-import type { Pipeline } from "../store/_pipeline.ts";
+import { describeCause, failure, q } from "../store/_errors.ts";
+import { type Pipeline, pipeline } from "../store/_pipeline.ts";
 import { TrackingClient } from "../store/mlflow.ts";
 import type { S3Options, TrackingOptions } from "../store/types.ts";
 import { type KeyValue, type Metric, type RunInfo, TrackingApi } from "./rest.ts";
@@ -103,33 +100,12 @@ export interface LogOptions {
  * };
  * ```
  */
-export interface LogModelOptions extends LogOptions {
+export interface LogModelOptions
+  extends LogOptions, Omit<SaveOnnxOptions, "onnx" | "externalData" | "model"> {
   /** The ONNX model: its bytes, or the path of `model.onnx` (its external-data files beside it). */
   onnx: Uint8Array | string | URL;
   /** External-data files of `onnx` bytes, by location. */
   externalData?: ReadonlyMap<string, Uint8Array> | Record<string, Uint8Array>;
-  /** The signature; default inferred from `inputExample` (inputs only). */
-  signature?: ModelSignature | null;
-  /** Set false to save no inferred signature (MLflow's onnx flavor infers none). Default true. */
-  inferSignature?: boolean;
-  /** The input example (`input_example.json`, `serving_input_example.json`). */
-  inputExample?: unknown;
-  /** How the example is saved (`kind`, `params`). */
-  inputExampleOptions?: InputExampleOptions;
-  /** requirements.txt as given (mlflow added when missing). */
-  pipRequirements?: string[];
-  /** Added to the default requirements. */
-  extraPipRequirements?: string[];
-  /** Initializers of ~1 KiB and more into one uuid-named file, as onnx does. Default true. */
-  saveAsExternalData?: boolean;
-  /** `providers` of the onnx flavor. */
-  onnxExecutionProviders?: string[];
-  /** `onnx_session_options` of the onnx flavor. */
-  onnxSessionOptions?: Record<string, unknown> | null;
-  /** `metadata` of the MLmodel. */
-  metadata?: Record<string, unknown> | null;
-  /** The Python environment declared in the env files. */
-  environment?: Partial<PythonEnvironment>;
 }
 
 /** What the model directory builder gets once the LoggedModel exists. */
@@ -285,13 +261,7 @@ async function logFiles(
   const name = checkOptions(options);
   const tracking = { ...options.tracking, uri: options.trackingUri ?? options.tracking?.uri };
   const controller = new AbortController();
-  const p: Pipeline = {
-    fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
-    timeoutMs: positive(options.timeoutMs, DEFAULTS.timeoutMs),
-    retries: Math.max(0, Math.floor(options.retries ?? DEFAULTS.retries)),
-    retryDelayMs: Math.max(0, options.retryDelayMs ?? DEFAULTS.retryDelayMs),
-    signal: controller.signal,
-  };
+  const p = pipeline(options, DEFAULTS, controller.signal);
   const client = new TrackingClient(tracking, p);
   const secrets = [...client.secrets, options.s3?.secretAccessKey, options.s3?.sessionToken];
   const api = new TrackingApi(client);
@@ -299,11 +269,7 @@ async function logFiles(
     return await logIn(api, client, p, options, name, build);
   } catch (err) {
     controller.abort(new MlflowError("Logging cancelled.", "CANCELLED"));
-    if (err instanceof MlflowError) throw scrubSecrets(err, secrets);
-    throw scrubSecrets(
-      new MlflowError(`Logging the model failed: ${describeCause(err)}.`, "INTERNAL_ERROR"),
-      secrets,
-    );
+    throw failure(err, "Logging the model failed", secrets);
   }
 }
 
@@ -455,10 +421,6 @@ async function register(
     );
   }
   return v.version;
-}
-
-function positive(v: number | undefined, fallback: number): number {
-  return typeof v === "number" && Number.isFinite(v) && v > 0 ? v : fallback;
 }
 
 // Model.log (mlmodel, the layer below) calls logModel once this module is loaded.
