@@ -5,6 +5,7 @@
  */
 
 import { MlflowError } from "../errors.ts";
+import { numpyDtypeName } from "../mlmodel/schema.ts";
 import {
   copyIn,
   copyInString,
@@ -123,7 +124,36 @@ export function signatureTexts(signature: SignatureLike | null | undefined): Sig
   if (signature === null || signature === undefined) return { inputs: null, params: null };
   const s = signature as { toDict?: () => Record<string, unknown> } & Record<string, unknown>;
   const dict = typeof s.toDict === "function" ? s.toDict() : s;
-  return { inputs: text(dict.inputs), params: text(dict.params) };
+  return { inputs: canonicalDtypes(text(dict.inputs)), params: text(dict.params) };
+}
+
+/**
+ * Tensor dtypes in numpy's canonical names (`float` → `float64`, `<f4` → `float32`), as MLflow
+ * reads any spelling numpy understands and writes the canonical one; the core knows only the
+ * canonical names. The spellings are mlmodel's (numpyDtypeName); a spelling numpy refuses is
+ * left for the core to report.
+ */
+function canonicalDtypes(inputs: string | null): string | null {
+  if (inputs === null || !inputs.includes("tensor-spec")) return inputs;
+  let specs: unknown;
+  try {
+    specs = JSON.parse(inputs);
+  } catch {
+    return inputs; // the core reports the syntax error
+  }
+  if (!Array.isArray(specs)) return inputs;
+  let changed = false;
+  for (const spec of specs) {
+    const tensor = (spec as { "tensor-spec"?: { dtype?: unknown } } | null)?.["tensor-spec"];
+    if (typeof tensor?.dtype !== "string") continue;
+    try {
+      const name = numpyDtypeName(tensor.dtype);
+      if (name !== tensor.dtype) [tensor.dtype, changed] = [name, true];
+    } catch {
+      // not a numpy dtype: the core names it
+    }
+  }
+  return changed ? JSON.stringify(specs) : inputs;
 }
 
 function callCompile(core: CoreExports, texts: SignatureTexts, limits: CompileOptions): number {

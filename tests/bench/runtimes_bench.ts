@@ -17,7 +17,7 @@
 import { Miniflare } from "../_deps/miniflare.ts";
 import { buildWorker, type WorkerBuild } from "../../examples/cloudflare-workers/build.ts";
 import { listeningPid, readTree, vmRssMb } from "../runtimes/_workerd.ts";
-import { bundlePath, goldenCases, requestBody } from "../runtimes/_golden.ts";
+import { bundlePath, goldenCases, requestBody } from "../_golden.ts";
 import { onPath, startServer } from "../runtimes/_process.ts";
 
 const COLD_RUNS = 5;

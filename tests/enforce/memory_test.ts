@@ -7,6 +7,7 @@ import {
   instantiateCore,
   parseCheck,
 } from "../../src/enforce/_wasm.ts";
+import { compileSignature } from "../../src/enforce/mod.ts";
 import { rng } from "./_mutate.ts";
 
 const REQUESTS = 100_000;
@@ -84,32 +85,8 @@ Deno.test(`wasm memory stays bounded across ${REQUESTS} parser requests of varie
   discardCore();
 });
 
-/** The contract of src/enforce/mod.ts this test drives (resolved at run time). */
-interface CompiledSignature {
-  validate(body: string | Uint8Array, contentType: string): unknown;
-  free(): void;
-}
-interface EnforceModule {
-  initEnforce(): Promise<void>;
-  compileSignature(signature: { inputs?: unknown; params?: unknown }): Promise<CompiledSignature>;
-}
-
-async function loadEnforce(): Promise<EnforceModule | undefined> {
-  try {
-    // A computed specifier: the module belongs to another area and may not exist yet.
-    const mod = await import(new URL("../../src/enforce/mod.ts", import.meta.url).href);
-    return typeof mod.compileSignature === "function" ? mod as EnforceModule : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const enforce = await loadEnforce();
-
 Deno.test({
-  name: `wasm memory stays bounded across ${REQUESTS} validate() calls of varied sizes` +
-    (enforce ? "" : " (skipped: src/enforce/mod.ts has no compileSignature yet)"),
-  ignore: !enforce,
+  name: `wasm memory stays bounded across ${REQUESTS} validate() calls of varied sizes`,
   fn: async () => {
     const schema = {
       inputs: JSON.stringify([
@@ -121,7 +98,7 @@ Deno.test({
       ]),
       params: null,
     };
-    const sig = await enforce!.compileSignature(schema);
+    const sig = await compileSignature(schema);
     const core = await instantiateCore(); // the instance compileSignature uses
     const bodies: Uint8Array[] = [];
     for (const rows of [1, 3, 10, 50, 200, 1000]) {

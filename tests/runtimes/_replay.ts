@@ -4,7 +4,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { assertAnswer, expectation, goldenCases, requestBody } from "./_golden.ts";
+import { assertAnswer, expectation, goldenCases, requestBody } from "../_golden.ts";
 import { ServerExited, type ServerProcess } from "./_process.ts";
 
 /** Something that answers HTTP requests: a base URL's fetch, or a Worker's dispatchFetch. */

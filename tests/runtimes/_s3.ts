@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { S3rver } from "../_deps/s3rver.ts";
 import { readTree } from "./_workerd.ts";
-import { bundlePath, REPLAYED_BUNDLES } from "./_golden.ts";
+import { bundlePath, REPLAYED_BUNDLES } from "../_golden.ts";
 
 const BUNDLES = [...REPLAYED_BUNDLES, "iris_mlp_pytorch"];
 

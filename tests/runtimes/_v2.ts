@@ -7,7 +7,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { assertClose, type GoldenCase, goldenCases } from "./_golden.ts";
+import { assertClose, type GoldenCase, goldenCases } from "../_golden.ts";
 import type { Fetcher } from "./_replay.ts";
 
 /** A V2 input as the tests build it. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { assertDescribesIris } from "./_describe.ts";
-import { bundlePath, REPLAYED_BUNDLES } from "./_golden.ts";
+import { bundlePath, REPLAYED_BUNDLES } from "../_golden.ts";
 import { onPath, startServer } from "./_process.ts";
 import { assertServerRefusesPytorch, httpFetcher, replayGoldens, waitReady } from "./_replay.ts";
 import { replayV2 } from "./_v2.ts";

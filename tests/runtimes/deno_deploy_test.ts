@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { startS3 } from "./_s3.ts";
-import { REPLAYED_BUNDLES } from "./_golden.ts";
+import { REPLAYED_BUNDLES } from "../_golden.ts";
 import { startServer } from "./_process.ts";
 import { assertServerRefusesPytorch, httpFetcher, replayGoldens, waitReady } from "./_replay.ts";
 import { replayV2 } from "./_v2.ts";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createClassifier, createHandler } from "../../examples/edge-function/classify.ts";
-import { bundlePath, goldenCases, requestBody } from "./_golden.ts";
+import { bundlePath, goldenCases, requestBody } from "../_golden.ts";
 import { startServer } from "./_process.ts";
 
 const IRIS = bundlePath("iris_mlp_onnx");

@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { Miniflare } from "../_deps/miniflare.ts";
 import { buildWorker } from "../../examples/cloudflare-workers/build.ts";
 import { listeningPid, readTree, vmRssMb } from "./_workerd.ts";
-import { bundlePath, goldenCases, requestBody } from "./_golden.ts";
+import { bundlePath, goldenCases, requestBody } from "../_golden.ts";
 
 const LIMIT_MB = 128;
 const HAVE_PROC = await Deno.stat("/proc/net/tcp").then(() => true, () => false);

@@ -10,7 +10,7 @@ import { assertRefusesPytorch, replayGoldens } from "./_replay.ts";
 import { replayV2 } from "./_v2.ts";
 import { startS3 } from "./_s3.ts";
 import { assertDescribesIris } from "./_describe.ts";
-import { assertClose, bundlePath, goldenCases, REPLAYED_BUNDLES, requestBody } from "./_golden.ts";
+import { assertClose, bundlePath, goldenCases, REPLAYED_BUNDLES, requestBody } from "../_golden.ts";
 
 const SEED = { iris: bundlePath("iris_mlp_onnx"), mnist: bundlePath("mnist_cnn_onnx") };
 const R2_PREFIX: Record<string, string> = { iris_mlp_onnx: "iris", mnist_cnn_onnx: "mnist" };

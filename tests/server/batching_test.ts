@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createApp } from "../../src/server/mod.ts";
 import { serveConfig } from "../../src/cli.ts";
 import { v2Cases } from "../runtimes/_v2.ts";
-import { goldenCases } from "./_golden.ts";
+import { goldenCases } from "../_golden.ts";
 import { bundlePath, serveOnFreePort } from "./_server.ts";
 
 interface Req {

@@ -10,7 +10,7 @@ import { type Browser, type Page, puppeteer } from "../_deps/puppeteer.ts";
 import { parse, stringify } from "yaml";
 import { createApp } from "../../src/server/mod.ts";
 import { copy } from "./_copy.ts";
-import { goldenCases } from "./_golden.ts";
+import { goldenCases } from "../_golden.ts";
 import { bundlePath, serveOnFreePort } from "./_server.ts";
 
 const CHROMIUM = Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createApp } from "../../src/server/mod.ts";
 import { assertClose } from "../runtime/_bundle.ts";
-import { goldenCases } from "./_golden.ts";
+import { goldenCases } from "../_golden.ts";
 import { bundlePath, serveOnFreePort } from "./_server.ts";
 
 // Under the lossless-or-loud policy MLflow's silent truncation of fractional pixels is refused.

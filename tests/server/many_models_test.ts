@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { copy } from "./_copy.ts";
 import { type LoadedModel, loadModel, type LoadModelOptions } from "../../src/model/mod.ts";
 import { createApp, ModelRegistry, ModelSlot } from "../../src/server/mod.ts";
-import { goldenCases } from "./_golden.ts";
+import { goldenCases } from "../_golden.ts";
 import { bundlePath, serveOnFreePort } from "./_server.ts";
 
 const IRIS_ROW =

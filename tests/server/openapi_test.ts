@@ -7,7 +7,7 @@ import { Ajv2020 } from "../_deps/ajv.ts";
 import { createApp } from "../../src/server/mod.ts";
 import { invocationRequestJsonSchema, Model, ModelSignature } from "../../src/mlmodel/mod.ts";
 import { copy } from "./_copy.ts";
-import { goldenCases } from "./_golden.ts";
+import { goldenCases } from "../_golden.ts";
 import { v2Cases } from "../runtimes/_v2.ts";
 import { bundlePath, serveOnFreePort } from "./_server.ts";
 

@@ -2,7 +2,7 @@
 import { MlflowError } from "../../src/errors.ts";
 import { loadModel } from "../../src/model/mod.ts";
 import type { FetchBundleOptions } from "../../src/store/types.ts";
-import { assertAnswer, expectation, goldenCases, requestBody } from "../runtimes/_golden.ts";
+import { assertAnswer, expectation, goldenCases, requestBody } from "../_golden.ts";
 
 /** Load `uri` with `store` (no cache) and check every golden case of iris_mlp_onnx. */
 export async function assertServesGoldens(uri: string, store: FetchBundleOptions): Promise<void> {

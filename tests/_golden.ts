@@ -1,6 +1,7 @@
 /**
- * MLflow's recorded answers (tests/fixtures/mlflow-bundles/<bundle>/golden.json) and the rules
- * for replaying them on every runtime: same status; for 200 the same JSON body with numbers
+ * The one golden helper: MLflow's recorded requests and answers
+ * (tests/fixtures/mlflow-bundles/<bundle>/golden.json), each request's body exactly as MLflow
+ * received it, and the rules for replaying them in the server and on every runtime: same status; for 200 the same JSON body with numbers
  * within 1e-5 relative or 1e-6 absolute; for errors the same error_code. One deliberate
  * difference: mnist `inputs_float_values` (fractional pixels for a uint8 tensor, truncated
  * silently by MLflow) must be refused with 400.
@@ -10,7 +11,7 @@
 import assert from "node:assert/strict";
 
 /** Where the recorded bundles live. */
-export const BUNDLES_DIR = new URL("../fixtures/mlflow-bundles/", import.meta.url);
+export const BUNDLES_DIR = new URL("./fixtures/mlflow-bundles/", import.meta.url);
 
 /** The bundles whose predictions are replayed (iris_mlp_pytorch is unsupported by design). */
 export const REPLAYED_BUNDLES = ["iris_mlp_onnx", "mnist_cnn_onnx"] as const;
@@ -20,9 +21,11 @@ export interface GoldenCase {
   name: string;
   content_type: string;
   request: unknown;
+  /** The request body exactly as MLflow received it (Python's json.dumps text). */
+  body: string;
   native_inputs: Record<string, { dtype: string; shape: number[]; data: unknown }> | null;
   native_outputs: Record<string, { dtype: string; shape: number[]; data: unknown }> | null;
-  mlflow_response: { status: number; content_type: string; body: unknown };
+  mlflow_response: { status: number; content_type: string; body: Record<string, unknown> };
 }
 
 /** What this project must answer for a case. */
@@ -34,10 +37,63 @@ export interface Expectation {
   errorCodes?: string[] | null;
 }
 
-/** The recorded cases of a bundle. */
+/**
+ * The recorded cases of a bundle. A JSON request was sent as Python's json.dumps text (", " and
+ * ": " separators, number lexemes as written, e.g. 7.0), so each `body` is rebuilt from
+ * golden.json's raw text rather than from JSON.parse (which would turn 7.0 into 7).
+ */
 export function goldenCases(bundle: string): GoldenCase[] {
   const text = Deno.readTextFileSync(new URL(`${bundle}/golden.json`, BUNDLES_DIR));
-  return (JSON.parse(text) as { cases: GoldenCase[] }).cases;
+  const cases = (JSON.parse(text) as { cases: GoldenCase[] }).cases;
+  const marker = '"request": ';
+  let at = 0;
+  for (const c of cases) {
+    at = text.indexOf(marker, at) + marker.length;
+    const raw = rawValue(text, at);
+    c.body = raw.startsWith('"') ? JSON.parse(raw) : pythonSeparators(raw);
+    // The rebuilt text must be the same document.
+    if (
+      typeof c.request === "object" &&
+      JSON.stringify(JSON.parse(c.body)) !== JSON.stringify(c.request)
+    ) {
+      throw new Error(`request text of ${bundle}/${c.name} does not round-trip`);
+    }
+  }
+  return cases;
+}
+
+/** Re-spaces compact or indented JSON text the way Python's json.dumps separates it. */
+export function pythonSeparators(raw: string): string {
+  let out = "";
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw[i];
+    if (ch === '"') {
+      let j = i + 1;
+      while (raw[j] !== '"') j += raw[j] === "\\" ? 2 : 1;
+      out += raw.slice(i, j + 1);
+      i = j;
+    } else if (ch === "," || ch === ":") out += ch + " ";
+    else if (!/\s/.test(ch)) out += ch;
+  }
+  return out;
+}
+
+/** The raw JSON text of the value starting at `start`. */
+function rawValue(text: string, start: number): string {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      if (depth === 0) return text.slice(start, j + 1);
+      i = j;
+    } else if (ch === "{" || ch === "[") depth++;
+    else if (ch === "}" || ch === "]") {
+      if (--depth === 0) return text.slice(start, i + 1);
+    }
+  }
+  throw new Error("unterminated JSON value");
 }
 
 /** Local path of a bundle directory. */
@@ -45,9 +101,9 @@ export function bundlePath(bundle: string): string {
   return new URL(bundle, BUNDLES_DIR).pathname;
 }
 
-/** The request body exactly as it was sent to MLflow (Python's json.dumps separators). */
+/** The request body exactly as it was sent to MLflow (Python's json.dumps text). */
 export function requestBody(c: GoldenCase): string {
-  return typeof c.request === "string" ? c.request : pythonJsonDumps(c.request);
+  return c.body;
 }
 
 /** What we must answer: MLflow's answer, except the lossless-or-loud reject. */
@@ -104,18 +160,4 @@ export function assertClose(actual: unknown, expected: unknown, path: string): v
   } else {
     assert.equal(actual, expected, path);
   }
-}
-
-/** Python's `json.dumps(value)` text: ", " and ": " separators, floats keep a ".0". */
-function pythonJsonDumps(value: unknown): string {
-  // The fixtures were written by Python with the same separators, so re-reading a number
-  // loses only the ".0" of integral floats, which no parser distinguishes for double columns.
-  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(", ")}]`;
-  if (value !== null && typeof value === "object") {
-    return `{${
-      Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pythonJsonDumps(v)}`)
-        .join(", ")
-    }}`;
-  }
-  return JSON.stringify(value);
 }
