@@ -112,12 +112,27 @@ function readableText(text: string): string {
   }
 }
 
-function shapeText(shape: readonly number[]): string {
+function shapeText(shape: ReadonlyArray<number | string>): string {
   return `(${shape.join(", ")}${shape.length === 1 ? "," : ""})`;
 }
 
 function typeText(t: ColSpec["type"]): string {
   return t instanceof DataType ? t.name : String(t);
+}
+
+/** A scrolling table under `caption` with these column headers; `children` are its rows. */
+function Table(props: { id: string; caption: string; columns: string[]; children: Child }) {
+  return (
+    <div class="scroll">
+      <table id={props.id}>
+        <caption>{props.caption}</caption>
+        <thead>
+          <tr>{props.columns.map((c) => <th key={c} scope="col">{c}</th>)}</tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
 }
 
 function SchemaTable(props: { id: string; caption: string; schema: Schema | null }) {
@@ -131,37 +146,29 @@ function SchemaTable(props: { id: string; caption: string; schema: Schema | null
   }
   const tensor = specs[0] instanceof TensorSpec;
   return (
-    <div class="scroll">
-      <table id={props.id}>
-        <caption>{props.caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Type</th>
-            <th scope="col">{tensor ? "Shape" : "Required"}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {specs.map((s, i) => (
-            <tr>
-              <th scope="row" class="name">
-                {s.name ?? <span class="muted">{tensor ? "(unnamed)" : `(column ${i})`}</span>}
-              </th>
-              <td>
-                <code>{s instanceof TensorSpec ? s.dtype : typeText((s as ColSpec).type)}</code>
-              </td>
-              <td>
-                {s instanceof TensorSpec
-                  ? <code>{shapeText(s.shape)}</code>
-                  : (s as ColSpec).isRequired
-                  ? "required"
-                  : <strong class="optional">optional</strong>}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      id={props.id}
+      caption={props.caption}
+      columns={["Name", "Type", tensor ? "Shape" : "Required"]}
+    >
+      {specs.map((s, i) => (
+        <tr>
+          <th scope="row" class="name">
+            {s.name ?? <span class="muted">{tensor ? "(unnamed)" : `(column ${i})`}</span>}
+          </th>
+          <td>
+            <code>{s instanceof TensorSpec ? s.dtype : typeText((s as ColSpec).type)}</code>
+          </td>
+          <td>
+            {s instanceof TensorSpec
+              ? <code>{shapeText(s.shape)}</code>
+              : (s as ColSpec).isRequired
+              ? "required"
+              : <strong class="optional">optional</strong>}
+          </td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 
@@ -170,33 +177,20 @@ function ParamsTable(props: { params: ParamSchema | null }) {
     return <p id="params">Parameters: none declared.</p>;
   }
   return (
-    <div class="scroll">
-      <table id="params">
-        <caption>Parameters</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Type</th>
-            <th scope="col">Default</th>
-            <th scope="col">Shape</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.params.params.map((p) => (
-            <tr>
-              <th scope="row" class="name">{p.name}</th>
-              <td>
-                <code>{p.type instanceof DataType ? p.type.name : String(p.type)}</code>
-              </td>
-              <td>
-                <code>{jsonText(p.default)}</code>
-              </td>
-              <td>{p.shape === null ? "scalar" : <code>{shapeText(p.shape)}</code>}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table id="params" caption="Parameters" columns={["Name", "Type", "Default", "Shape"]}>
+      {props.params.params.map((p) => (
+        <tr>
+          <th scope="row" class="name">{p.name}</th>
+          <td>
+            <code>{typeText(p.type)}</code>
+          </td>
+          <td>
+            <code>{jsonText(p.default)}</code>
+          </td>
+          <td>{p.shape === null ? "scalar" : <code>{shapeText(p.shape)}</code>}</td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 
@@ -355,33 +349,21 @@ function Page(props: { title: string; children: Child }) {
 function GraphOutputs(props: { outputs: NonNullable<CardData["graphOutputs"]> }) {
   if (props.outputs.length === 0) return null;
   return (
-    <div class="scroll">
-      <table id="graph-outputs">
-        <caption>ONNX graph outputs (the keys of the predictions)</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Type</th>
-            <th scope="col">Shape</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.outputs.map((o) => (
-            <tr>
-              <th scope="row" class="name">{o.name}</th>
-              <td>
-                <code>{o.type ?? "not a tensor"}</code>
-              </td>
-              <td>
-                {o.shape
-                  ? <code>{`(${o.shape.join(", ")}${o.shape.length === 1 ? "," : ""})`}</code>
-                  : ""}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      id="graph-outputs"
+      caption="ONNX graph outputs (the keys of the predictions)"
+      columns={["Name", "Type", "Shape"]}
+    >
+      {props.outputs.map((o) => (
+        <tr>
+          <th scope="row" class="name">{o.name}</th>
+          <td>
+            <code>{o.type ?? "not a tensor"}</code>
+          </td>
+          <td>{o.shape ? <code>{shapeText(o.shape)}</code> : ""}</td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 
@@ -455,7 +437,7 @@ export function cardContentSecurityPolicy(): Promise<string> {
  */
 export function renderCard(data: CardData): string {
   const m = data.model;
-  const example = data.servingInputExample ?? "";
+  const example = data.servingInputExample ? readableText(data.servingInputExample) : "";
   const page = (
     <Page title={`${data.name} · model card`}>
       <header>
@@ -505,7 +487,7 @@ export function renderCard(data: CardData): string {
             <Signature signature={m?.signature ?? null} graphOutputs={data.graphOutputs} />
             <section aria-labelledby="ex-h">
               <h2 id="ex-h">Input example</h2>
-              {example ? <pre id="example" tabindex={0}>{readableText(example)}</pre> : (
+              {example ? <pre id="example" tabindex={0}>{example}</pre> : (
                 <p>
                   {data.exampleOmittedBytes
                     ? `The serving input example (${
@@ -531,10 +513,10 @@ export function renderCard(data: CardData): string {
                   name="body"
                   spellcheck={false}
                   rows={12}
-                  data-json={example ? readableText(example) : '{"inputs": []}'}
+                  data-json={example || '{"inputs": []}'}
                   data-csv={data.csvExample ?? ""}
                 >
-                  {example ? readableText(example) : '{"inputs": []}'}
+                  {example || '{"inputs": []}'}
                 </textarea>
                 <button type="submit">Predict</button>
               </form>
