@@ -454,8 +454,8 @@ export function createApp(options: AppOptions = {}): ServingApp {
   }
 
   if (metrics) {
-    const scrape = async (c: Context) =>
-      c.body(await metrics.render(registry.slots), 200, {
+    const scrape = (c: Context) =>
+      c.body(metrics.render(registry.slots), 200, {
         "Content-Type": PROMETHEUS_CONTENT_TYPE,
       });
     if (options.metrics === "admin") app.get("/metrics", admin!, scrape);

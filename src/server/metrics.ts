@@ -11,7 +11,8 @@
  * - `requests_in_flight` gauge;
  * - `model_loaded{model}` gauge 1/0, `model_bundle_bytes{model}`, `model_load_duration_seconds{model}`
  *   (the last load) and `model_loads_total{model,result}`;
- * - `wasm_core_memory_bytes` (the enforcement core's linear memory, which never shrinks);
+ * - `wasm_core_memory_bytes` (the enforcement core's linear memory; wasm memory never shrinks, so
+ *   the core is replaced when a request leaves it above its cap);
  * - `process_resident_memory_bytes`, `process_heap_used_bytes`, `process_heap_total_bytes`,
  *   `process_external_memory_bytes` where the runtime has `Deno.memoryUsage()` or
  *   `process.memoryUsage()` (Deno, Bun, Node; absent on Cloudflare Workers);
@@ -32,12 +33,12 @@
  * const route = metrics.route("iris", "mlflow");
  * metrics.request(route, 200, 0.0004);
  * metrics.inference("iris", 0.00005);
- * console.log(await metrics.render([{ name: "iris", state: "ready", sizeBytes: 1234 }]));
+ * console.log(metrics.render([{ name: "iris", state: "ready", sizeBytes: 1234 }]));
  * ```
  *
  * @module
  */
-import { instantiateCore } from "../enforce/_wasm.ts";
+import { coreMemoryBytes } from "../enforce/mod.ts";
 import { PrometheusText } from "./prometheus_text.ts";
 
 /**
@@ -168,18 +169,6 @@ function memoryUsageReader(): (() => MemoryUsage) | undefined {
 }
 
 /**
- * The enforcement core's linear memory in bytes, or undefined before it is instantiated.
- * Only asked once a model is loaded, so a scrape never instantiates the core itself.
- */
-async function wasmCoreBytes(): Promise<number | undefined> {
-  try {
-    return (await instantiateCore()).memory.buffer.byteLength;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
  * The counters, gauges and histograms of one server (one isolate on Workers).
  *
  * @example
@@ -237,7 +226,7 @@ export class ServerMetrics {
   }
 
   /** The exposition text: what is counted, plus gauges read now from `models` and the runtime. */
-  async render(models: readonly ModelGaugeSource[]): Promise<string> {
+  render(models: readonly ModelGaugeSource[]): string {
     const out = new PrometheusText();
     out.family(
       "mlflow_edge_requests_total",
@@ -315,12 +304,13 @@ export class ServerMetrics {
       out.sample("mlflow_edge_model_loads_total", { model, result: "error" }, r.failed);
     }
 
-    const wasm = models.some((m) => m.state === "ready") ? await wasmCoreBytes() : undefined;
-    if (wasm !== undefined) {
+    // 0 before the core is instantiated (it is replaced when a request left it over its cap).
+    const wasm = coreMemoryBytes();
+    if (wasm > 0) {
       out.family(
         "mlflow_edge_wasm_core_memory_bytes",
         "gauge",
-        "Linear memory of the signature enforcement core (wasm memory never shrinks).",
+        "Linear memory of the signature enforcement core (replaced when a request leaves it over its cap).",
       );
       out.sample("mlflow_edge_wasm_core_memory_bytes", undefined, wasm);
     }
