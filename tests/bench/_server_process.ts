@@ -74,15 +74,6 @@ export async function startServe(
   };
 }
 
-/** The load average, as `uptime` prints it. */
-export async function loadAverage(): Promise<string> {
-  try {
-    return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(", ");
-  } catch {
-    return "unknown";
-  }
-}
-
 /** The iris `dataframe_split` body of `rows` rows. */
 export function irisBody(rows: number, row = "[5.1, 3.5, 1.4, 0.2]"): string {
   return `{"dataframe_split": {"columns": ["sepal length (cm)", "sepal width (cm)", ` +

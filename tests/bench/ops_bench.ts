@@ -24,7 +24,8 @@
  */
 import process from "node:process";
 import { type AppOptions, createApp } from "../../src/server/app.ts";
-import { body, cpuSecondsOf, loadAverage, wrk } from "./server_bench.ts";
+import { body, cpuSecondsOf } from "./server_bench.ts";
+import { loadAverage, wrk } from "./_wrk.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MODEL = `${ROOT}examples/iris`;
@@ -197,10 +198,13 @@ export async function run(args: string[] = []): Promise<void> {
       const server = await start(config);
       try {
         // Warm-up: the JIT tiers up on the first thousands of requests.
-        await wrk(`${server.url}/invocations`, payload, connections, 2);
+        await wrk(`${server.url}/invocations`, payload, { seconds: 2, connections });
         const scrape = config.scrape ? scraper(server.url) : undefined;
         const cpu0 = await cpuSecondsOf(server.pid);
-        const r = await wrk(`${server.url}/invocations`, payload, connections, duration);
+        const r = await wrk(`${server.url}/invocations`, payload, {
+          seconds: duration,
+          connections,
+        });
         const cpu1 = await cpuSecondsOf(server.pid);
         if (scrape) scrapes += await scrape.stop();
         if (r.errors) errors.push(`${config.name}: ${r.errors}`);
@@ -216,7 +220,7 @@ export async function run(args: string[] = []): Promise<void> {
     }
   }
   console.log(
-    `Load average (1 min) before: ${loadBefore}, after: ${await loadAverage()} (on ${navigator.hardwareConcurrency} cores). ` +
+    `Load average (1, 5, 15 min) before: ${loadBefore}, after: ${await loadAverage()} (on ${navigator.hardwareConcurrency} cores). ` +
       `wrk -t2 -c${connections} -d${duration}s, POST /invocations (iris, 1 row), ${rounds} alternating rounds, medians; ` +
       `${scrapes} scrapes of /metrics during the scraped runs.${
         errors.length ? ` Errors: ${errors.join("; ")}.` : ""

@@ -25,6 +25,7 @@ import { Miniflare } from "../_deps/miniflare.ts";
 import { buildWorker } from "../../examples/cloudflare-workers/build.ts";
 import { listeningPid, readTree, vmRssMb } from "../runtimes/_workerd.ts";
 import { type ScaleBundle, writeMlp, writeResnet } from "./_scale_models.ts";
+import { loadAverage, wrk } from "./_wrk.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -118,32 +119,6 @@ async function latencies(url: string, body: string, seconds: number): Promise<nu
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
-async function wrkRps(url: string, body: string, seconds: number): Promise<number> {
-  const script = await Deno.makeTempFile({ suffix: ".lua" });
-  await Deno.writeTextFile(
-    script,
-    `wrk.method = "POST"\nwrk.body = [==[${body}]==]\nwrk.headers["Content-Type"] = "application/json"\n`,
-  );
-  try {
-    const out = await new Deno.Command("/usr/bin/wrk", {
-      args: ["-t2", "-c2", `-d${seconds}s`, "-s", script, `${url}/invocations`],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return Number(/Requests\/sec:\s+([\d.]+)/.exec(new TextDecoder().decode(out.stdout))?.[1]);
-  } finally {
-    await Deno.remove(script);
-  }
-}
-
-async function loadAverage(): Promise<string> {
-  try {
-    return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
-  } catch {
-    return "n/a";
-  }
-}
-
 const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
 
 /** One Worker per workerd process, as in production; the bundle put in R2 before the request. */
@@ -229,7 +204,7 @@ export async function run(args: string[] = []): Promise<void> {
           await new Promise((r) => setTimeout(r, 1000));
           const loaded = await memory(p.pid);
           const lat = await latencies(p.url, b.body(1), Math.min(3, duration));
-          const rps = await wrkRps(p.url, b.body(1), duration);
+          const { rps } = await wrk(`${p.url}/invocations`, b.body(1), { seconds: duration });
           if (mb <= 10) {
             for (const rows of [1, 10, 100, 1000, 10000]) {
               const body = b.body(rows);

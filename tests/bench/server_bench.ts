@@ -20,6 +20,7 @@ import { buildFeeds, shapePredictions, webBackend } from "../../src/runtime/mod.
 import { loadModel, resolveBackend, serializePredictions } from "../../src/model/mod.ts";
 import { compileSignature } from "../../src/enforce/mod.ts";
 import { createApp } from "../../src/server/mod.ts";
+import { loadAverage, wrk } from "./_wrk.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MODEL = `${ROOT}examples/iris`;
@@ -35,54 +36,6 @@ export function body(n: number): string {
   return `{"dataframe_split": {"columns": [${COLUMNS.map((c) => `"${c}"`).join(", ")}], "data": [${
     rows.join(", ")
   }]}}`;
-}
-
-export interface WrkResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: string;
-}
-
-function toMs(value: string): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
-}
-
-export async function wrk(
-  url: string,
-  payload: string,
-  connections: number,
-  seconds: number,
-): Promise<WrkResult> {
-  const script = await Deno.makeTempFile({ suffix: ".lua" });
-  await Deno.writeTextFile(
-    script,
-    `wrk.method = "POST"\nwrk.body = [==[${payload}]==]\nwrk.headers["Content-Type"] = "application/json"\n`,
-  );
-  try {
-    const out = await new Deno.Command("/usr/bin/wrk", {
-      args: ["-t2", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script, url],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(out.stdout);
-    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
-    const p50 = toMs(/^\s+50%\s+(\S+)/m.exec(text)?.[1] ?? "");
-    const p99 = toMs(/^\s+99%\s+(\S+)/m.exec(text)?.[1] ?? "");
-    const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1];
-    const sock = /Socket errors: (.*)/.exec(text)?.[1];
-    return {
-      rps,
-      p50,
-      p99,
-      errors: [non2xx && `${non2xx} non-2xx`, sock].filter(Boolean).join("; "),
-    };
-  } finally {
-    await Deno.remove(script);
-  }
 }
 
 /** CPU seconds (user + system) used so far: the whole process, and its main (JavaScript) thread. */
@@ -299,15 +252,6 @@ async function breakdown(backendName: "web" | "native") {
   return { validate, feed, run, serialize, invoke, fetchApp };
 }
 
-/** The 1-minute load average (Linux), to show how busy the machine was. */
-export async function loadAverage(): Promise<string> {
-  try {
-    return (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
-  } catch {
-    return "n/a";
-  }
-}
-
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 
 /** Runs the suite and prints markdown tables. */
@@ -327,11 +271,16 @@ export async function run(args: string[] = []): Promise<void> {
     cold.push(`| ${backend} | ${fmt(server.coldStartMs, 0)} |`);
     try {
       // Warm-up: the JIT tiers up on the first thousands of requests.
-      for (const rows of [1, 100]) await wrk(`${server.url}/invocations`, body(rows), 2, 2);
+      for (const rows of [1, 100]) {
+        await wrk(`${server.url}/invocations`, body(rows), { seconds: 2 });
+      }
       for (const rows of [1, 100]) {
         for (const connections of [2, 32]) {
           const cpu0 = await server.cpuSeconds();
-          const r = await wrk(`${server.url}/invocations`, body(rows), connections, duration);
+          const r = await wrk(`${server.url}/invocations`, body(rows), {
+            seconds: duration,
+            connections,
+          });
           const cpu1 = await server.cpuSeconds();
           const requests = r.rps * duration;
           const perRequest = (cpu1.total - cpu0.total) * 1e6 / requests;
@@ -357,9 +306,9 @@ export async function run(args: string[] = []): Promise<void> {
     ) {
       const s = await startServer(backend, [...extra]);
       try {
-        await wrk(`${s.url}/invocations`, body(1), 32, 2);
+        await wrk(`${s.url}/invocations`, body(1), { seconds: 2, connections: 32 });
         for (const connections of conns) {
-          const r = await wrk(`${s.url}/invocations`, body(1), connections, duration);
+          const r = await wrk(`${s.url}/invocations`, body(1), { seconds: duration, connections });
           variants.push(
             `| ${backend} | ${label} | ${connections} | ${fmt(r.rps, 0)} | ${fmt(r.p50, 3)} | ${
               fmt(r.p99, 3)
@@ -398,7 +347,7 @@ export async function run(args: string[] = []): Promise<void> {
     }
   }
   console.log(
-    `Machine load average (1 min) before the runs: ${loadAvgBefore}, after: ${await loadAverage()} ` +
+    `Machine load average (1, 5, 15 min) before the runs: ${loadAvgBefore}, after: ${await loadAverage()} ` +
       `(on ${navigator.hardwareConcurrency} cores; other work on the machine lowers requests/s).\n`,
   );
   console.log(

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { irisBody, loadAverage, startServe } from "./_server_process.ts";
+import { irisBody, startServe } from "./_server_process.ts";
+import { loadAverage } from "./_wrk.ts";
 
 function flag(args: string[], name: string, fallback: string): string {
   const hit = args.find((a) => a.startsWith(`--${name}=`));

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { loadAverage, wrk } from "./_wrk.ts";
+
 const ROOT = new URL("../../", import.meta.url).pathname;
 const COLUMNS = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"];
 const ROWS = [[5.1, 3.5, 1.4, 0.2], [7.0, 3.2, 4.7, 1.4], [6.3, 3.3, 6.0, 2.5]];
@@ -67,53 +69,6 @@ function v2Binary(n: number): Payload {
   };
 }
 
-function toMs(value: string): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
-}
-
-/** wrk with a body of any bytes (a Lua long string holds them as they are). */
-async function wrk(url: string, p: Payload, seconds: number) {
-  const close = "]=========]";
-  const latin1 = Array.from(p.body, (b) => String.fromCharCode(b)).join("");
-  if (latin1.includes(close)) throw new Error("the body contains the Lua string's delimiter");
-  const headers = Object.entries(p.headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"\n`);
-  const script = await Deno.makeTempFile({ suffix: ".lua" });
-  const head = encoder.encode(`wrk.method = "POST"\n${headers.join("")}wrk.body = [=========[`);
-  const tail = encoder.encode(`${close}\n`);
-  const file = new Uint8Array(head.length + p.body.length + tail.length);
-  file.set(head);
-  file.set(p.body, head.length);
-  file.set(tail, head.length + p.body.length);
-  await Deno.writeFile(script, file);
-  try {
-    const out = await new Deno.Command("/usr/bin/wrk", {
-      args: ["-t2", "-c2", `-d${seconds}s`, "--latency", "-s", script, url],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(out.stdout);
-    return {
-      rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]),
-      p50: toMs(/^\s+50%\s+(\S+)/m.exec(text)?.[1] ?? ""),
-      p99: toMs(/^\s+99%\s+(\S+)/m.exec(text)?.[1] ?? ""),
-      errors: /Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? "0",
-    };
-  } finally {
-    await Deno.remove(script);
-  }
-}
-
-async function loadAverage(): Promise<string> {
-  try {
-    return (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
-  } catch {
-    return "unknown";
-  }
-}
-
 /** Runs the suite and prints its table. */
 export async function run(args: string[] = []): Promise<void> {
   const duration = Number(args.find((a) => a.startsWith("--duration="))?.split("=")[1] ?? 5);
@@ -149,12 +104,12 @@ export async function run(args: string[] = []): Promise<void> {
     for (const n of [1, 100]) {
       for (const [label, path, make] of kinds) {
         const p = make(n);
-        await wrk(url + path, p, 3); // warm-up: the JIT tiers up on a new path
-        const r = await wrk(url + path, p, duration);
+        await wrk(url + path, p.body, { seconds: 3, headers: p.headers }); // warm-up: the JIT tiers up on a new path
+        const r = await wrk(url + path, p.body, { seconds: duration, headers: p.headers });
         lines.push(
           `| ${label} | ${n} | ${p.body.length} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(3)} | ${
             r.p99.toFixed(3)
-          } | ${r.errors} |`,
+          } | ${r.non2xx} |`,
         );
       }
     }
@@ -163,7 +118,7 @@ export async function run(args: string[] = []): Promise<void> {
     await proc.status;
   }
   console.log(
-    `wrk -t2 -c2 -d${duration}s, iris (web backend), \`src/cli.ts serve\` on 127.0.0.1. Load average (1 min) before: ${before}, after: ${await loadAverage()} on ${navigator.hardwareConcurrency} cores.\n`,
+    `wrk -t2 -c2 -d${duration}s, iris (web backend), \`src/cli.ts serve\` on 127.0.0.1. Load average (1, 5, 15 min) before: ${before}, after: ${await loadAverage()} on ${navigator.hardwareConcurrency} cores.\n`,
   );
   console.log("| request | rows | body bytes | requests/s | p50 ms | p99 ms | non-2xx |");
   console.log("|---|---|---|---|---|---|---|");
