@@ -3,6 +3,14 @@
 import assert from "node:assert/strict";
 import { serveConfig } from "../../src/cli.ts";
 
+/** A port nothing listens on right now (the server needs a fixed one for --workers). */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
 Deno.test("--workers and --threads map onto the serve config, with their variables", async () => {
   const c = await serveConfig(["--workers", "3", "--threads", "2", "-p", "8080"], {});
   assert.equal(c.workers, 3);
@@ -20,7 +28,7 @@ Deno.test("--workers and --threads map onto the serve config, with their variabl
 });
 
 Deno.test("deno task serve --workers 2 answers on one port from two threads and stops on SIGTERM", async () => {
-  const port = 21000 + Math.floor(Math.random() * 20000);
+  const port = freePort();
   const proc = new Deno.Command(Deno.execPath(), {
     args: ["task", "serve", "-p", String(port), "--workers", "2", "--max-batch-size", "8"],
     cwd: new URL("../../", import.meta.url).pathname,
@@ -77,7 +85,7 @@ Deno.test("deno task serve --workers 2 answers on one port from two threads and 
 });
 
 Deno.test("deno task serve --threads 2 (the web backend with two wasm threads) answers the same", async () => {
-  const port = 21000 + Math.floor(Math.random() * 20000);
+  const port = freePort();
   const proc = new Deno.Command(Deno.execPath(), {
     args: ["task", "serve", "-p", String(port), "--threads", "2"],
     cwd: new URL("../../", import.meta.url).pathname,
