@@ -4,6 +4,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { assertDescribesIris } from "./_describe.ts";
 import { bundlePath, REPLAYED_BUNDLES } from "../_golden.ts";
 import { onPath, startServer } from "./_process.ts";
@@ -33,6 +34,25 @@ for (const bundle of REPLAYED_BUNDLES) {
         await replayGoldens(t, bundle, fetcher);
         await replayV2(t, bundle, fetcher, "default");
         if (bundle === "iris_mlp_onnx") await assertDescribesIris(t, fetcher);
+        await t.step(
+          "/metrics counts the replayed requests and reads Bun's process memory",
+          async () => {
+            const res = await fetcher("/metrics");
+            const text = await res.text();
+            assert.equal(res.status, 200);
+            assert.match(res.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+            assert.match(
+              text,
+              /^mlflow_edge_requests_total\{model="default",protocol="mlflow",status="200"\} [1-9]\d*$/m,
+            );
+            assert.match(
+              text,
+              /^mlflow_edge_requests_total\{model="default",protocol="v2",status="200"\} [1-9]\d*$/m,
+            );
+            assert.match(text, /^mlflow_edge_process_resident_memory_bytes [1-9]\d*$/m);
+            assert.match(text, /^mlflow_edge_wasm_core_memory_bytes [1-9]\d*$/m);
+          },
+        );
       } finally {
         await server.stop();
       }
