@@ -10,7 +10,7 @@
 import { createApp } from "../../src/server/app.ts";
 import { fetchBundle } from "../../src/store/mod.ts";
 import { fixtureDir, readDir, startMlflow } from "../store/_servers.ts";
-import { irisBody, type ServeProcess, startServe } from "./_server_process.ts";
+import { irisBody, type ServeProcess, startServe } from "../server/_serve_process.ts";
 import { loadAverage } from "./_wrk.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { irisBody, startServe } from "./_server_process.ts";
+import { irisBody, startServe } from "../server/_serve_process.ts";
 import { loadAverage } from "./_wrk.ts";
 
 function flag(args: string[], name: string, fallback: string): string {

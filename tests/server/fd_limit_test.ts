@@ -3,8 +3,7 @@
 // whole server. The CLI listens again: once those connections are gone it answers. Run with a
 // small limit (ulimit -n 256) so that a few hundred connections reach it.
 import assert from "node:assert/strict";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { startServe } from "./_serve_process.ts";
 
 async function hasBash(): Promise<boolean> {
   try {
@@ -19,29 +18,10 @@ Deno.test({
   ignore: Deno.build.os === "windows",
   async fn() {
     assert.ok(await hasBash(), "this test needs bash (ulimit)");
-    const proc = new Deno.Command("bash", {
-      args: [
-        "-c",
-        `ulimit -n 256 && exec "${Deno.execPath()}" run -A "${ROOT}src/cli.ts" serve -p 0`,
-      ],
-      env: { NO_COLOR: "1" },
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    let log = "";
-    const dec = new TextDecoder();
-    const reader = proc.stderr.getReader();
-    const pump = (async () => {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        log += dec.decode(value);
-      }
-    })();
+    const server = await startServe([], {}, { maxOpenFiles: 256 });
     const held: Deno.TcpConn[] = [];
     try {
-      while (!/mlflow-edge: ready/.test(log)) await new Promise((r) => setTimeout(r, 50));
-      const port = Number(/127\.0\.0\.1:(\d+)\//.exec(log)![1]);
+      const port = Number(new URL(server.url).port);
       const enc = new TextEncoder();
       for (let i = 0; i < 400; i++) {
         try {
@@ -52,10 +32,10 @@ Deno.test({
           // refused or reset once the server is out of descriptors
         }
       }
-      for (let i = 0; i < 100 && !/listener stopped/.test(log); i++) {
+      for (let i = 0; i < 100 && !/listener stopped/.test(server.log()); i++) {
         await new Promise((r) => setTimeout(r, 50));
       }
-      assert.match(log, /the listener stopped \(.*Too many open files/);
+      assert.match(server.log(), /the listener stopped \(.*Too many open files/);
       for (const c of held.splice(0)) {
         try {
           c.close();
@@ -67,15 +47,15 @@ Deno.test({
       for (let i = 0; i < 60 && status !== 200; i++) {
         await new Promise((r) => setTimeout(r, 250));
         try {
-          const res = await fetch(`http://127.0.0.1:${port}/ping`);
+          const res = await fetch(`${server.url}/ping`);
           status = res.status;
           await res.body?.cancel();
         } catch {
           // not listening again yet
         }
       }
-      assert.equal(status, 200, log);
-      assert.match(log, /listening again on port/);
+      assert.equal(status, 200, server.log());
+      assert.match(server.log(), /listening again on port/);
     } finally {
       for (const c of held) {
         try {
@@ -84,9 +64,7 @@ Deno.test({
           // already closed
         }
       }
-      proc.kill("SIGKILL");
-      await proc.status;
-      await pump;
+      await server.stop();
     }
   },
 });

@@ -1,4 +1,5 @@
-// Bench helper: `src/cli.ts serve` in its own process, with its memory read from /proc.
+// `src/cli.ts serve` in its own process, for the benches and the tests that need a whole process
+// (its memory and descriptors read from /proc).
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** A server process started by {@linkcode startServe}. */
@@ -24,13 +25,25 @@ function statusField(pid: number, field: string): number {
   return kb / 1024;
 }
 
-/** Starts `deno run -A src/cli.ts serve -p 0 ...args` and waits until it is ready. */
+/**
+ * Starts `deno run -A src/cli.ts serve -p 0 ...args` and waits until it is ready. With
+ * `maxOpenFiles`, under that descriptor limit (`ulimit -n`, through bash).
+ */
 export async function startServe(
   args: string[],
   env: Record<string, string> = {},
+  options: { maxOpenFiles?: number } = {},
 ): Promise<ServeProcess> {
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}src/cli.ts`, "serve", "-p", "0", ...args],
+  const argv = [Deno.execPath(), "run", "-A", `${ROOT}src/cli.ts`, "serve", "-p", "0", ...args];
+  const [command, ...rest] = options.maxOpenFiles === undefined ? argv : [
+    "bash",
+    "-c",
+    `ulimit -n ${options.maxOpenFiles} && exec "$@"`,
+    "bash",
+    ...argv,
+  ];
+  const proc = new Deno.Command(command, {
+    args: rest,
     env: { NO_COLOR: "1", RUST_BACKTRACE: "0", ...env },
     stdout: "null",
     stderr: "piped",
