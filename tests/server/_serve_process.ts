@@ -58,13 +58,15 @@ export async function startServe(
     log += dec.decode(value);
     port ||= Number(/on http:\/\/[^:]+:(\d+)\//.exec(log)?.[1] ?? 0);
   }
-  // Keep draining stderr so the server never blocks on a full pipe.
+  // Keep draining stderr so the server never blocks on a full pipe (an access-log line per
+  // request under load): keep only the last chunk, decoded when asked for.
+  const startup = log;
+  let last: Uint8Array | undefined;
   (async () => {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      log += dec.decode(value);
-      if (log.length > 1 << 20) log = log.slice(-(1 << 19));
+      last = value;
     }
   })().catch(() => {});
   const pid = proc.pid;
@@ -75,7 +77,7 @@ export async function startServe(
     peakMb: () => statusField(pid, "VmHWM"),
     resetPeak: () => Deno.writeTextFileSync(`/proc/${pid}/clear_refs`, "5"),
     fds: () => [...Deno.readDirSync(`/proc/${pid}/fd`)].length,
-    log: () => log,
+    log: () => startup + (last ? dec.decode(last) : ""),
     async stop() {
       try {
         proc.kill("SIGKILL");
