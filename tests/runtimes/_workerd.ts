@@ -1,16 +1,34 @@
 /**
- * Runs a built Worker (dist/worker layout) in workerd through miniflare, with local R2.
+ * Runs a built Worker (dist/worker layout) in workerd through miniflare, with local R2; bundles a
+ * test's own Worker entry for it.
  *
  * Miniflare needs the modules listed explicitly: `scriptPath` + module rules would make it walk
  * worker.js, and ort's dynamic `import(` defeats that walk.
  *
  * @module
  */
+import { esbuild } from "../_deps/esbuild.ts";
 import { Miniflare } from "../_deps/miniflare.ts";
 import type { WorkerBuild } from "../../examples/cloudflare-workers/build.ts";
 
 /** Files of an MLflow bundle directory that are test additions, not part of the bundle. */
 const NOT_BUNDLE = new Set(["golden.json", "mlmodel.dict.json"]);
+
+/** `entry` and what it imports, bundled into one ES module for workerd; its text. */
+export async function bundleForWorkerd(entry: URL, external: string[] = []): Promise<string> {
+  const built = await esbuild.build({
+    entryPoints: [entry.pathname],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    write: false,
+    logLevel: "silent",
+    external,
+  });
+  await esbuild.stop();
+  return built.outputFiles[0].text;
+}
 
 /** Options of {@linkcode startWorker}. */
 export interface StartWorkerOptions {

@@ -1,8 +1,8 @@
 // The store code bundled for Cloudflare Workers runs inside workerd (miniflare) and reads a
 // bundle through a real R2 binding; the bundle pulls in no file-system module.
 import assert from "node:assert/strict";
-import { esbuild } from "../_deps/esbuild.ts";
 import { Miniflare } from "../_deps/miniflare.ts";
+import { bundleForWorkerd } from "../runtimes/_workerd.ts";
 import { fixtureDir, readDir } from "./_servers.ts";
 
 async function sha256(bytes: Uint8Array): Promise<string> {
@@ -11,17 +11,7 @@ async function sha256(bytes: Uint8Array): Promise<string> {
 }
 
 Deno.test("fetchBundle bundled for workerd reads r2://MODELS through the binding inside a Worker", async () => {
-  const built = await esbuild.build({
-    entryPoints: [new URL("./_worker_entry.ts", import.meta.url).pathname],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  });
-  await esbuild.stop();
-  const code = built.outputFiles[0].text;
+  const code = await bundleForWorkerd(new URL("./_worker_entry.ts", import.meta.url));
   // File-system modules are imported by computed specifier only, so nothing from node: is bundled.
   assert.doesNotMatch(code, /["']node:/);
 

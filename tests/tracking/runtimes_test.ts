@@ -3,9 +3,9 @@
 // loads back here and answers MLflow's golden requests. Needs `bun` on PATH; without it the
 // test is skipped and says so.
 import assert from "node:assert/strict";
-import { esbuild } from "../_deps/esbuild.ts";
 import { Miniflare } from "../_deps/miniflare.ts";
 import { onPath, ROOT } from "../runtimes/_process.ts";
+import { bundleForWorkerd } from "../runtimes/_workerd.ts";
 import { assertServesGoldens } from "./_replay.ts";
 import { startTrackingDouble } from "./_tracking_server.ts";
 
@@ -43,21 +43,11 @@ Deno.test({
 });
 
 Deno.test("a Worker (workerd) logs a model posted to it, with fetch only; it loads back and answers the goldens", async () => {
-  const built = await esbuild.build({
-    entryPoints: [new URL("./_worker_entry.ts", import.meta.url).pathname],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-    // The local-file paths load node: modules lazily; a Worker logging bytes never takes them.
-    external: ["node:*"],
-  });
-  await esbuild.stop();
+  // The local-file paths load node: modules lazily; a Worker logging bytes never takes them.
+  const code = await bundleForWorkerd(new URL("./_worker_entry.ts", import.meta.url), ["node:*"]);
   const server = await startTrackingDouble();
   const mf = new Miniflare({
-    modules: [{ type: "ESModule", path: "worker.js", contents: built.outputFiles[0].text }],
+    modules: [{ type: "ESModule", path: "worker.js", contents: code }],
     compatibilityDate: "2025-01-01",
   });
   try {
