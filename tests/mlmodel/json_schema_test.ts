@@ -2,7 +2,7 @@
 // validate (the schema never refuses a request the server serves), and the schema's shape rules
 // (required columns and properties, tensor depth and fixed axes, parameter defaults) hold.
 import assert from "node:assert/strict";
-import { Ajv2020 } from "../_deps/ajv.ts";
+import { schemaAjv } from "../_ajv.ts";
 import { validateRequest } from "../../src/enforce/mod.ts";
 import {
   type ColSpec,
@@ -15,13 +15,7 @@ import {
   TensorSpec,
 } from "../../src/mlmodel/mod.ts";
 
-const ajv = new Ajv2020({
-  strict: true,
-  strictRequired: false,
-  strictTypes: false,
-  allErrors: true,
-  validateFormats: false,
-});
+const ajv = schemaAjv();
 
 function signature(inputs: unknown[], params?: unknown[]): ModelSignature {
   return ModelSignature.fromDict({

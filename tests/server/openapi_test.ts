@@ -3,7 +3,7 @@
 // every request MLflow accepted and refuse the ones missing a required column.
 import assert from "node:assert/strict";
 import { Validator } from "../_deps/openapi_schema_validator.ts";
-import { Ajv2020 } from "../_deps/ajv.ts";
+import { schemaAjv } from "../_ajv.ts";
 import { createApp } from "../../src/server/mod.ts";
 import { invocationRequestJsonSchema, Model, ModelSignature } from "../../src/mlmodel/mod.ts";
 import { copy } from "./_copy.ts";
@@ -17,19 +17,7 @@ type Doc = {
   components: { schemas: Record<string, Record<string, unknown>> };
 };
 
-// strictSchema: unknown keywords are errors, so a misspelt keyword cannot pass silently
-// ("required" naming a property defined elsewhere and union types are intended). Formats
-// (int32, double, uint8, …) are OpenAPI annotations, not checks.
-const ajv = new Ajv2020({
-  strict: true,
-  strictRequired: false,
-  strictTypes: false,
-  allErrors: true,
-  validateFormats: false,
-});
-ajv.addFormat("int32", true).addFormat("int64", true).addFormat("float", true)
-  .addFormat("double", true);
-for (const f of ["int8", "int16", "uint8", "uint16", "uint32", "uint64"]) ajv.addFormat(f, true);
+const ajv = schemaAjv();
 
 async function withServer<T>(
   models: Record<string, string>,
