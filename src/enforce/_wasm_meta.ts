@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "baccb7f26262e47533416d3b398c73de93be2f86d0f4e95ec9015342c764f9b6";
+export const WASM_SOURCE_HASH = "137f1d6f69304fb378d06af11a650ad5e3a7a0db88e8c5d41e70b3e5f781b191";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "baccb7f26262e47533416d3b398c73de93be2f86d0f4e95
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "5730c00a46d235a0fa572ec98d7ccdb9459e5a4ce2497566e3bc6cd0380f54fd";
+export const WASM_SHA256 = "38479d6f8a6ac9187869a09d1ff46bd4e626b00aa6089ac15ad91f3c901f67ff";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "5730c00a46d235a0fa572ec98d7ccdb9459e5a4ce2497566e3bc
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 401774;
+export const WASM_BYTE_SIZE = 402962;

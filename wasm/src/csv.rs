@@ -18,7 +18,7 @@
 //!
 //! Type inference is not done here: cells stay text, with a flag for quoted cells.
 
-use crate::json::{check_record, Limits, ParseError};
+use crate::json::{Limits, ParseError};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -307,34 +307,6 @@ impl<'a, 'l> Tokenizer<'a, 'l> {
         };
         self.check_len(text.len(), open)?;
         Ok(CsvCell { text, quoted: true })
-    }
-}
-
-/// Parses `len` bytes at `ptr` as CSV under the given limits (diagnostics ABI of
-/// [`crate::json`]): the record's `a` is the number of rows, `b` the number of columns.
-///
-/// # Safety
-/// `ptr..ptr+len` must be readable memory (any pointer when `len` is 0).
-#[no_mangle]
-pub unsafe extern "C" fn csv_parse_check(
-    ptr: *const u8,
-    len: usize,
-    max_elements: u32,
-    max_string_bytes: u32,
-) -> *mut u8 {
-    let bytes = if len == 0 {
-        &[][..]
-    } else {
-        std::slice::from_raw_parts(ptr, len)
-    };
-    let limits = Limits {
-        max_depth: 1,
-        max_elements: max_elements as usize,
-        max_string_bytes: max_string_bytes as usize,
-    };
-    match parse_csv(bytes, &limits) {
-        Ok(csv) => check_record(true, 0, csv.rows(), csv.header.len(), ""),
-        Err(e) => check_record(false, e.offset, 0, 0, &e.message),
     }
 }
 

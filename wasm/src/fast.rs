@@ -16,11 +16,6 @@ use crate::params;
 use crate::schema::{ColSpec, DType, Inputs, Scalar, TensorSpec, Ty};
 use crate::validate::Compiled;
 
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
 /// A number lexeme: where it is, and its decimal parts when they fit.
 struct Lex {
     start: usize,
@@ -210,7 +205,7 @@ impl<'a> Scan<'a> {
     #[inline(always)]
     fn f64_of(&self, n: &Lex) -> f64 {
         if !n.overflow {
-            if let Some(v) = exact_f64(n.mantissa, n.digits, n.exp10) {
+            if let Some(v) = crate::decimal::to_f64(n.mantissa, n.exp10 as i64) {
                 return if n.negative { -v } else { v };
             }
         }
@@ -220,113 +215,6 @@ impl<'a> Scan<'a> {
             .and_then(|t| t.parse::<f64>().ok())
             .unwrap_or(f64::NAN)
     }
-}
-
-const POW10_U128: [u128; 20] = [
-    1,
-    10,
-    100,
-    1_000,
-    10_000,
-    100_000,
-    1_000_000,
-    10_000_000,
-    100_000_000,
-    1_000_000_000,
-    10_000_000_000,
-    100_000_000_000,
-    1_000_000_000_000,
-    10_000_000_000_000,
-    100_000_000_000_000,
-    1_000_000_000_000_000,
-    10_000_000_000_000_000,
-    100_000_000_000_000_000,
-    1_000_000_000_000_000_000,
-    10_000_000_000_000_000_000,
-];
-
-/// `m * 10^e`, correctly rounded, for an exact mantissa below 10^19 and |e| <= 19; `None`
-/// outside that range.
-///
-/// For m <= 2^53 and |e| <= 22 this is Clinger's fast path (one exact operation). Otherwise
-/// positive exponents multiply exactly in u128 (below 10^38) and convert once; negative
-/// exponents divide once in f64 and keep the result only if an exact u128 comparison with the
-/// neighbouring midpoints proves it correctly rounded.
-#[inline(always)]
-fn exact_f64(m: u64, digits: u32, e: i32) -> Option<f64> {
-    if m == 0 {
-        return Some(0.0);
-    }
-    // Clinger: m and 10^|e| are exact doubles, so one correctly rounded operation is the
-    // answer. The condition is m <= 2^53, not a digit count: most 16-digit mantissas (as
-    // JavaScript and Python print doubles in [1, 10)) qualify too.
-    if (digits <= 15 || m <= 1u64 << 53) && (-22..=22).contains(&e) {
-        let mf = m as f64;
-        return Some(if e >= 0 {
-            mf * POW10[e as usize]
-        } else {
-            mf / POW10[(-e) as usize]
-        });
-    }
-    if (0..=19).contains(&e) {
-        return Some((m as u128 * POW10_U128[e as usize]) as f64);
-    }
-    if (-19..0).contains(&e) {
-        // One division in f64, then an exact check (no u128 division, which wasm lacks): the
-        // candidate c = M * 2^E is right when m / 10^k lies strictly between the midpoints
-        // (2M - 1) * 2^(E-1) and (2M + 1) * 2^(E-1), i.e.
-        // (2M - 1) * 10^k < m * 2^(1-E) < (2M + 1) * 10^k, all below 2^128.
-        let k = (-e) as usize;
-        let p = POW10_U128[k] as u64; // below 2^64 for k <= 19
-        let mut c = m as f64 / POW10[k];
-        // The first guess is within about one unit in the last place; step to a neighbour
-        // when the check says the true value lies outside its rounding interval. The 128-bit
-        // values are (high, low) pairs of u64: wasm has no 64x64->128 multiply, and u128
-        // arithmetic there goes through library calls.
-        for _ in 0..3 {
-            let bits = c.to_bits();
-            let big_m = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
-            let big_e = ((bits >> 52) & 0x7ff) as i32 - 1075;
-            let sh = 1 - big_e;
-            if big_m == 1u64 << 52 || sh <= 0 || sh as u32 >= 64 + m.leading_zeros() {
-                return None;
-            }
-            let sh = sh as u32;
-            let lhs = if sh >= 64 {
-                (m << (sh - 64), 0)
-            } else {
-                (m >> (64 - sh), m << sh)
-            };
-            let lo = mul_64(2 * big_m - 1, p);
-            // (2M + 1) * 10^k = lo + 2 * 10^k, below 2^128: one product instead of two.
-            let (low, carry) = lo.1.overflowing_add(p << 1);
-            let hi = (lo.0 + (p >> 63) + carry as u64, low);
-            if lo < lhs && lhs < hi {
-                return Some(c);
-            }
-            if lhs == lo || lhs == hi {
-                return None; // a tie: leave it to the full parser
-            }
-            c = f64::from_bits(if lhs < lo { bits - 1 } else { bits + 1 });
-        }
-        return None;
-    }
-    None
-}
-
-/// The full product of two u64 as (high, low), from 32-bit halves.
-#[inline(always)]
-fn mul_64(a: u64, b: u64) -> (u64, u64) {
-    let (a1, a0) = (a >> 32, a & 0xffff_ffff);
-    let (b1, b0) = (b >> 32, b & 0xffff_ffff);
-    let p00 = a0 * b0;
-    let p01 = a0 * b1;
-    let p10 = a1 * b0;
-    let p11 = a1 * b1;
-    let mid = (p00 >> 32) + (p01 & 0xffff_ffff) + (p10 & 0xffff_ffff);
-    let low = (mid << 32) | (p00 & 0xffff_ffff);
-    let high = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
-    (high, low)
 }
 
 /// The text between two quotes of the body, which was checked to be UTF-8 as a whole.
@@ -1385,17 +1273,6 @@ mod tests {
     }
 
     #[test]
-    fn wide_multiply_is_exact() {
-        let mut rng = Rng(99);
-        for _ in 0..100_000 {
-            let (a, b) = (rng.next(), rng.next());
-            let want = a as u128 * b as u128;
-            assert_eq!(mul_64(a, b), ((want >> 64) as u64, want as u64));
-        }
-        assert_eq!(mul_64(u64::MAX, u64::MAX), (u64::MAX - 1, 1));
-    }
-
-    #[test]
     fn eight_digits_at_once() {
         assert_eq!(eight_digits(b"12345678", 0), Some(12_345_678));
         assert_eq!(eight_digits(b"x00000009", 1), Some(9));
@@ -1489,11 +1366,10 @@ mod tests {
         for _ in 0..200_000 {
             let m = rng.next() % 10_000_000_000_000_000_000;
             let e = (rng.next() % 39) as i32 - 19;
-            let digits = m.to_string().len() as u32;
             let text = format!("{}e{}", m, e);
             let want: f64 = text.parse().unwrap();
             // None sends the number to the full parser; Some must be exact.
-            if let Some(got) = exact_f64(m, digits, e) {
+            if let Some(got) = crate::decimal::to_f64(m, e as i64) {
                 assert_eq!(got.to_bits(), want.to_bits(), "{}", text);
                 hits += 1;
             }
@@ -1506,7 +1382,7 @@ mod tests {
             let e = (rng.next() % 45) as i32 - 22;
             let text = format!("{}e{}", m, e);
             let want: f64 = text.parse().unwrap();
-            let got = exact_f64(m, 16, e).expect("a mantissa up to 2^53 is exact");
+            let got = crate::decimal::to_f64(m, e as i64).expect("a mantissa up to 2^53 is exact");
             assert_eq!(got.to_bits(), want.to_bits(), "{}", text);
         }
         // 17 significant digits with a fraction, as JavaScript prints random doubles.

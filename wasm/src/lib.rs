@@ -12,6 +12,8 @@ pub mod cells;
 pub mod complex;
 pub mod csv;
 pub mod datetime;
+pub mod decimal;
+pub mod diag;
 pub mod fast;
 pub mod frame;
 pub mod json;
