@@ -1,12 +1,13 @@
 /**
- * Benchmark bundles written as `mlflow.onnx.save_model` writes them (MLmodel with the `onnx` and
- * `python_function` flavors and a tensor signature, `model.onnx` with every weight of 1 KiB or
- * more in one external-data file, the environment files and a serving input example), with
- * graphs built in TypeScript and seeded random weights: an MLP of a chosen weight size and a
- * ResNet-18-shaped convolutional network (~47 MB).
+ * Benchmark bundles saved by {@linkcode saveOnnxModel} as `mlflow.onnx.save_model` saves them
+ * (MLmodel with the `onnx` and `python_function` flavors and a tensor signature, `model.onnx`
+ * with every weight of 1 KiB or more in one external-data file, the environment files and a
+ * serving input example), with graphs built in TypeScript and seeded random weights: an MLP of a
+ * chosen weight size and a ResNet-18-shaped convolutional network (~47 MB).
  *
  * @module
  */
+import { ModelSignature, saveOnnxModel } from "../../src/mlmodel/mod.ts";
 import { ELEM, type Initializer, type Node, onnxModel } from "../runtime/_onnx_builder.ts";
 
 /** A written bundle and how to ask it for predictions. */
@@ -34,13 +35,11 @@ function rng(seed: number): () => number {
   };
 }
 
-/** Collects initializers, placing those of 1 KiB or more in one external-data file. */
+/** Collects seeded initializers. */
 class Weights {
   readonly inits: Initializer[] = [];
-  #chunks: Float32Array[] = [];
-  #offset = 0;
   #next: () => number;
-  constructor(readonly location: string, seed: number) {
+  constructor(seed: number) {
     this.#next = rng(seed);
   }
 
@@ -51,13 +50,7 @@ class Weights {
     const data = new Float32Array(n);
     const limit = 0.5 * Math.sqrt(6 / fanIn);
     for (let i = 0; i < n; i++) data[i] = (this.#next() * 2 - 1) * limit;
-    const init: Initializer = { name, dims, data };
-    if (data.byteLength >= 1024) {
-      init.external = { location: this.location, offset: this.#offset };
-      this.#chunks.push(data);
-      this.#offset += data.byteLength;
-    }
-    this.inits.push(init);
+    this.inits.push({ name, dims, data });
     return name;
   }
 
@@ -66,81 +59,26 @@ class Weights {
     for (const i of this.inits) total += i.data.byteLength;
     return total;
   }
-
-  /** The external-data file's bytes. */
-  file(): Uint8Array {
-    const out = new Uint8Array(this.#offset);
-    let at = 0;
-    for (const c of this.#chunks) {
-      out.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), at);
-      at += c.byteLength;
-    }
-    return out;
-  }
 }
 
-const ENV_FILES = new URL("../fixtures/mlflow-bundles/iris_mlp_onnx/", import.meta.url);
-
-function mlmodel(inputShape: number[], outputShape: number[], size: number): string {
-  const spec = (shape: number[]) =>
-    `'[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [${shape.join(", ")}]}}]'`;
-  return `flavors:
-  onnx:
-    code: null
-    data: model.onnx
-    onnx_session_options: null
-    onnx_version: 1.17.0
-    providers:
-    - CUDAExecutionProvider
-    - CPUExecutionProvider
-  python_function:
-    data: model.onnx
-    env:
-      conda: conda.yaml
-      virtualenv: python_env.yaml
-    loader_module: mlflow.onnx
-    python_version: 3.11.2
-is_signature_from_type_hint: false
-mlflow_version: 3.6.1.dev0
-model_id: null
-model_size_bytes: ${size}
-model_uuid: ${crypto.randomUUID().replaceAll("-", "")}
-prompts: null
-saved_input_example_info:
-  artifact_path: input_example.json
-  serving_input_path: serving_input_example.json
-  type: ndarray
-signature:
-  inputs: ${spec(inputShape)}
-  outputs: ${spec(outputShape)}
-  params: null
-type_hint_from_example: false
-utc_time_created: '${new Date().toISOString().replace("T", " ").replace("Z", "")}'
-`;
-}
-
+/** Saves the graph as a bundle in `dir`; `example` is a `{"inputs": …}` body. */
 async function writeBundle(
   dir: string,
   graph: Parameters<typeof onnxModel>[0],
-  weights: Weights,
   inputShape: number[],
   outputShape: number[],
   example: string,
 ): Promise<void> {
+  const spec = (shape: number[]) =>
+    JSON.stringify([{ type: "tensor", "tensor-spec": { dtype: "float32", shape } }]);
+  const { files } = saveOnnxModel({
+    onnx: onnxModel(graph),
+    signature: ModelSignature.fromDict({ inputs: spec(inputShape), outputs: spec(outputShape) }),
+    inputExample: JSON.parse(example).inputs,
+    inputExampleOptions: { kind: "ndarray" },
+  });
   await Deno.mkdir(dir, { recursive: true });
-  const model = onnxModel(graph);
-  const data = weights.file();
-  await Deno.writeFile(`${dir}/model.onnx`, model);
-  await Deno.writeFile(`${dir}/${weights.location}`, data);
-  for (const f of ["conda.yaml", "python_env.yaml", "requirements.txt"]) {
-    await Deno.copyFile(new URL(f, ENV_FILES), `${dir}/${f}`);
-  }
-  await Deno.writeTextFile(`${dir}/input_example.json`, JSON.stringify(JSON.parse(example).inputs));
-  await Deno.writeTextFile(`${dir}/serving_input_example.json`, example);
-  await Deno.writeTextFile(
-    `${dir}/MLmodel`,
-    mlmodel(inputShape, outputShape, model.byteLength + data.byteLength),
-  );
+  for (const [path, bytes] of files) await Deno.writeFile(`${dir}/${path}`, bytes);
 }
 
 /** Numbers as short decimal text, seeded. */
@@ -164,7 +102,7 @@ export const MLP_INPUTS = 16;
  */
 export async function writeMlp(dir: string, megabytes: number): Promise<ScaleBundle> {
   const width = Math.round(Math.sqrt((megabytes * 1024 * 1024) / 12));
-  const w = new Weights(crypto.randomUUID(), 42 + megabytes);
+  const w = new Weights(42 + megabytes);
   const nodes: Node[] = [];
   let x = "input";
   const layer = (i: number, fanIn: number, out: number, relu: boolean) => {
@@ -195,7 +133,6 @@ export async function writeMlp(dir: string, megabytes: number): Promise<ScaleBun
       outputs: { output: { tensor: ELEM.float, shape: ["batch", 4] } },
       initializers: w.inits,
     },
-    w,
     [-1, MLP_INPUTS],
     [-1, 4],
     body(1),
@@ -214,7 +151,7 @@ export async function writeMlp(dir: string, megabytes: number): Promise<ScaleBun
  * ```
  */
 export async function writeResnet(dir: string): Promise<ScaleBundle> {
-  const w = new Weights(crypto.randomUUID(), 18);
+  const w = new Weights(18);
   const nodes: Node[] = [];
   let n = 0;
   const conv = (x: string, cin: number, cout: number, k: number, stride: number, relu: boolean) => {
@@ -283,7 +220,6 @@ export async function writeResnet(dir: string): Promise<ScaleBundle> {
       outputs: { logits: { tensor: ELEM.float, shape: ["batch", 1000] } },
       initializers: w.inits,
     },
-    w,
     [-1, 3, 224, 224],
     [-1, 1000],
     body(1),
