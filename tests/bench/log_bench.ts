@@ -12,18 +12,8 @@ import { saveOnnxModel } from "../../src/mlmodel/onnx_save.ts";
 import { logBundle, logModel } from "../../src/tracking/mod.ts";
 import { readModelDir, readOnnxWithExternalData } from "../../src/tracking/read_files.ts";
 import { startTrackingDouble } from "../tracking/_tracking_server.ts";
+import { medianMs } from "./_median.ts";
 import { writeMlp } from "./_scale_models.ts";
-
-async function median(runs: number, fn: () => Promise<unknown>): Promise<number> {
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    ms.push(performance.now() - t);
-  }
-  ms.sort((a, b) => a - b);
-  return ms[Math.floor(ms.length / 2)];
-}
 
 /** Runs the suite and prints a markdown table. */
 export async function run(): Promise<void> {
@@ -37,9 +27,9 @@ export async function run(): Promise<void> {
     for (const mb of [1, 10, 50]) {
       const bundle = await writeMlp(`${root}/mlp${mb}`, mb);
       const { onnx, externalData } = await readOnnxWithExternalData(`${bundle.dir}/model.onnx`);
-      const save = await median(3, () => Promise.resolve(saveOnnxModel({ onnx, externalData })));
+      const save = await medianMs(3, () => Promise.resolve(saveOnnxModel({ onnx, externalData })));
       let n = 0;
-      const log = await median(
+      const log = await medianMs(
         3,
         () =>
           logModel({
@@ -50,7 +40,7 @@ export async function run(): Promise<void> {
             alias: `a${n++}`,
           }),
       );
-      const dir = await median(
+      const dir = await medianMs(
         3,
         async () =>
           logBundle(await readModelDir(bundle.dir), {

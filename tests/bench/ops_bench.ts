@@ -25,6 +25,7 @@
 import process from "node:process";
 import { type AppOptions, createApp } from "../../src/server/app.ts";
 import { body, cpuSecondsOf } from "./server_bench.ts";
+import { median } from "./_median.ts";
 import { loadAverage, wrk } from "./_wrk.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -177,7 +178,6 @@ async function inProcess(): Promise<{ name: string; p25: number; median: number 
   return apps.map((a) => ({ name: a.name, p25: q(a.runs, 0.25), median: q(a.runs, 0.5) }));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 
 /** Runs the suite and prints a markdown table. */

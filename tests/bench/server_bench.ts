@@ -20,6 +20,7 @@ import { buildFeeds, shapePredictions, webBackend } from "../../src/runtime/mod.
 import { loadModel, resolveBackend, serializePredictions } from "../../src/model/mod.ts";
 import { compileSignature } from "../../src/enforce/mod.ts";
 import { createApp } from "../../src/server/mod.ts";
+import { median } from "./_median.ts";
 import { loadAverage, wrk } from "./_wrk.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -134,8 +135,6 @@ async function cpuPerCall(fn: () => Promise<unknown>, n: number): Promise<number
   const t = process.cpuUsage(t0);
   return (t.user + t.system) / n;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /**
  * Median CPU µs per call of `a` and of `b`, measured in alternating batches after a warm-up:

@@ -7,6 +7,7 @@
  */
 import { fetchBundle } from "../../src/store/mod.ts";
 import { fixtureDir, readDir, startMlflow, startS3, startStatic } from "../store/_servers.ts";
+import { medianMs } from "./_median.ts";
 
 const FILES = 8;
 const SIZE = 8 * 2 ** 20;
@@ -19,14 +20,7 @@ for (let i = 0; i < FILES; i++) {
 big.set("MLmodel", new TextEncoder().encode("flavors: {}\n"));
 
 async function time(label: string, fn: () => Promise<unknown>, runs = 3) {
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    ms.push(performance.now() - t);
-  }
-  ms.sort((a, b) => a - b);
-  const med = ms[Math.floor(ms.length / 2)];
+  const med = await medianMs(runs, fn);
   console.log(
     `${label.padEnd(48)} median ${med.toFixed(1).padStart(8)} ms  (${
       (64 / (med / 1000)).toFixed(0)
