@@ -138,7 +138,7 @@ const BAD_NAME = /[/:.%"']/;
  * ```
  */
 export async function logModel(options: LogModelOptions): Promise<ModelInfo> {
-  checkOptions(options);
+  const name = checkOptions(options);
   let onnx: Uint8Array;
   let externalData: ReadonlyMap<string, Uint8Array> | undefined;
   if (options.onnx instanceof Uint8Array) {
@@ -166,10 +166,10 @@ export async function logModel(options: LogModelOptions): Promise<ModelInfo> {
   // Written before any call, so a bad model or example fails without leaving state behind;
   // only the MLmodel changes once the LoggedModel's ids are known.
   const { model, files } = saveOnnxModel({ ...options, onnx, externalData });
-  return await logFiles(options, (ids) => {
+  return await logFiles(options, name, (ids) => {
     setLoggedIds(model, ids);
     files.set("MLmodel", new TextEncoder().encode(model.toYaml()));
-    return Promise.resolve(inMemory(files));
+    return new Map([...files].map(([path, bytes]) => [path, inMemory(bytes)]));
   });
 }
 
@@ -197,7 +197,7 @@ export async function logBundle(
   files: ReadonlyMap<string, Uint8Array | UploadFile>,
   options: LogOptions,
 ): Promise<ModelInfo> {
-  checkOptions(options);
+  const name = checkOptions(options);
   const entry = files.get("MLmodel");
   if (!entry) {
     throw new MlflowError(
@@ -207,25 +207,17 @@ export async function logBundle(
   }
   const text = new TextDecoder().decode(entry instanceof Uint8Array ? entry : await entry.read());
   const mlmodel = Model.fromYaml(text, "MLmodel");
-  return await logFiles(options, (ids) => {
+  return await logFiles(options, name, (ids) => {
     setLoggedIds(mlmodel, ids);
     const out = new Map<string, UploadFile>();
-    for (const [path, f] of files) {
-      out.set(
-        path,
-        f instanceof Uint8Array ? { size: f.length, read: () => Promise.resolve(f) } : f,
-      );
-    }
-    const bytes = new TextEncoder().encode(mlmodel.toYaml());
-    out.set("MLmodel", { size: bytes.length, read: () => Promise.resolve(bytes) });
-    return Promise.resolve(out);
+    for (const [path, f] of files) out.set(path, f instanceof Uint8Array ? inMemory(f) : f);
+    out.set("MLmodel", inMemory(new TextEncoder().encode(mlmodel.toYaml())));
+    return out;
   });
 }
 
-function inMemory(files: Map<string, Uint8Array>): Map<string, UploadFile> {
-  return new Map(
-    [...files].map(([k, v]) => [k, { size: v.length, read: () => Promise.resolve(v) }]),
-  );
+function inMemory(bytes: Uint8Array): UploadFile {
+  return { size: bytes.length, read: () => Promise.resolve(bytes) };
 }
 
 /** Options that can be refused before any work: the name, the alias, the experiment. */
@@ -256,9 +248,9 @@ function checkOptions(options: LogOptions): string {
 /** The logging sequence around a model directory built once the LoggedModel's ids are known. */
 async function logFiles(
   options: LogOptions,
-  build: (ids: Ids) => Promise<Map<string, UploadFile>>,
+  name: string,
+  build: (ids: Ids) => Map<string, UploadFile>,
 ): Promise<ModelInfo> {
-  const name = checkOptions(options);
   const tracking = { ...options.tracking, uri: options.trackingUri ?? options.tracking?.uri };
   const controller = new AbortController();
   const p = pipeline(options, DEFAULTS, controller.signal);
@@ -279,7 +271,7 @@ async function logIn(
   p: Pipeline,
   options: LogOptions,
   name: string,
-  build: (ids: Ids) => Promise<Map<string, UploadFile>>,
+  build: (ids: Ids) => Map<string, UploadFile>,
 ): Promise<ModelInfo> {
   const user = options.user ?? options.tracking?.username;
   const contextTags: KeyValue[] = [
@@ -330,7 +322,7 @@ async function logIn(
           model_id: modelId,
         })),
       );
-      const files = await build({ modelId, artifactUri, runId: run.runId });
+      const files = build({ modelId, artifactUri, runId: run.runId });
       await uploadBundle(artifactUri, files, client, p, options);
     } catch (err) {
       await api.finalizeLoggedModel(modelId, "LOGGED_MODEL_UPLOAD_FAILED").catch(() => {});
@@ -398,14 +390,13 @@ async function register(
 ): Promise<string> {
   await api.ensureRegisteredModel(name);
   let v = await api.createModelVersion(name, modelId);
-  const deadline = Date.now() + (options.awaitRegistrationForMs ?? 300_000);
+  const patienceMs = options.awaitRegistrationForMs ?? 300_000;
+  const deadline = Date.now() + patienceMs;
   const interval = options.pollIntervalMs ?? 3000;
   while (v.status === "PENDING_REGISTRATION") {
     if (Date.now() + interval > deadline) {
       throw new MlflowError(
-        `Version ${v.version} of ${q(name)} was still PENDING_REGISTRATION after ${
-          options.awaitRegistrationForMs ?? 300_000
-        } ms.`,
+        `Version ${v.version} of ${q(name)} was still PENDING_REGISTRATION after ${patienceMs} ms.`,
         "DEADLINE_EXCEEDED",
       );
     }
