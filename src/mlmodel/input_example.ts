@@ -6,7 +6,7 @@
  */
 
 import { MlflowError } from "../errors.ts";
-import { dumpPyJson, fromJs, parsePyJson, PyDict, PyFloat, type PyValue, toJs } from "./py_json.ts";
+import { fromJs, parsePyJson, PyDict, PyFloat, type PyValue, toJs, toPyJson } from "./py_json.ts";
 
 /**
  * The `saved_input_example_info` block of an MLmodel.
@@ -281,8 +281,8 @@ export function buildInputExample(
   return {
     info,
     files: new Map([
-      [EXAMPLE_FILE, dumpPyJson(example)],
-      [SERVING_FILE, dumpPyJson(serving, { indent: 2 })],
+      [EXAMPLE_FILE, toPyJson(example)],
+      [SERVING_FILE, toPyJson(serving, { indent: 2 })],
     ]),
   };
 }

@@ -78,8 +78,8 @@ export {
   type OnnxSessionOptions,
   unsafeBundlePath,
 } from "./bundle_manifest.ts";
-export { PyDict, PyFloat, type PyValue } from "./py_json.ts";
-export { formatPyFloat, pyFloat, pyString, toPyJson } from "./python_compat.ts";
+export { PyDict, PyFloat, type PyValue, toPyJson } from "./py_json.ts";
+export { formatPyFloat, pyFloat, pyString } from "./python_compat.ts";
 export { PyTimestamp } from "./py_yaml.ts";
 export { inferSignature, type Tensor } from "./infer.ts";
 export {

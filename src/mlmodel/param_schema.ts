@@ -11,7 +11,6 @@
 import { MlflowError } from "../errors.ts";
 import { DataType, typeNameList } from "./data_type.ts";
 import {
-  dumpPyJson,
   fromJs,
   parsePyJson,
   PyDict,
@@ -21,6 +20,7 @@ import {
   pyTypeName,
   type PyValue,
   toJs,
+  toPyJson,
 } from "./py_json.ts";
 import {
   AnyType,
@@ -156,7 +156,7 @@ export class ParamSpec {
 
   /** The parameter as MLflow's `json.dumps` writes it. */
   toJSON(options?: ToJSONOptions): string {
-    return dumpPyJson(this.toDict(options));
+    return toPyJson(this.toDict(options));
   }
 
   /** Reads one ParamSpec from its JSON text (as MLflow's `json.dumps` wrote it). */
@@ -242,7 +242,7 @@ export class ParamSchema {
 
   /** The schema as MLflow's `ParamSchema.to_json()` writes it. */
   toJSON(options?: ToJSONOptions): string {
-    return dumpPyJson(this.toDict(options));
+    return toPyJson(this.toDict(options));
   }
 
   /** Reads the JSON text MLflow stores in `signature.params`. */

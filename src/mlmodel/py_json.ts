@@ -3,7 +3,7 @@
 // byte-exact port has to remember which numbers were floats and format them the Python way.
 
 import { MlflowError } from "../errors.ts";
-import { formatPyFloat, pyString } from "./python_compat.ts";
+import { formatPyFloat, pyFloat, pyString } from "./python_compat.ts";
 
 /**
  * A Python float, kept apart from ints so that `1.0` is written back as `1.0`. Integral floats
@@ -225,32 +225,50 @@ export function parsePyJson(text: string, what: string): PyValue {
   return v;
 }
 
-/** Options of {@linkcode dumpPyJson}. */
+/** Options of {@linkcode toPyJson}. */
 export interface DumpOptions {
   /** Python's `indent`: pretty-print with this many spaces (item separator `,`). */
   indent?: number;
 }
 
-/** Python's `json.dumps(value)` (default separators `", "` and `": "`, or `indent`). */
-export function dumpPyJson(value: PyValue, options: DumpOptions = {}): string {
+/**
+ * Python's `json.dumps(value)` (separators `", "` and `": "`, or `indent`), the one JSON writer:
+ * for Python values ({@linkcode PyValue}: {@linkcode PyFloat} keeps `1.0`, {@linkcode PyDict}
+ * its key order) and for plain JavaScript values (integer numbers as ints, other numbers as
+ * floats, `bigint` as ints, typed arrays as lists, `undefined` as `null`). NaN and infinities
+ * are bare tokens, as Python writes them.
+ *
+ * @example
+ * ```ts
+ * import { toPyJson } from "./py_json.ts";
+ * toPyJson({ a: [1, 2.5, NaN], b: null }); // '{"a": [1, 2.5, NaN], "b": null}'
+ * ```
+ */
+export function toPyJson(value: unknown, options: DumpOptions = {}): string {
   const indent = options.indent;
-  const dump = (v: PyValue, level: number): string => {
-    if (v === null) return "null";
-    if (v === true) return "true";
-    if (v === false) return "false";
-    if (typeof v === "string") return pyString(v);
-    if (typeof v === "number") return String(v);
-    if (typeof v === "bigint") return v.toString();
-    if (v instanceof PyFloat) {
-      if (Number.isNaN(v.value)) return "NaN";
-      if (v.value === Infinity) return "Infinity";
-      if (v.value === -Infinity) return "-Infinity";
-      return formatPyFloat(v.value);
+  const dump = (v: unknown, level: number): string => {
+    if (v === null || v === undefined) return "null";
+    switch (typeof v) {
+      case "number":
+        return Number.isInteger(v) && !Object.is(v, -0) ? String(v) : pyFloat(v);
+      case "bigint":
+        return v.toString();
+      case "boolean":
+        return v ? "true" : "false";
+      case "string":
+        return pyString(v);
     }
-    const items: string[] = Array.isArray(v)
-      ? v.map((x) => dump(x, level + 1))
-      : v.entries.map(([k, x]) => `${pyString(k)}: ${dump(x, level + 1)}`);
-    const [open, close] = Array.isArray(v) ? ["[", "]"] : ["{", "}"];
+    if (v instanceof PyFloat) return pyFloat(v.value);
+    let items: string[];
+    let open = "[";
+    let close = "]";
+    if (Array.isArray(v) || ArrayBuffer.isView(v)) {
+      items = Array.from(v as ArrayLike<unknown>, (x) => dump(x, level + 1));
+    } else if (typeof v === "object") {
+      const entries = v instanceof PyDict ? v.entries : Object.entries(v as object);
+      items = entries.map(([k, x]) => `${pyString(k)}: ${dump(x, level + 1)}`);
+      [open, close] = ["{", "}"];
+    } else return pyString(String(v));
     if (items.length === 0) return open + close;
     if (indent === undefined) return open + items.join(", ") + close;
     const pad = "\n" + " ".repeat(indent * (level + 1));

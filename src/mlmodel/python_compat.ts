@@ -1,6 +1,7 @@
 /**
- * Python compatibility, in one place: how Python writes floats (`repr`) and JSON (`json.dumps`,
- * as MLflow's scoring server and its files use it) and how PyYAML resolves plain scalars. The
+ * Python's text rules, in one place: how Python writes a float (`repr`, and `json.dumps`'s bare
+ * NaN/Infinity), how `json.dumps` escapes a string, how Python orders strings and how PyYAML
+ * resolves plain scalars. The one JSON writer built on them is `toPyJson` (py_json.ts); the
  * MLmodel reader and writer, the schema JSON and the predictions writer all take these from
  * here.
  *
@@ -84,43 +85,6 @@ export function pyString(s: string): string {
     else out += s[i];
   }
   return out + '"';
-}
-
-/**
- * Any JSON-like value as Python's `json.dumps` would write it: numbers that are integers print
- * as integers, other numbers as Python floats; bigint as integers; typed arrays as lists;
- * `undefined` as `null`.
- *
- * @example
- * ```ts
- * import { toPyJson } from "./python_compat.ts";
- * toPyJson({ a: [1, 2.5, NaN], b: null }); // '{"a": [1, 2.5, NaN], "b": null}'
- * ```
- */
-export function toPyJson(value: unknown): string {
-  if (value === null || value === undefined) return "null";
-  switch (typeof value) {
-    case "number":
-      return Number.isInteger(value) && !Object.is(value, -0) ? String(value) : pyFloat(value);
-    case "bigint":
-      return value.toString();
-    case "boolean":
-      return value ? "true" : "false";
-    case "string":
-      return pyString(value);
-  }
-  if (Array.isArray(value) || ArrayBuffer.isView(value)) {
-    const items = Array.from(value as ArrayLike<unknown>, toPyJson);
-    return `[${items.join(", ")}]`;
-  }
-  if (typeof value === "object") {
-    const parts: string[] = [];
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      parts.push(`${pyString(k)}: ${toPyJson(v)}`);
-    }
-    return `{${parts.join(", ")}}`;
-  }
-  return pyString(String(value));
 }
 
 /**

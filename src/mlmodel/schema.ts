@@ -13,7 +13,7 @@
 
 import { MlflowError } from "../errors.ts";
 import { DataType, typeNameList } from "./data_type.ts";
-import { dumpPyJson, parsePyJson, PyDict, pyRepr, type PyValue } from "./py_json.ts";
+import { parsePyJson, PyDict, pyRepr, type PyValue, toPyJson } from "./py_json.ts";
 import { comparePy } from "./python_compat.ts";
 
 /**
@@ -127,7 +127,7 @@ export class ArrayType {
 
   /** The type as MLflow's `json.dumps` writes it. */
   toJSON(options?: ToJSONOptions): string {
-    return dumpPyJson(this.toDict(options));
+    return toPyJson(this.toDict(options));
   }
 
   /** Reads one ArrayType from its JSON text (as MLflow's `json.dumps` wrote it). */
@@ -300,7 +300,7 @@ export class ObjectType {
 
   /** The type as MLflow's `json.dumps` writes it. */
   toJSON(options?: ToJSONOptions): string {
-    return dumpPyJson(this.toDict(options));
+    return toPyJson(this.toDict(options));
   }
 
   /** Reads one ObjectType from its JSON text (as MLflow's `json.dumps` wrote it). */
@@ -367,7 +367,7 @@ export class MapType {
 
   /** The type as MLflow's `json.dumps` writes it. */
   toJSON(options?: ToJSONOptions): string {
-    return dumpPyJson(this.toDict(options));
+    return toPyJson(this.toDict(options));
   }
 
   /** Reads one MapType from its JSON text (as MLflow's `json.dumps` wrote it). */
@@ -518,7 +518,7 @@ export class ColSpec {
 
   /** The column as MLflow's `json.dumps` writes it. */
   toJSON(options?: ToJSONOptions): string {
-    return dumpPyJson(this.toDict(options));
+    return toPyJson(this.toDict(options));
   }
 
   /** Reads one ColSpec from its JSON text (as MLflow's `json.dumps` wrote it). */
@@ -540,7 +540,7 @@ export class ColSpec {
     if (typeof type !== "string" || !COMPLEX.includes(type)) {
       // MLflow passes the keys straight to ColSpec(type, name, required): anything else is an error.
       const extra = d.keys().filter((k) => !["type", "name", "required"].includes(k));
-      if (extra.length) bad(`Unexpected key '${extra[0]}' in ColSpec JSON ${dumpPyJson(d)}`);
+      if (extra.length) bad(`Unexpected key '${extra[0]}' in ColSpec JSON ${toPyJson(d)}`);
       const required = d.has("required") ? d.get("required") : true;
       if (typeof type !== "string") {
         bad(
@@ -723,7 +723,7 @@ export class TensorSpec {
 
   /** The tensor as MLflow's `json.dumps` writes it. */
   toJSON(options?: ToJSONOptions): string {
-    return dumpPyJson(this.toDict(options));
+    return toPyJson(this.toDict(options));
   }
 
   /** Reads one TensorSpec from its JSON text (as MLflow's `json.dumps` wrote it). */
@@ -858,7 +858,7 @@ export class Schema {
 
   /** The schema as MLflow's `Schema.to_json()` writes it (or in its source layout). */
   toJSON(options?: ToJSONOptions): string {
-    return dumpPyJson(this.toDict(options));
+    return toPyJson(this.toDict(options));
   }
 
   /** Plain-JS form of the JSON (what `JSON.parse(schema.toJSON())` gives). */

@@ -1,13 +1,7 @@
 // The Python-compatible writers under the Model/Schema classes, checked against outputs recorded
 // from CPython's json/repr and PyYAML 6 (data/gen_pyjson_cases.py, data/gen_pyyaml_cases.py).
 import assert from "node:assert/strict";
-import {
-  dumpPyJson,
-  parsePyJson,
-  PyDict,
-  PyFloat,
-  type PyValue,
-} from "../../src/mlmodel/py_json.ts";
+import { parsePyJson, PyDict, PyFloat, type PyValue, toPyJson } from "../../src/mlmodel/py_json.ts";
 import { formatPyFloat } from "../../src/mlmodel/python_compat.ts";
 import { safeDump } from "../../src/mlmodel/py_yaml.ts";
 
@@ -29,20 +23,20 @@ Deno.test("formatPyFloat matches Python's repr for 700+ doubles", () => {
   for (const c of PYJSON.floats) {
     const x = fromBits(c.bits);
     assert.equal(formatPyFloat(x), c.repr, `bits ${c.bits}`);
-    assert.equal(dumpPyJson(new PyFloat(x)), c.json);
+    assert.equal(toPyJson(new PyFloat(x)), c.json);
   }
 });
 
-Deno.test("dumpPyJson escapes strings like json.dumps with ensure_ascii", () => {
-  for (const c of PYJSON.strings) assert.equal(dumpPyJson(c.s), c.json);
+Deno.test("toPyJson escapes strings like json.dumps with ensure_ascii", () => {
+  for (const c of PYJSON.strings) assert.equal(toPyJson(c.s), c.json);
   // json.dumps("\ud800") == '"\\ud800"' (kept out of the data file, which must stay valid UTF-8)
-  assert.equal(dumpPyJson("\ud800"), '"\\ud800"');
+  assert.equal(toPyJson("\ud800"), '"\\ud800"');
 });
 
-Deno.test("parsePyJson then dumpPyJson is the identity on Python json.dumps output", () => {
-  for (const text of PYJSON.nested) assert.equal(dumpPyJson(parsePyJson(text, "t")), text);
+Deno.test("parsePyJson then toPyJson is the identity on Python json.dumps output", () => {
+  for (const text of PYJSON.nested) assert.equal(toPyJson(parsePyJson(text, "t")), text);
   for (const c of PYJSON.indent) {
-    assert.equal(dumpPyJson(parsePyJson(c.value, "t"), { indent: 2 }), c.json);
+    assert.equal(toPyJson(parsePyJson(c.value, "t"), { indent: 2 }), c.json);
   }
 });
 
@@ -60,7 +54,7 @@ Deno.test("parsePyJson keeps ints, floats, big ints and NaN apart", () => {
   // A repeated key keeps its first position and its last value, as a Python dict does.
   assert.deepStrictEqual((v[6] as PyDict).entries, [["b", 3], ["a", 2]]);
   assert.equal(
-    dumpPyJson(v),
+    toPyJson(v),
     '[1, 1.0, 100.0, 9007199254740993, NaN, -Infinity, {"b": 3, "a": 2}]',
   );
   for (const bad of ["", "[1,]", "{'a': 1}", "[1] x", '"\u0001"', "nan", "01", '"\\x"']) {
