@@ -13,7 +13,13 @@ import { publicModelUri } from "./load_failure.ts";
 import { cardContentSecurityPolicy, renderCard } from "./card.tsx";
 import type { LoadedModel } from "../model/mod.ts";
 import type { ModelSlot } from "./model_slot.ts";
-import { csvField, type ModelDescription, openApiDocument, type V2InputName } from "./openapi.ts";
+import {
+  csvColumnsOf,
+  csvField,
+  type ModelDescription,
+  openApiDocument,
+  type V2InputName,
+} from "./openapi.ts";
 import { signatureTensors } from "./v2/metadata.ts";
 
 /**
@@ -124,9 +130,8 @@ function csvCell(v: unknown): string {
  * booleans or text; undefined otherwise.
  */
 async function csvExample(loaded: LoadedModel): Promise<string | undefined> {
-  const inputs = loaded.model.signature?.inputs;
+  if (!csvColumnsOf(loaded.model.signature)) return undefined;
   const read = await readExample(loaded);
-  if (!inputs || inputs.isTensorSpec() || !inputs.hasInputNames()) return undefined;
   if (read?.kind !== "columns" || read.columns!.some((c) => !CSV_DTYPES.has(c.dtype))) {
     return undefined;
   }
@@ -195,15 +200,14 @@ async function card(slot: ModelSlot, isDefault: boolean): Promise<Response> {
     const html = renderCard({ ...base, error: slot.publicReason });
     return new Response(html, { status: 503, headers: await htmlHeaders() });
   }
+  const example = shownExample(loaded);
   const html = renderCard({
     ...base,
     model: loaded.model,
-    servingInputExample: shownExample(loaded),
+    servingInputExample: example,
     csvExample: await csvExample(loaded),
     graphOutputs: loaded.onnx.outputs.map((o) => ({ name: o.name, type: o.type, shape: o.shape })),
-    exampleOmittedBytes: shownExample(loaded) === null
-      ? loaded.servingInputExample?.length
-      : undefined,
+    exampleOmittedBytes: example === null ? loaded.servingInputExample?.length : undefined,
   });
   return new Response(html, { status: 200, headers: await htmlHeaders() });
 }

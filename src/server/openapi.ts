@@ -79,6 +79,8 @@ export interface OpenApiOptions {
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+/** A name or path as part of an operationId (letters and digits, runs of others as `_`). */
+const idPart = (text: string) => text.replace(/[^A-Za-z0-9]+/g, "_");
 
 /** Schemas every document shares: MLflow's error body and the V2 bodies. */
 function commonSchemas(v2: boolean): Record<string, JsonSchema> {
@@ -221,14 +223,14 @@ function pingPaths(prefix: string, what: string): Record<string, unknown> {
       },
     },
   });
-  const tag = prefix.replace(/[^A-Za-z0-9]+/g, "_");
+  const tag = idPart(prefix);
   return { [`${prefix}/ping`]: op(`ping${tag}`), [`${prefix}/health`]: op(`health${tag}`) };
 }
 
 function v2Operation(route: (typeof V2_ROUTES)[number], m: ModelDescription | null) {
   const id = (m ? `${m.name}_` : "") + route.path;
   const op: Record<string, unknown> = {
-    operationId: `v2_${id.replace(/[^A-Za-z0-9]+/g, "_")}`,
+    operationId: `v2_${idPart(id)}`,
     summary: m ? `${route.summary} (model "${m.name}")` : route.summary,
     tags: m ? [m.name, "v2"] : ["v2"],
     responses: Object.fromEntries(
@@ -289,7 +291,17 @@ function v2Paths(m: ModelDescription | null): Record<string, Record<string, unkn
 }
 
 /** The CSV header of a model with named columns, or null. */
-function csvColumnsOf(signature: ModelSignature | null): string[] | null {
+/**
+ * The columns a CSV request names in its header row, or null when the model takes no CSV by
+ * column name (no signature, a tensor signature, or unnamed columns).
+ *
+ * @example
+ * ```ts
+ * import { csvColumnsOf } from "./openapi.ts";
+ * csvColumnsOf(null); // null
+ * ```
+ */
+export function csvColumnsOf(signature: ModelSignature | null): string[] | null {
   const inputs = signature?.inputs;
   if (!inputs || inputs.isTensorSpec() || !inputs.hasInputNames()) return null;
   return inputs.inputNames().map(String);
@@ -336,7 +348,7 @@ export function openApiDocument(
     };
   }
   for (const m of models) {
-    const id = m.name.replace(/[^A-Za-z0-9]+/g, "_");
+    const id = idPart(m.name);
     schemas[`${m.name}.InvocationRequest`] = {
       ...invocationRequestJsonSchema(m.signature),
       title: `Request body of the model "${m.name}"`,
