@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "137f1d6f69304fb378d06af11a650ad5e3a7a0db88e8c5d41e70b3e5f781b191";
+export const WASM_SOURCE_HASH = "66e131e5e236413fb03d766ab446afae0160933b3e0f7f6ff23a7083148778a3";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "137f1d6f69304fb378d06af11a650ad5e3a7a0db88e8c5d
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "38479d6f8a6ac9187869a09d1ff46bd4e626b00aa6089ac15ad91f3c901f67ff";
+export const WASM_SHA256 = "f191167df37fe831d25dde2e2d79c3c5edddbaba82620497468f52ee9889f7f3";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "38479d6f8a6ac9187869a09d1ff46bd4e626b00aa6089ac15ad9
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 402962;
+export const WASM_BYTE_SIZE = 404775;

@@ -63,33 +63,6 @@ impl<'v, 'a> Frame<'v, 'a> {
             dropped: Vec::new(),
         }
     }
-
-    /// Keeps only the columns `keep` names (when given), moving the others to `dropped`.
-    pub fn retain(mut self, keep: Option<&NameIndex>) -> Self {
-        let keep = match keep {
-            Some(k) => k,
-            None => return self,
-        };
-        let rows = self.rows;
-        let mut labels = Vec::new();
-        let mut cols = Vec::new();
-        for (l, c) in self.labels.into_iter().zip(self.cols) {
-            let kept = matches!(l, Label::Name(n) if keep.find(n).is_some());
-            if kept {
-                labels.push(l);
-                cols.push(c);
-            } else {
-                let present = c.iter().filter(|v| !std::ptr::eq(**v, &NULL)).count();
-                self.dropped.push((l, present));
-            }
-        }
-        Frame {
-            labels,
-            cols,
-            rows,
-            dropped: self.dropped,
-        }
-    }
 }
 
 /// Names sorted once for O(log n) lookups and duplicate detection, so that no request pays

@@ -8,24 +8,24 @@
 //!
 //! Nothing here panics on input-derived data: every failure is a result record.
 
-pub mod cells;
-pub mod complex;
-pub mod csv;
-pub mod datetime;
-pub mod decimal;
-pub mod diag;
-pub mod fast;
-pub mod frame;
-pub mod json;
-pub mod jsonout;
-pub mod narrow;
-pub mod output;
-pub mod params;
-pub mod problems;
-pub mod schema;
-pub mod tensor;
-pub mod v2;
-pub mod validate;
+mod cells;
+mod complex;
+mod csv;
+mod datetime;
+mod decimal;
+mod diag;
+mod fast;
+mod frame;
+mod json;
+mod jsonout;
+mod narrow;
+mod output;
+mod params;
+mod problems;
+mod schema;
+mod tensor;
+mod v2;
+mod validate;
 
 use narrow::Float32Targets;
 use problems::Failure;

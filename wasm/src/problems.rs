@@ -22,7 +22,9 @@ impl Code {
     }
 }
 
-/// A finished refusal: what the client receives.
+/// A finished refusal: what the client receives. The crate's one request-level error type
+/// (the parsers' [`crate::json::ParseError`] carries a byte offset and becomes a `Failure`
+/// with MLflow's wording where a request is refused).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     pub code: Code,
@@ -43,6 +45,15 @@ impl Failure {
         }
     }
 }
+
+impl std::fmt::Display for Failure {
+    /// `BAD_REQUEST: <message>`, as a log line would show it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
 
 /// Collects violations (up to `cap`) so one answer can name all of them.
 #[derive(Debug)]
