@@ -21,6 +21,7 @@ import {
   type Schema,
   type TensorSpec,
 } from "./schema.ts";
+import { pyTuple } from "./python_compat.ts";
 import type { ModelSignature } from "./signature.ts";
 
 /**
@@ -206,9 +207,7 @@ export function tensorJsonSchema(
   }
   return {
     ...s,
-    description: `${spec.dtype} tensor of shape (${shape.join(", ")}${
-      shape.length === 1 ? "," : ""
-    })`,
+    description: `${spec.dtype} tensor of shape ${pyTuple(shape)}`,
   };
 }
 

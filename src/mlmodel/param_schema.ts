@@ -30,6 +30,7 @@ import {
   ObjectType,
   type ToJSONOptions,
 } from "./schema.ts";
+import { pyTuple } from "./python_compat.ts";
 
 function bad(message: string): never {
   throw new MlflowError(message, "INVALID_PARAMETER_VALUE");
@@ -296,9 +297,9 @@ function validateParamValue(spec: ParamSpec, value: PyValue): PyValue {
     bad(`Failed to validate type and shape for ${spec}, error: ${e.message}`);
   }
   return bad(
-    `Shape must be None for scalar or dictionary value, or (-1,) for 1D array value for ParamSpec ${spec}), received (${
-      shape.join(", ")
-    }${shape.length === 1 ? "," : ""})`,
+    `Shape must be None for scalar or dictionary value, or (-1,) for 1D array value for ParamSpec ${spec}), received ${
+      pyTuple(shape)
+    }`,
   );
 }
 

@@ -1,6 +1,6 @@
 /**
  * Python's text rules, in one place: how Python writes a float (`repr`, and `json.dumps`'s bare
- * NaN/Infinity), how `json.dumps` escapes a string, how Python orders strings and how PyYAML
+ * NaN/Infinity), how `json.dumps` escapes a string, how Python orders strings, prints a tuple and how PyYAML
  * resolves plain scalars. The one JSON writer built on them is `toPyJson` (py_json.ts); the
  * MLmodel reader and writer, the schema JSON and the predictions writer all take these from
  * here.
@@ -146,6 +146,20 @@ export function comparePy(a: string, b: string): number {
     if (d) return d;
   }
   return x.length - y.length;
+}
+
+/**
+ * How Python prints a tuple of numbers, as MLflow shows a shape (`(-1,)` for one axis).
+ *
+ * @example
+ * ```ts
+ * import { pyTuple } from "./python_compat.ts";
+ * pyTuple([-1]); // "(-1,)"
+ * pyTuple([-1, 4]); // "(-1, 4)"
+ * ```
+ */
+export function pyTuple(values: ReadonlyArray<number | string>): string {
+  return `(${values.join(", ")}${values.length === 1 ? "," : ""})`;
 }
 
 // PyYAML's implicit resolvers (YAML 1.1): what a plain scalar resolves to when MLflow's files

@@ -20,6 +20,7 @@ import {
   type Schema,
   TensorSpec,
 } from "../mlmodel/mod.ts";
+import { pyTuple } from "../mlmodel/python_compat.ts";
 
 /**
  * What a card shows.
@@ -112,10 +113,6 @@ function readableText(text: string): string {
   }
 }
 
-function shapeText(shape: ReadonlyArray<number | string>): string {
-  return `(${shape.join(", ")}${shape.length === 1 ? "," : ""})`;
-}
-
 function typeText(t: ColSpec["type"]): string {
   return t instanceof DataType ? t.name : String(t);
 }
@@ -161,7 +158,7 @@ function SchemaTable(props: { id: string; caption: string; schema: Schema | null
           </td>
           <td>
             {s instanceof TensorSpec
-              ? <code>{shapeText(s.shape)}</code>
+              ? <code>{pyTuple(s.shape)}</code>
               : (s as ColSpec).isRequired
               ? "required"
               : <strong class="optional">optional</strong>}
@@ -187,7 +184,7 @@ function ParamsTable(props: { params: ParamSchema | null }) {
           <td>
             <code>{jsonText(p.default)}</code>
           </td>
-          <td>{p.shape === null ? "scalar" : <code>{shapeText(p.shape)}</code>}</td>
+          <td>{p.shape === null ? "scalar" : <code>{pyTuple(p.shape)}</code>}</td>
         </tr>
       ))}
     </Table>
@@ -360,7 +357,7 @@ function GraphOutputs(props: { outputs: NonNullable<CardData["graphOutputs"]> })
           <td>
             <code>{o.type ?? "not a tensor"}</code>
           </td>
-          <td>{o.shape ? <code>{shapeText(o.shape)}</code> : ""}</td>
+          <td>{o.shape ? <code>{pyTuple(o.shape)}</code> : ""}</td>
         </tr>
       ))}
     </Table>
