@@ -27,6 +27,7 @@ import { type AppOptions, createApp } from "../../src/server/app.ts";
 import { body, cpuSecondsOf } from "./server_bench.ts";
 import { median } from "./_median.ts";
 import { loadAverage, wrk } from "./_wrk.ts";
+import { type SpawnedServe, spawnServe } from "../server/_serve_process.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MODEL = `${ROOT}examples/iris`;
@@ -52,57 +53,8 @@ const CONFIGS: Config[] = [
   { name: "metrics+log, 1 Hz scrape", args: [], env: {}, scrape: true },
 ];
 
-interface Running {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-async function start(config: Config, attempt = 0): Promise<Running> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const url = `http://127.0.0.1:${port}`;
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      `${ROOT}src/cli.ts`,
-      "serve",
-      "-m",
-      MODEL,
-      "-p",
-      String(port),
-      ...config.args,
-    ],
-    env: { RUST_BACKTRACE: "0", NO_COLOR: "1", ...config.env },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  let exited = false;
-  proc.status.then(() => (exited = true));
-  const t0 = performance.now();
-  for (;;) {
-    const ok = await fetch(`${url}/ping`).then(async (r) => (await r.body?.cancel(), r.ok))
-      .catch(() => false);
-    if (ok) break;
-    if (exited) {
-      // Most likely the random port was taken: try another.
-      if (attempt < 3) return start(config, attempt + 1);
-      throw new Error(`the "${config.name}" server exited at start`);
-    }
-    if (performance.now() - t0 > 60_000) {
-      proc.kill("SIGKILL");
-      throw new Error(`the "${config.name}" server did not start within 60 s`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    url,
-    pid: proc.pid,
-    async stop() {
-      proc.kill("SIGTERM");
-      await proc.status;
-    },
-  };
+function start(config: Config): Promise<SpawnedServe> {
+  return spawnServe(["-m", MODEL, ...config.args], { env: config.env, pollMs: 20 });
 }
 
 /** Scrapes /metrics once a second until stopped; resolves to the number of scrapes. */

@@ -26,15 +26,8 @@ import { buildWorker } from "../../examples/cloudflare-workers/build.ts";
 import { listeningPid, readTree, vmRssMb } from "../runtimes/_workerd.ts";
 import { type ScaleBundle, writeMlp, writeResnet } from "./_scale_models.ts";
 import { loadAverage, wrk } from "./_wrk.ts";
+import { type SpawnedServe, spawnServe } from "../server/_serve_process.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-interface Proc {
-  url: string;
-  pid: number;
-  coldStartMs: number;
-  stop(): Promise<void>;
-}
 
 /** VmRSS and VmHWM of a process in MB (Linux). */
 async function memory(pid: number): Promise<{ rss: number; peak: number }> {
@@ -57,50 +50,13 @@ async function post(url: string, body: string): Promise<number> {
   return res.status;
 }
 
-async function start(bundle: ScaleBundle, backend: string, extra: string[]): Promise<Proc> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const url = `http://127.0.0.1:${port}`;
+function start(bundle: ScaleBundle, backend: string, extra: string[]): Promise<SpawnedServe> {
   const one = bundle.body(1);
-  const t0 = performance.now();
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      `${ROOT}src/cli.ts`,
-      "serve",
-      "-m",
-      bundle.dir,
-      "-p",
-      String(port),
-      "--backend",
-      backend,
-      ...extra,
-    ],
-    env: { NO_COLOR: "1", MLFLOW_EDGE_CACHE_DIR: "" },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  for (;;) {
-    try {
-      if (await post(url, one) === 200) break;
-    } catch {
-      // Not listening yet.
-    }
-    if (performance.now() - t0 > 180_000) {
-      proc.kill("SIGKILL");
-      throw new Error(`${bundle.name} on ${backend} did not answer within 180 s`);
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return {
-    url,
-    pid: proc.pid,
-    coldStartMs: performance.now() - t0,
-    async stop() {
-      proc.kill("SIGTERM");
-      await proc.status;
-    },
-  };
+  return spawnServe(["-m", bundle.dir, "--backend", backend, ...extra], {
+    env: { MLFLOW_EDGE_CACHE_DIR: "" },
+    ready: async (url) => await post(url, one) === 200,
+    timeoutMs: 180_000,
+  });
 }
 
 /** Sequential requests for about `seconds` (at least 5): latencies in ms. */

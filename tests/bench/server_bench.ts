@@ -22,6 +22,7 @@ import { compileSignature } from "../../src/enforce/mod.ts";
 import { createApp } from "../../src/server/mod.ts";
 import { median } from "./_median.ts";
 import { loadAverage, wrk } from "./_wrk.ts";
+import { type SpawnedServe, spawnServe } from "../server/_serve_process.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MODEL = `${ROOT}examples/iris`;
@@ -45,12 +46,9 @@ export interface CpuTime {
   main: number;
 }
 
-interface Server {
-  url: string;
-  coldStartMs: number;
+interface Server extends SpawnedServe {
   /** CPU time the server process has used so far; NaN off Linux. */
   cpuSeconds(): Promise<CpuTime>;
-  stop(): Promise<void>;
 }
 
 /** user + system CPU seconds from a /proc stat file (Linux). */
@@ -75,57 +73,21 @@ export async function cpuSecondsOf(pid: number): Promise<CpuTime> {
 
 /** Starts `src/cli.ts serve` in its own process; cold start = spawn to first 200. */
 async function startServer(backend: string, extra: string[] = []): Promise<Server> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const url = `http://127.0.0.1:${port}`;
-  const t0 = performance.now();
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--unstable-net",
-      `${ROOT}src/cli.ts`,
-      "serve",
-      "-m",
-      MODEL,
-      "-p",
-      String(port),
-      "--backend",
-      backend,
-      ...extra,
-    ],
-    env: { RUST_BACKTRACE: "0", NO_COLOR: "1" },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
   const one = body(1);
-  for (;;) {
-    try {
+  const server = await spawnServe(["-m", MODEL, "--backend", backend, ...extra], {
+    denoFlags: ["--unstable-net"],
+    ready: async (url) => {
       const res = await fetch(`${url}/invocations`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: one,
       });
       await res.body?.cancel();
-      if (res.status === 200) break;
-    } catch {
-      // Not listening yet.
-    }
-    if (performance.now() - t0 > 60_000) {
-      proc.kill("SIGKILL");
-      throw new Error(`the ${backend} server did not answer within 60 s`);
-    }
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  const coldStartMs = performance.now() - t0;
-  return {
-    url,
-    coldStartMs,
-    cpuSeconds: () => cpuSecondsOf(proc.pid),
-    async stop() {
-      proc.kill("SIGTERM");
-      await proc.status;
+      return res.status === 200;
     },
-  };
+    pollMs: 2,
+  });
+  return { ...server, cpuSeconds: () => cpuSecondsOf(server.pid) };
 }
 
 /** CPU microseconds (user + system, whole process) per call of `fn` over `n` calls. */

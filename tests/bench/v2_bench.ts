@@ -9,6 +9,7 @@
  */
 
 import { loadAverage, wrk } from "./_wrk.ts";
+import { spawnServe } from "../server/_serve_process.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const COLUMNS = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"];
@@ -72,30 +73,14 @@ function v2Binary(n: number): Payload {
 /** Runs the suite and prints its table. */
 export async function run(args: string[] = []): Promise<void> {
   const duration = Number(args.find((a) => a.startsWith("--duration="))?.split("=")[1] ?? 5);
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const url = `http://127.0.0.1:${port}`;
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      `${ROOT}src/cli.ts`,
-      "serve",
-      "-m",
-      `${ROOT}examples/iris`,
-      "-p",
-      String(port),
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const server = await spawnServe(["-m", `${ROOT}examples/iris`], {
+    ready: (url) => fetch(`${url}/v2/health/ready`).then((r) => (r.body?.cancel(), r.ok)),
+    pollMs: 100,
+  });
+  const url = server.url;
   const before = await loadAverage();
   const lines: string[] = [];
   try {
-    for (let i = 0; i < 600; i++) {
-      const ok = await fetch(`${url}/v2/health/ready`).then((r) => r.status === 200, () => false);
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
     const kinds: [string, string, (n: number) => Payload][] = [
       ["/invocations dataframe_split", "/invocations", mlflow],
       ["V2 JSON", "/v2/models/default/infer", v2Json],
@@ -114,8 +99,7 @@ export async function run(args: string[] = []): Promise<void> {
       }
     }
   } finally {
-    proc.kill("SIGTERM");
-    await proc.status;
+    await server.stop();
   }
   console.log(
     `wrk -t2 -c2 -d${duration}s, iris (web backend), \`src/cli.ts serve\` on 127.0.0.1. Load average (1, 5, 15 min) before: ${before}, after: ${await loadAverage()} on ${navigator.hardwareConcurrency} cores.\n`,

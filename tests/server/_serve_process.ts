@@ -94,3 +94,90 @@ export function irisBody(rows: number, row = "[5.1, 3.5, 1.4, 0.2]"): string {
   return `{"dataframe_split": {"columns": ["sepal length (cm)", "sepal width (cm)", ` +
     `"petal length (cm)", "petal width (cm)"], "data": [${Array(rows).fill(row).join(", ")}]}}`;
 }
+
+/** A server started by {@linkcode spawnServe}. */
+export interface SpawnedServe {
+  url: string;
+  pid: number;
+  /** From the spawn to the first ready answer, in ms. */
+  coldStartMs: number;
+  /** SIGTERM, then waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@linkcode spawnServe}. */
+export interface SpawnServeOptions {
+  /** Environment added to the inherited one. */
+  env?: Record<string, string>;
+  /** Flags of `deno run` (besides `-A`). */
+  denoFlags?: string[];
+  /** Whether the server at `url` is ready; default: `GET /ping` answers 200. */
+  ready?: (url: string) => Promise<boolean>;
+  /** How often `ready` is asked, in ms. Default 5. */
+  pollMs?: number;
+  /** How long it may take, in ms. Default 60000. */
+  timeoutMs?: number;
+}
+
+/**
+ * Starts `deno run -A src/cli.ts serve -p <a random port> ...args` with its output discarded
+ * (the access log costs what it costs writing to /dev/null, not a pipe read here) and waits
+ * until it is ready. A server that exits first (most likely the port was taken) is started
+ * again on another port, three times at most.
+ */
+export async function spawnServe(
+  args: string[],
+  options: SpawnServeOptions = {},
+  attempt = 0,
+): Promise<SpawnedServe> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const url = `http://127.0.0.1:${port}`;
+  const ready = options.ready ?? (async (url: string) => {
+    const res = await fetch(`${url}/ping`);
+    await res.body?.cancel();
+    return res.ok;
+  });
+  const t0 = performance.now();
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      ...(options.denoFlags ?? []),
+      `${ROOT}src/cli.ts`,
+      "serve",
+      "-p",
+      String(port),
+      ...args,
+    ],
+    env: { NO_COLOR: "1", RUST_BACKTRACE: "0", ...options.env },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  let exited = false;
+  const status = proc.status.then((s) => (exited = true, s));
+  while (!await ready(url).catch(() => false)) {
+    if (exited) {
+      if (attempt < 3) return spawnServe(args, options, attempt + 1);
+      throw new Error(`src/cli.ts serve ${args.join(" ")} exited at start`);
+    }
+    if (performance.now() - t0 > (options.timeoutMs ?? 60_000)) {
+      proc.kill("SIGKILL");
+      await status;
+      throw new Error(`src/cli.ts serve ${args.join(" ")} was not ready within the time allowed`);
+    }
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 5));
+  }
+  return {
+    url,
+    pid: proc.pid,
+    coldStartMs: performance.now() - t0,
+    async stop() {
+      try {
+        proc.kill("SIGTERM");
+      } catch {
+        // already exited
+      }
+      await status;
+    },
+  };
+}
