@@ -28,7 +28,6 @@ import { type ScaleBundle, writeMlp, writeResnet } from "./_scale_models.ts";
 import { loadAverage, wrk } from "./_wrk.ts";
 import { type SpawnedServe, spawnServe } from "../server/_serve_process.ts";
 
-
 /** VmRSS and VmHWM of a process in MB (Linux). */
 async function memory(pid: number): Promise<{ rss: number; peak: number }> {
   try {
