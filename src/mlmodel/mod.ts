@@ -78,7 +78,7 @@ export {
   type OnnxSessionOptions,
   unsafeBundlePath,
 } from "./bundle_manifest.ts";
-export { PyDict, PyFloat, type PyValue, toPyJson } from "./py_json.ts";
+export { type DumpOptions, PyDict, PyFloat, type PyValue, toPyJson } from "./py_json.ts";
 export { formatPyFloat, pyFloat, pyString } from "./python_compat.ts";
 export { PyTimestamp } from "./py_yaml.ts";
 export { inferSignature, type Tensor } from "./infer.ts";

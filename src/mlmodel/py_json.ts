@@ -225,7 +225,16 @@ export function parsePyJson(text: string, what: string): PyValue {
   return v;
 }
 
-/** Options of {@linkcode toPyJson}. */
+/**
+ * Options of {@linkcode toPyJson}.
+ *
+ * @example
+ * ```ts
+ * import { type DumpOptions, toPyJson } from "./py_json.ts";
+ * const options: DumpOptions = { indent: 2 };
+ * toPyJson([1], options); // "[\n  1\n]"
+ * ```
+ */
 export interface DumpOptions {
   /** Python's `indent`: pretty-print with this many spaces (item separator `,`). */
   indent?: number;

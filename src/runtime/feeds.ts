@@ -30,7 +30,7 @@ import type {
  * MODEL_EVALUATION_ERROR.startsWith("Encountered an unexpected error"); // true
  * ```
  */
-export const MODEL_EVALUATION_ERROR =
+export const MODEL_EVALUATION_ERROR: string =
   "Encountered an unexpected error while evaluating the model. Verify that the serialized input " +
   "Dataframe is compatible with the model for inference.";
 
