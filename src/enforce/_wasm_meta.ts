@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "66e131e5e236413fb03d766ab446afae0160933b3e0f7f6ff23a7083148778a3";
+export const WASM_SOURCE_HASH = "c56db80948a205d09599b2b5b734386fe19c8bd39d7ee960188d76e5e85112f0";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "66e131e5e236413fb03d766ab446afae0160933b3e0f7f6
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "f191167df37fe831d25dde2e2d79c3c5edddbaba82620497468f52ee9889f7f3";
+export const WASM_SHA256 = "56b46d8771305ea7acdd65374cedbbbbe9ca9a5664f3f06bb397bcbc830e2ed9";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "f191167df37fe831d25dde2e2d79c3c5edddbaba82620497468f
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 404775;
+export const WASM_BYTE_SIZE = 405006;

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { PARAM_VALUE_RULES, type ParamValueKind } from "./param_rules.ts";
 import { MlflowError } from "../errors.ts";
 import { DataType, typeNameList } from "./data_type.ts";
 import {
@@ -334,24 +335,11 @@ function paramDatatype(value: PyValue, t: DataType): PyValue {
     throw new MlflowError(`Value must be a scalar for type \`${t}\`, got \`${pyStr(value)}\``);
   }
   const py = pyTypeName(value);
-  const isInt = py === "int";
-  switch (t) {
-    case DataType.boolean:
-      if (py === "bool") return value;
-      break;
-    case DataType.string:
-      if (py === "str") return value;
-      break;
-    case DataType.integer:
-    case DataType.long:
-      if (isInt) return value;
-      break;
-    case DataType.float:
-    case DataType.double:
-      if (value instanceof PyFloat) return value;
-      if (isInt) return new PyFloat(Number(value));
-      break;
-  }
+  // The one table of parameter rules, which the wasm core reads too (generated into Rust).
+  const kinds = PARAM_VALUE_RULES[t.name as keyof typeof PARAM_VALUE_RULES];
+  const rule = kinds?.[py as ParamValueKind];
+  if (rule === "keep") return value;
+  if (rule === "to_float") return new PyFloat(Number(value));
   throw new MlflowError(
     `Can not safely convert \`<class '${py}'>\` to \`${t}\` for value \`${pyStr(value)}\``,
   );

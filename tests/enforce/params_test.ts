@@ -80,3 +80,37 @@ Deno.test("a bad default is refused when the signature is compiled", async () =>
     /the default of "n" is invalid/,
   );
 });
+
+Deno.test("parameter defaults (TypeScript model) and request parameters (wasm core) follow one table", async () => {
+  const { ParamSpec } = await import("../../src/mlmodel/param_schema.ts");
+  const { PARAM_VALUE_RULES } = await import("../../src/mlmodel/param_rules.ts");
+  const values: Record<string, string> = { bool: "true", int: "3", float: "2.5", str: '"x"' };
+  for (const [type, kinds] of Object.entries(PARAM_VALUE_RULES)) {
+    const schema = JSON.stringify([{ name: "p", type, default: null, shape: null }]);
+    for (const [kind, text] of Object.entries(values)) {
+      const expected = (kinds as Record<string, string | undefined>)[kind];
+      const where = `${type} <- ${kind}`;
+      // The model side: a default of this kind.
+      let modelOk = true;
+      try {
+        new ParamSpec({ name: "p", type: type as "long", default: JSON.parse(text) });
+      } catch (e) {
+        assert.ok(e instanceof MlflowError, where);
+        modelOk = false;
+      }
+      // The core side: a request parameter of this kind.
+      let coreParams: Record<string, unknown> | null = null;
+      try {
+        coreParams = (await validateRequest(
+          { inputs: null, params: schema },
+          `{"inputs": [1], "params": {"p": ${text}}}`,
+        )).params;
+      } catch (e) {
+        assert.ok(e instanceof MlflowError, where);
+      }
+      assert.equal(modelOk, expected !== undefined, `model, ${where}`);
+      assert.equal(coreParams !== null, expected !== undefined, `core, ${where}`);
+      if (expected === "to_float") assert.equal(coreParams!.p, 3);
+    }
+  }
+});

@@ -97,7 +97,15 @@ Deno.test("check:wasm fails with a clear message when the sources are newer than
   try {
     await Deno.mkdir(`${dir}/wasm/src`, { recursive: true });
     await Deno.mkdir(`${dir}/src/enforce`, { recursive: true });
-    for (const f of ["wasm/build.ts", "wasm/Cargo.toml", "wasm/mlflow_edge_core.wasm"]) {
+    await Deno.mkdir(`${dir}/src/mlmodel`, { recursive: true });
+    for (
+      const f of [
+        "wasm/build.ts",
+        "wasm/Cargo.toml",
+        "wasm/mlflow_edge_core.wasm",
+        "src/mlmodel/param_rules.ts", // the parameter rules build.ts generates Rust from
+      ]
+    ) {
       await Deno.copyFile(new URL(f, ROOT), `${dir}/${f}`);
     }
     await Deno.copyFile(
@@ -121,6 +129,15 @@ Deno.test("check:wasm fails with a clear message when the sources are newer than
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("the parameter rules in Rust are what src/mlmodel/param_rules.ts generates", async () => {
+  const { paramRulesRust } = await import("../../wasm/build.ts");
+  assert.equal(
+    await Deno.readTextFile(new URL("wasm/src/param_rules.rs", ROOT)),
+    paramRulesRust(),
+    "wasm/src/param_rules.rs is stale: run `deno task build:wasm`",
+  );
 });
 
 Deno.test("the loader instantiates once per isolate and from bytes or a module", async () => {

@@ -20,6 +20,7 @@ mod json;
 mod jsonout;
 mod narrow;
 mod output;
+mod param_rules;
 mod params;
 mod problems;
 mod schema;

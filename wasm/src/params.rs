@@ -6,6 +6,7 @@ use crate::datetime;
 use crate::frame::NameIndex;
 use crate::json::Value;
 use crate::jsonout::{python_float_repr, show, write_str, write_value};
+use crate::param_rules::{self, Kind, Rule};
 use crate::problems::Failure;
 use crate::schema::{ParamSpec, Scalar, Ty};
 
@@ -40,40 +41,59 @@ fn scalar(v: &Value, t: Scalar) -> Result<String, String> {
         ));
     }
     match (t, v) {
-        (Scalar::String, Value::String(s)) => {
+        (Scalar::Datetime, Value::String(s)) => {
+            return match datetime::parse(s) {
+                Ok(p) if p.frac_digits > 6 => Err(format!(
+                    "Failed to convert value to `DataType.datetime`. It must be convertible to datetime.date/datetime, got `{}`",
+                    show(v)
+                )),
+                Ok(p) => {
+                    let mut o = String::new();
+                    write_str(&mut o, &datetime::isoformat(p.ns, !p.has_time));
+                    Ok(o)
+                }
+                Err(_) => Err(format!(
+                    "Failed to convert value `{}` from type `<class 'str'>` to `DataType.datetime`",
+                    s
+                )),
+            }
+        }
+        (Scalar::Binary, _) => return Err("binary parameters are not supported".into()),
+        _ => {}
+    }
+    // The other types follow the one table of parameter rules (src/mlmodel/param_rules.ts).
+    let kind = match v {
+        Value::Bool(_) => Kind::Bool,
+        Value::Number(n) if n.is_integer => Kind::Int,
+        Value::Number(_) => Kind::Float,
+        Value::String(_) => Kind::Str,
+        _ => return Err(cannot(v, t)),
+    };
+    if param_rules::rule(t, kind) == Rule::Refuse {
+        return Err(cannot(v, t));
+    }
+    match v {
+        Value::String(s) => {
             let mut o = String::new();
             write_str(&mut o, s);
             Ok(o)
         }
-        (Scalar::Boolean, Value::Bool(b)) => Ok(b.to_string()),
-        (Scalar::Integer | Scalar::Long, Value::Number(n)) if n.is_integer => match n.as_i64() {
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Number(n) if matches!(t, Scalar::Integer | Scalar::Long) => match n.as_i64() {
             Some(x) => Ok(x.to_string()),
             None => Err(format!("{} does not fit in a 64-bit integer", n.text)),
         },
-        (Scalar::Float | Scalar::Double, Value::Number(n)) => {
+        Value::Number(n) => {
             let f = n.as_f64();
             if f.is_finite() {
                 Ok(python_float_repr(f))
             } else {
-                Err(format!("{} has no JSON form; non-finite parameter values are not supported", n.text))
+                Err(format!(
+                    "{} has no JSON form; non-finite parameter values are not supported",
+                    n.text
+                ))
             }
         }
-        (Scalar::Datetime, Value::String(s)) => match datetime::parse(s) {
-            Ok(p) if p.frac_digits > 6 => Err(format!(
-                "Failed to convert value to `DataType.datetime`. It must be convertible to datetime.date/datetime, got `{}`",
-                show(v)
-            )),
-            Ok(p) => {
-                let mut o = String::new();
-                write_str(&mut o, &datetime::isoformat(p.ns, !p.has_time));
-                Ok(o)
-            }
-            Err(_) => Err(format!(
-                "Failed to convert value `{}` from type `<class 'str'>` to `DataType.datetime`",
-                s
-            )),
-        },
-        (Scalar::Binary, _) => Err("binary parameters are not supported".into()),
         _ => Err(cannot(v, t)),
     }
 }
