@@ -44,8 +44,8 @@ export {
 } from "./schema.ts";
 export { ParamSchema, ParamSpec, type ParamSpecInit, parseNumpyDatetime } from "./param_schema.ts";
 export { ModelSignature, type ModelSignatureInit, type SignatureDict } from "./signature.ts";
+export { DEFAULT_MAX_MLMODEL_BYTES, parseMlmodelYaml } from "./mlmodel_yaml.ts";
 export {
-  DEFAULT_MAX_MLMODEL_BYTES,
   Model,
   type ModelInfo,
   type ModelInit,

@@ -4,12 +4,10 @@
  * @module
  */
 
-import { parseDocument } from "yaml";
 import { MlflowError } from "../errors.ts";
 import { type BundleSource, checkRelative, localPath, readerFor } from "./bundle_files.ts";
 import { PyFloat } from "./py_json.ts";
-import { PYYAML_FALSE, PYYAML_TIMESTAMP, PYYAML_TRUE } from "./python_compat.ts";
-import { constructTimestamp, PyTimestamp, safeDump } from "./py_yaml.ts";
+import { PyTimestamp, safeDump } from "./py_yaml.ts";
 import {
   type OnnxFlavor,
   onnxFlavorOf,
@@ -25,18 +23,8 @@ import {
   type SavedInputExampleInfo,
 } from "./input_example.ts";
 import { ModelSignature } from "./signature.ts";
-import { assertNoYamlReferences } from "./yaml_guard.ts";
+import { DEFAULT_MAX_MLMODEL_BYTES, parseMlmodelYaml } from "./mlmodel_yaml.ts";
 
-/**
- * Default bound on the size of an MLmodel file (characters / bytes).
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_MLMODEL_BYTES, Model } from "./model.ts";
- * Model.fromYaml("flavors: {}\n", "MLmodel", { maxBytes: 2 * DEFAULT_MAX_MLMODEL_BYTES });
- * ```
- */
-export const DEFAULT_MAX_MLMODEL_BYTES = 4 * 1024 * 1024;
 /**
  * Limits applied while reading an MLmodel file.
  *
@@ -159,59 +147,6 @@ function copy(v: unknown): unknown {
     return o;
   }
   return v;
-}
-
-// YAML 1.1 as PyYAML's safe_load reads it: PyYAML's own patterns for bools (no `y`/`n`), ints
-// (`08` is a string), floats (a dot is required, `1e5` is a string) and timestamps (kept as the
-// text PyYAML writes back);
-// integral floats (`1.0`) become PyFloat so that writing the file back keeps `1.0`.
-// (The yaml library's own int and float tags cover the other spellings; these two narrow the
-// decimal ones to PyYAML's.)
-const PY_INT = /^[-+]?(?:0|[1-9][0-9_]*)$/;
-const PY_FLOAT =
-  /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?)$/;
-
-// deno-lint-ignore no-explicit-any
-type Tag = any;
-function yamlTags(tags: Tag[]): Tag[] {
-  const out: Tag[] = [];
-  for (const t of tags) {
-    if (t?.tag === "tag:yaml.org,2002:timestamp") {
-      out.push({
-        ...t,
-        identify: (v: unknown) => v instanceof PyTimestamp,
-        test: PYYAML_TIMESTAMP,
-        resolve: (str: string, onError: (msg: string) => void) => {
-          try {
-            return constructTimestamp(str);
-          } catch (e) {
-            onError((e as Error).message);
-            return str;
-          }
-        },
-      });
-      continue;
-    }
-    if (t?.tag === "tag:yaml.org,2002:bool" && t.test instanceof RegExp) {
-      out.push({ ...t, test: t.test.test("true") ? PYYAML_TRUE : PYYAML_FALSE });
-    } else if (t?.tag === "tag:yaml.org,2002:int" && t.test?.source === "^[-+]?[0-9][0-9_]*$") {
-      out.push({ ...t, test: PY_INT });
-    } else if (t?.tag === "tag:yaml.org,2002:float" && t.format === "EXP") {
-      continue; // PyYAML reads `1e5` as a string
-    } else if (t?.tag === "tag:yaml.org,2002:float" && t.test?.source?.includes("\\.[0-9_]*$")) {
-      out.push({
-        ...t,
-        test: PY_FLOAT,
-        resolve: (str: string) => {
-          const n = parseFloat(str.replace(/_/g, ""));
-          return Number.isInteger(n) ? new PyFloat(n) : n;
-        },
-      });
-    } else {
-      out.push(t);
-    }
-  }
-  return out;
 }
 
 /**
@@ -360,47 +295,7 @@ export class Model {
         "INVALID_PARAMETER_VALUE",
       );
     }
-    if (text.length > maxBytes) {
-      throw new MlflowError(
-        `MLmodel file '${source}' is ${text.length} characters, more than the limit of ${maxBytes}`,
-        "INVALID_PARAMETER_VALUE",
-      );
-    }
-    // Anchors, aliases and merge keys are refused before the YAML library builds anything.
-    assertNoYamlReferences(text, `MLmodel file '${source}'`);
-    let data: unknown;
-    try {
-      const doc = parseDocument(text, {
-        version: "1.1",
-        customTags: yamlTags,
-        uniqueKeys: false,
-        prettyErrors: true,
-      });
-      if (doc.errors.length) {
-        throw new MlflowError(
-          `MLmodel file '${source}' is not valid YAML: ${doc.errors[0].message}`,
-          "INVALID_PARAMETER_VALUE",
-        );
-      }
-      data = doc.toJS({ maxAliasCount: 0 });
-    } catch (e) {
-      if (e instanceof MlflowError) throw e;
-      throw new MlflowError(
-        `MLmodel file '${source}' could not be read as YAML: ${(e as Error).message}`,
-        "INVALID_PARAMETER_VALUE",
-        undefined,
-        { cause: e },
-      );
-    }
-    if (!isMapping(data)) {
-      throw new MlflowError(
-        `MLmodel file '${source}' must contain a YAML mapping at the top level, got ${
-          kindOf(data)
-        }`,
-        "INVALID_PARAMETER_VALUE",
-      );
-    }
-    return Model.fromDict(data, source);
+    return Model.fromDict(parseMlmodelYaml(text, source, maxBytes), source);
   }
 
   /** MLflow's `Model.from_dict`: every top-level key becomes a field, unknown keys are kept. */

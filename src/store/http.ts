@@ -6,11 +6,10 @@
  *
  * @module
  */
-import { parse as parseYaml } from "yaml";
 import { MlflowError } from "../errors.ts";
-import { assertNoYamlReferences } from "../mlmodel/yaml_guard.ts";
 import { q } from "./_errors.ts";
 import { externalDataFiles, namedFiles } from "../mlmodel/bundle_manifest.ts";
+import { parseMlmodelYaml } from "../mlmodel/mlmodel_yaml.ts";
 import { assertSafeKey, encodeKey, unsafeKeyError } from "./_path.ts";
 import { httpRequest, type Pipeline, responseBody } from "./_pipeline.ts";
 import type { BundleStore, ListContext, ObjectMeta } from "./types.ts";
@@ -99,18 +98,8 @@ async function discover(uri: string, ctx: ListContext): Promise<ObjectMeta[]> {
   const mlmodelBytes = await ctx.read("MLmodel");
   if (!mlmodelBytes) throw new MlflowError(`No MLmodel at ${q(uri)}.`, "RESOURCE_DOES_NOT_EXIST");
   found.set("MLmodel", mlmodelBytes);
-  let doc: unknown;
-  const text = new TextDecoder().decode(mlmodelBytes);
-  assertNoYamlReferences(text, `File "MLmodel" of ${q(uri)}`);
-  try {
-    doc = parseYaml(text, { maxAliasCount: 0 });
-  } catch (err) {
-    throw new MlflowError(
-      `File "MLmodel" of ${q(uri)} is not valid YAML: ${(err as Error).message.split("\n")[0]}.`,
-      "INVALID_PARAMETER_VALUE",
-    );
-  }
-  const mlmodel = (doc && typeof doc === "object" ? doc : {}) as Record<string, unknown>;
+  // Read as the loader reads it (PyYAML's rules, no anchors or aliases): mlmodel's one reader.
+  const mlmodel = parseMlmodelYaml(new TextDecoder().decode(mlmodelBytes), `${uri}MLmodel`);
   // Which files the MLmodel names is mlmodel's knowledge; this store only fetches them.
   const { required, optional, onnx } = namedFiles(
     mlmodel,

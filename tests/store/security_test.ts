@@ -378,7 +378,7 @@ Deno.test("an http bundle whose MLmodel uses YAML references is refused before i
     );
     const err = await rejection(fetchBundle(`${server.url}/`, { cacheDir: false }));
     assert.equal(err.errorCode, "INVALID_PARAMETER_VALUE");
-    assert.match(err.message, /File "MLmodel" of ".*" uses a YAML anchor \(&base\)/);
+    assert.match(err.message, /MLmodel file '.*\/MLmodel' uses a YAML anchor \(&base\)/);
     // Nothing after MLmodel was requested.
     assert.deepEqual(server.requests.map((r) => r.path), ["/MLmodel"]);
   } finally {
