@@ -21,4 +21,4 @@
  */
 export type { ModelInfo } from "../mlmodel/model.ts";
 export { logBundle, logModel, type LogModelOptions, type LogOptions } from "./log_model.ts";
-export { contentTypeOf, type UploadFile } from "./upload.ts";
+export type { UploadFile } from "./upload.ts";
