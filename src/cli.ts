@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseFlags, usageError as refuse } from "./cli_args.ts";
 import { MlflowError } from "./errors.ts";
 import { type AppOptions, createApp } from "./server/app.ts";
 import {
@@ -109,7 +109,7 @@ Authorization: Bearer KEY (or X-API-Key: KEY). OTEL_DENO=true (with OTEL_EXPORTE
 exports traces of requests and model loads.`;
 
 function usageError(message: string): never {
-  throw new MlflowError(`${message}\n\n${USAGE}`, "INVALID_PARAMETER_VALUE");
+  return refuse(message, USAGE);
 }
 
 /** Flag values: the shared parsers, with the usage text added to their errors. */
@@ -154,37 +154,27 @@ export async function serveConfig(
   args: string[],
   env: Record<string, string | undefined>,
 ): Promise<ServeConfig> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        "model-uri": { type: "string", short: "m", multiple: true },
-        host: { type: "string", short: "h" },
-        port: { type: "string", short: "p" },
-        timeout: { type: "string", short: "t" },
-        backend: { type: "string" },
-        "body-limit": { type: "string" },
-        "max-inflight-requests": { type: "string" },
-        "max-inflight-bytes": { type: "string" },
-        "max-elements": { type: "string" },
-        "memory-budget": { type: "string" },
-        "max-batch-size": { type: "string" },
-        "max-batch-time": { type: "string" },
-        threads: { type: "string" },
-        workers: { type: "string" },
-        config: { type: "string" },
-        "no-access-log": { type: "boolean" },
-        metrics: { type: "string" },
-        "cors-origins": { type: "string" },
-        help: { type: "boolean" },
-      },
-    }));
-  } catch (err) {
-    usageError((err as Error).message);
-  }
+  const values = parseFlags(args, {
+    "model-uri": { type: "string", short: "m", multiple: true },
+    host: { type: "string", short: "h" },
+    port: { type: "string", short: "p" },
+    timeout: { type: "string", short: "t" },
+    backend: { type: "string" },
+    "body-limit": { type: "string" },
+    "max-inflight-requests": { type: "string" },
+    "max-inflight-bytes": { type: "string" },
+    "max-elements": { type: "string" },
+    "memory-budget": { type: "string" },
+    "max-batch-size": { type: "string" },
+    "max-batch-time": { type: "string" },
+    threads: { type: "string" },
+    workers: { type: "string" },
+    config: { type: "string" },
+    "no-access-log": { type: "boolean" },
+    metrics: { type: "string" },
+    "cors-origins": { type: "string" },
+    help: { type: "boolean" },
+  }, USAGE);
   if (values.help) {
     console.log(USAGE);
     Deno.exit(0);
@@ -570,23 +560,14 @@ async function checkLocalModels(config: ServeConfig): Promise<void> {
 }
 
 async function predict(args: string[]): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      options: {
-        "model-uri": { type: "string", short: "m" },
-        "input-path": { type: "string", short: "i" },
-        "output-path": { type: "string", short: "o" },
-        "content-type": { type: "string", short: "t" },
-        backend: { type: "string" },
-        help: { type: "boolean" },
-      },
-    }));
-  } catch (err) {
-    usageError((err as Error).message);
-  }
+  const values = parseFlags(args, {
+    "model-uri": { type: "string", short: "m" },
+    "input-path": { type: "string", short: "i" },
+    "output-path": { type: "string", short: "o" },
+    "content-type": { type: "string", short: "t" },
+    backend: { type: "string" },
+    help: { type: "boolean" },
+  }, USAGE);
   if (values.help) {
     console.log(USAGE);
     return;
@@ -626,7 +607,7 @@ async function main(args: string[]): Promise<void> {
     if (command === "serve") await serve(rest);
     else if (command === "predict") await predict(rest);
     else if (command === "log") {
-      const { logCommand } = await import("./tracking/cli.ts");
+      const { logCommand } = await import("./cli_log.ts");
       await logCommand(rest, Deno.env.toObject());
     } else usageError(command ? `Unknown command "${command}".` : "No command given.");
   } catch (err) {

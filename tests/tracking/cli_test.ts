@@ -2,7 +2,7 @@
 // MLflow server cannot run in CI), then `deno task serve -m models:/N@A` from the same double.
 import assert from "node:assert/strict";
 import { Model } from "../../src/mlmodel/model.ts";
-import { logCommand, logConfig } from "../../src/tracking/cli.ts";
+import { logCommand, logConfig } from "../../src/cli_log.ts";
 import { startServer } from "../runtimes/_process.ts";
 import { startTrackingDouble } from "./_tracking_server.ts";
 

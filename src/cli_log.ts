@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import { logConfig } from "./cli.ts";
+ * import { logConfig } from "./cli_log.ts";
  * const config = logConfig(["-m", "examples/iris", "--registered-model-name", "iris"], {
  *   MLFLOW_TRACKING_URI: "http://127.0.0.1:5000",
  * });
@@ -18,20 +18,19 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { MlflowError } from "../errors.ts";
-import { storeOptionsFromEnv } from "../store/env.ts";
-import { progressBar } from "../store/progress.ts";
-import type { ModelInfo } from "../mlmodel/model.ts";
-import { logBundle, logModel, type LogOptions } from "./log_model.ts";
-import { readModelDir } from "./read_files.ts";
+import { parseFlags, usageError } from "./cli_args.ts";
+import { storeOptionsFromEnv } from "./store/env.ts";
+import { progressBar } from "./store/progress.ts";
+import type { ModelInfo } from "./tracking/mod.ts";
+import { logBundle, logModel, type LogOptions } from "./tracking/log_model.ts";
+import { readModelDir } from "./tracking/read_files.ts";
 
 /**
  * The command line's usage text.
  *
  * @example
  * ```ts
- * import { LOG_USAGE } from "./cli.ts";
+ * import { LOG_USAGE } from "./cli_log.ts";
  * LOG_USAGE.startsWith("Usage:"); // true
  * ```
  */
@@ -59,7 +58,7 @@ model's info as JSON.`;
  *
  * @example
  * ```ts
- * import { type LogConfig, logConfig } from "./cli.ts";
+ * import { type LogConfig, logConfig } from "./cli_log.ts";
  * const config: LogConfig = logConfig(["-m", "dir", "--tracking-uri", "http://127.0.0.1:5000"], {});
  * config.path; // "dir"
  * ```
@@ -71,48 +70,34 @@ export interface LogConfig {
   options: LogOptions;
 }
 
-function usageError(message: string): never {
-  throw new MlflowError(`${message}\n\n${LOG_USAGE}`, "INVALID_PARAMETER_VALUE");
-}
-
 /**
  * Parse `log`'s flags; the tracking server, credentials and timeouts may come from the
  * environment as for `serve` (`MLFLOW_TRACKING_*`, `AWS_*`, `MLFLOW_HTTP_REQUEST_*`).
  *
  * @example
  * ```ts
- * import { logConfig } from "./cli.ts";
+ * import { logConfig } from "./cli_log.ts";
  * logConfig(["-m", "dir", "--alias", "champion", "--registered-model-name", "iris"], {
  *   MLFLOW_TRACKING_URI: "http://127.0.0.1:5000",
  * }).options.alias; // "champion"
  * ```
  */
 export function logConfig(args: string[], env: Record<string, string | undefined>): LogConfig {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        "model-path": { type: "string", short: "m" },
-        "tracking-uri": { type: "string" },
-        "registered-model-name": { type: "string" },
-        alias: { type: "string" },
-        "experiment-name": { type: "string" },
-        "experiment-id": { type: "string" },
-        "run-id": { type: "string" },
-        name: { type: "string" },
-      },
-    }));
-  } catch (err) {
-    usageError((err as Error).message);
-  }
+  const values = parseFlags(args, {
+    "model-path": { type: "string", short: "m" },
+    "tracking-uri": { type: "string" },
+    "registered-model-name": { type: "string" },
+    alias: { type: "string" },
+    "experiment-name": { type: "string" },
+    "experiment-id": { type: "string" },
+    "run-id": { type: "string" },
+    name: { type: "string" },
+  }, LOG_USAGE);
   const path = values["model-path"];
-  if (!path) usageError("log needs -m PATH (a model directory or a .onnx file).");
+  if (!path) usageError("log needs -m PATH (a model directory or a .onnx file).", LOG_USAGE);
   const store = storeOptionsFromEnv(env);
   const trackingUri = values["tracking-uri"] ?? store.tracking?.uri;
-  if (!trackingUri) usageError("log needs --tracking-uri URI (or MLFLOW_TRACKING_URI).");
+  if (!trackingUri) usageError("log needs --tracking-uri URI (or MLFLOW_TRACKING_URI).", LOG_USAGE);
   const options: LogOptions = {
     trackingUri,
     tracking: store.tracking,
@@ -143,7 +128,7 @@ export function logConfig(args: string[], env: Record<string, string | undefined
  *
  * @example
  * ```ts
- * import { logCommand } from "./cli.ts";
+ * import { logCommand } from "./cli_log.ts";
  * // const info = await logCommand(["-m", "examples/iris", "--tracking-uri", "http://127.0.0.1:5000"], Deno.env.toObject());
  * ```
  */
