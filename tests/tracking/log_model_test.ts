@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { MlflowError } from "../../src/errors.ts";
 import { Model } from "../../src/mlmodel/model.ts";
-import { logModel } from "../../src/tracking/mod.ts";
+import { logModel, type LogModelOptions } from "../../src/tracking/mod.ts";
 import { loadModel } from "../../src/model/mod.ts";
 import { startS3 } from "../store/_servers.ts";
 import { assertServesGoldens } from "./_replay.ts";
@@ -280,15 +280,17 @@ Deno.test("a failed registration ends the run FAILED after the LoggedModel is RE
 });
 
 Deno.test("a version pending registration is polled until READY; FAILED_REGISTRATION is an error", async () => {
-  await withDouble(async (server) => {
-    const info = await logModel({
+  const register = (server: TrackingDouble, more: Partial<LogModelOptions>) =>
+    logModel({
       trackingUri: server.url,
       onnx: `${IRIS_DIR}model.onnx`,
       registeredModelName: "iris",
-      alias: "champion",
       pollIntervalMs: 5,
       ...FAST,
+      ...more,
     });
+  await withDouble(async (server) => {
+    const info = await register(server, { alias: "champion" });
     const polls = server.calls.filter((c) => c.endpoint === "model-versions/get");
     assert.equal(polls.length, 2);
     assert.deepEqual(polls[0].query, { name: "iris", version: "1" });
@@ -299,28 +301,17 @@ Deno.test("a version pending registration is polled until READY; FAILED_REGISTRA
     );
   }, { pendingPolls: 2 });
   await withDouble(async (server) => {
-    const err = await logModel({
-      trackingUri: server.url,
-      onnx: `${IRIS_DIR}model.onnx`,
-      registeredModelName: "iris",
-      alias: "champion",
-      pollIntervalMs: 5,
-      ...FAST,
-    }).then(() => undefined, (e) => e);
+    const err = await register(server, { alias: "champion" }).then(() => undefined, (e) => e);
     assert.ok(err instanceof MlflowError);
     assert.match(err.message, /Version 1 of "iris" ended FAILED_REGISTRATION/);
     assert.ok(!restCalls(server.calls).includes("POST registered-models/alias"));
     assert.equal([...server.runs.values()][0].info.status, "FAILED");
   }, { pendingPolls: 1, finalStatus: "FAILED_REGISTRATION" });
   await withDouble(async (server) => {
-    const err = await logModel({
-      trackingUri: server.url,
-      onnx: `${IRIS_DIR}model.onnx`,
-      registeredModelName: "iris",
-      pollIntervalMs: 5,
-      awaitRegistrationForMs: 30,
-      ...FAST,
-    }).then(() => undefined, (e) => e);
+    const err = await register(server, { awaitRegistrationForMs: 30 }).then(
+      () => undefined,
+      (e) => e,
+    );
     assert.ok(err instanceof MlflowError);
     assert.equal(err.errorCode, "DEADLINE_EXCEEDED");
   }, { pendingPolls: 1000 });
