@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "c56db80948a205d09599b2b5b734386fe19c8bd39d7ee960188d76e5e85112f0";
+export const WASM_SOURCE_HASH = "d325f97f8f57b1f49afdd981a46e1bb6f1b92bf8c28c89874b82a18d3676b603";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "c56db80948a205d09599b2b5b734386fe19c8bd39d7ee96
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "56b46d8771305ea7acdd65374cedbbbbe9ca9a5664f3f06bb397bcbc830e2ed9";
+export const WASM_SHA256 = "258c908ca9244b9177cb4ad33e008cbafbc35a00cc75fb7e52811a22ceca8c39";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "56b46d8771305ea7acdd65374cedbbbbe9ca9a5664f3f06bb397
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 405006;
+export const WASM_BYTE_SIZE = 405666;

@@ -561,7 +561,7 @@ fn records(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, Ve
         .iter()
         .map(|c| c.name.as_deref().unwrap_or("").as_bytes())
         .collect();
-    let sorted = sorted_names(names.iter().copied());
+    let lookup = Lookup::new(specs);
     let estimate = s.b.len() / (specs.len() * 6 + 2);
     let mut builders: Vec<Builder> = Vec::with_capacity(specs.len());
     for c in specs {
@@ -591,7 +591,7 @@ fn records(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, Ve
                     let k = if names.get(guess) == Some(&key) {
                         guess
                     } else {
-                        find_sorted(&sorted, key)? // unknown keys: the full path
+                        lookup.find(key)? // unknown keys: the full path
                     };
                     if filled[k] {
                         return None; // a duplicate key: the full parser refuses it
@@ -651,6 +651,56 @@ fn sorted_names<'n, I: Iterator<Item = &'n [u8]>>(names: I) -> Vec<(&'n [u8], us
     v
 }
 
+/// Up to this many names, lookups scan linearly (no allocation, fastest for one-row bodies);
+/// beyond it they go through a sorted list, so the cost stays O(n log n).
+const SMALL: usize = 16;
+
+/// Looks a column signature's names up: a linear scan for a few (no allocation), a sorted
+/// list beyond.
+struct Lookup<'s> {
+    specs: &'s [ColSpec],
+    sorted: Option<Vec<(&'s [u8], usize)>>,
+}
+
+impl<'s> Lookup<'s> {
+    fn new(specs: &'s [ColSpec]) -> Self {
+        let sorted = if specs.len() > SMALL {
+            Some(sorted_names(
+                specs
+                    .iter()
+                    .map(|c| c.name.as_deref().unwrap_or("").as_bytes()),
+            ))
+        } else {
+            None
+        };
+        Lookup { specs, sorted }
+    }
+
+    /// The position of the spec named `name`.
+    #[inline(always)]
+    fn find(&self, name: &[u8]) -> Option<usize> {
+        match &self.sorted {
+            Some(v) => find_sorted(v, name),
+            None => self
+                .specs
+                .iter()
+                .position(|c| c.name.as_deref().map(|n| n.as_bytes()) == Some(name)),
+        }
+    }
+}
+
+/// Whether any name occurs twice: pairwise for a few, sorted beyond.
+fn has_duplicate(names: &[&[u8]]) -> bool {
+    if names.len() <= SMALL {
+        return names
+            .iter()
+            .enumerate()
+            .any(|(i, a)| names[..i].iter().any(|b| b == a));
+    }
+    let sorted = sorted_names(names.iter().copied());
+    sorted.windows(2).any(|w| w[0].0 == w[1].0)
+}
+
 /// The position of `name` in a list from [`sorted_names`].
 fn find_sorted(sorted: &[(&[u8], usize)], name: &[u8]) -> Option<usize> {
     let at = sorted.partition_point(|(n, _)| *n < name);
@@ -663,11 +713,7 @@ fn find_sorted(sorted: &[(&[u8], usize)], name: &[u8]) -> Option<usize> {
 /// The `columns` list: which spec each request column feeds (`None` for extras).
 fn columns(specs: &[ColSpec], s: &mut Scan) -> Option<Vec<Option<usize>>> {
     s.eat(b'[')?;
-    let by_spec = sorted_names(
-        specs
-            .iter()
-            .map(|c| c.name.as_deref().unwrap_or("").as_bytes()),
-    );
+    let by_spec = Lookup::new(specs);
     let mut targets: Vec<Option<usize>> = Vec::new();
     let mut seen = vec![false; specs.len()];
     let mut names: Vec<&[u8]> = Vec::new();
@@ -676,7 +722,7 @@ fn columns(specs: &[ColSpec], s: &mut Scan) -> Option<Vec<Option<usize>>> {
             let (a, e) = s.string()?;
             let name = &s.b[a..e];
             names.push(name);
-            let t = find_sorted(&by_spec, name);
+            let t = by_spec.find(name);
             if let Some(k) = t {
                 seen[k] = true;
             }
@@ -687,8 +733,7 @@ fn columns(specs: &[ColSpec], s: &mut Scan) -> Option<Vec<Option<usize>>> {
         }
     }
     s.eat(b']')?;
-    let sorted = sorted_names(names.iter().copied());
-    if sorted.windows(2).any(|w| w[0].0 == w[1].0) {
+    if has_duplicate(&names) {
         return None; // duplicate column names: the full path refuses them
     }
     if specs
@@ -774,11 +819,7 @@ fn columnar(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, V
         return None;
     }
     s.eat(b'{')?;
-    let spec_names = sorted_names(
-        specs
-            .iter()
-            .map(|c| c.name.as_deref().unwrap_or("").as_bytes()),
-    );
+    let spec_names = Lookup::new(specs);
     let mut by_spec: Vec<Option<Entry>> = (0..specs.len()).map(|_| None).collect();
     let mut names: Vec<&[u8]> = Vec::new();
     let mut rows: Option<usize> = None;
@@ -789,7 +830,7 @@ fn columnar(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, V
         let name = &s.b[a..e];
         names.push(name);
         s.eat(b':')?;
-        let k = find_sorted(&spec_names, name);
+        let k = spec_names.find(name);
         if k.map_or(false, |k| by_spec[k].is_some()) {
             return None; // a repeated column: the full parser refuses it
         }
@@ -832,8 +873,7 @@ fn columnar(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, V
         }
     }
     s.eat(b'}')?;
-    let sorted = sorted_names(names.iter().copied());
-    if sorted.windows(2).any(|w| w[0].0 == w[1].0) {
+    if has_duplicate(&names) {
         return None; // a repeated key: the full parser refuses it
     }
     if specs
@@ -1269,6 +1309,33 @@ mod tests {
                 max_str: usize::MAX,
             };
             assert_eq!(s.string(), want, "{:?}", text);
+        }
+    }
+
+    /// The linear (few names) and sorted (many names) lookups agree.
+    #[test]
+    fn lookups_agree_below_and_above_the_small_bound() {
+        for n in [3usize, SMALL, SMALL + 1, 200] {
+            let schema: Vec<String> = (0..n)
+                .map(|i| format!(r#"{{"type":"double","name":"c{}"}}"#, (i * 7919) % 1000))
+                .collect();
+            let sig = compiled(&format!("[{}]", schema.join(",")));
+            let specs = match &sig.inputs {
+                crate::schema::Inputs::Columns(c) => c,
+                _ => unreachable!(),
+            };
+            let lookup = Lookup::new(specs);
+            for (i, c) in specs.iter().enumerate() {
+                assert_eq!(lookup.find(c.name.as_deref().unwrap().as_bytes()), Some(i));
+            }
+            assert_eq!(lookup.find(b"absent"), None);
+            let mut names: Vec<&[u8]> = specs
+                .iter()
+                .map(|c| c.name.as_deref().unwrap().as_bytes())
+                .collect();
+            assert!(!has_duplicate(&names), "{}", n);
+            names.push(names[n / 2]);
+            assert!(has_duplicate(&names), "{}", n);
         }
     }
 
