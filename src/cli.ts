@@ -81,6 +81,8 @@ serve options (environment variable in brackets):
                             [MLFLOW_EDGE_MAX_INFLIGHT_REQUESTS]
       --max-inflight-bytes BYTES  request-body bytes in flight before 503, default 67108864
                             [MLFLOW_EDGE_MAX_INFLIGHT_BYTES]
+      --core-memory-cap BYTES  renew the wasm core after a request leaves it larger, default
+                            67108864 [MLFLOW_EDGE_CORE_MEMORY_CAP]
       --memory-budget BYTES unload least-recently-used named models above this [MLFLOW_EDGE_MEMORY_BUDGET]
       --max-batch-size N    batch up to N concurrent requests per model into one run; off by
                             default [MLFLOW_EDGE_MAX_BATCH_SIZE]
@@ -164,6 +166,7 @@ export async function serveConfig(
     "max-inflight-requests": { type: "string" },
     "max-inflight-bytes": { type: "string" },
     "max-elements": { type: "string" },
+    "core-memory-cap": { type: "string" },
     "memory-budget": { type: "string" },
     "max-batch-size": { type: "string" },
     "max-batch-time": { type: "string" },
@@ -247,6 +250,9 @@ export async function serveConfig(
   }
   if (values["max-inflight-bytes"] !== undefined) {
     app.maxInflightBytes = flagInteger(values["max-inflight-bytes"], "--max-inflight-bytes");
+  }
+  if (values["core-memory-cap"] !== undefined) {
+    app.coreMemoryCap = flagInteger(values["core-memory-cap"], "--core-memory-cap");
   }
   if (values["max-elements"] !== undefined) {
     app.limits = {

@@ -11,7 +11,7 @@ import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
 import { MlflowError } from "../errors.ts";
-import type { EnforceLimits } from "../enforce/mod.ts";
+import { type EnforceLimits, setCoreMemoryCap } from "../enforce/mod.ts";
 import { redactUri } from "../store/mod.ts";
 import { invocationHandler } from "./_invocation.ts";
 import { describeRoutes } from "./describe.ts";
@@ -109,6 +109,11 @@ export interface AppOptions extends Omit<ModelRegistryOptions, "limits"> {
   maxInflightRequests?: number;
   /** Most request-body bytes in flight (default 64 MiB; 16 MiB in a Worker); over it, 503. */
   maxInflightBytes?: number;
+  /**
+   * The wasm core's memory cap in bytes (default 64 MiB): a request that leaves the core larger
+   * gets it replaced by a fresh instance. One core per isolate, so this sets it process-wide.
+   */
+  coreMemoryCap?: number;
   /** Limits for the enforcement core; its body cap is {@linkcode AppOptions.bodyLimit}. */
   limits?: Omit<EnforceLimits, "maxBodyBytes">;
   /**
@@ -346,6 +351,7 @@ export function createApp(options: AppOptions = {}): ServingApp {
 
   // Deadline, body limit, body read, prediction and Server-Timing in one handler (a middleware
   // chain for these cost more CPU per request than validation and inference together).
+  if (options.coreMemoryCap !== undefined) setCoreMemoryCap(options.coreMemoryCap);
   const limiter = new InflightLimiter({
     maxRequests: options.maxInflightRequests,
     maxBytes: options.maxInflightBytes,

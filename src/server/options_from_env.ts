@@ -136,7 +136,7 @@ export function commaList(value: string | undefined): string[] | undefined {
  * The server options from environment variables alone: `MODEL_URI`,
  * `MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT` (seconds), `MLFLOW_EDGE_BACKEND`,
  * `MLFLOW_EDGE_BODY_LIMIT`, `MLFLOW_EDGE_MEMORY_BUDGET`, `MLFLOW_EDGE_ADMIN_TOKEN`,
- * `MLFLOW_EDGE_MAX_INFLIGHT_REQUESTS`, `MLFLOW_EDGE_MAX_INFLIGHT_BYTES`,
+ * `MLFLOW_EDGE_MAX_INFLIGHT_REQUESTS`, `MLFLOW_EDGE_MAX_INFLIGHT_BYTES`, `MLFLOW_EDGE_CORE_MEMORY_CAP`,
  * `MLFLOW_EDGE_MAX_ELEMENTS`, `MLFLOW_EDGE_MAX_BATCH_SIZE` and `MLFLOW_EDGE_MAX_BATCH_TIME` (ms),
  * `MLFLOW_EDGE_METRICS` (on, off, admin), `MLFLOW_EDGE_ACCESS_LOG` (on, off), `OTEL_DENO` or
  * `MLFLOW_EDGE_TRACING` (request spans), `MLFLOW_EDGE_API_KEYS` and `MLFLOW_EDGE_CORS_ORIGINS`
@@ -175,6 +175,7 @@ export function appOptionsFromEnv(
       env.MLFLOW_EDGE_MAX_INFLIGHT_BYTES,
       "MLFLOW_EDGE_MAX_INFLIGHT_BYTES",
     ),
+    coreMemoryCap: positiveInteger(env.MLFLOW_EDGE_CORE_MEMORY_CAP, "MLFLOW_EDGE_CORE_MEMORY_CAP"),
     ...maxElementsLimits(env.MLFLOW_EDGE_MAX_ELEMENTS, "MLFLOW_EDGE_MAX_ELEMENTS"),
     threads: positiveInteger(env.MLFLOW_EDGE_THREADS, "MLFLOW_EDGE_THREADS"),
     batching: batchingOptions(
