@@ -66,8 +66,8 @@ export const DEFAULT_BODY_LIMIT = 100 * 1024 * 1024;
 /**
  * Default bound on the JSON values or CSV cells of one request for the server: 1,000,000 (the
  * library's core allows 10,000,000). Validation, inference and serialisation run on the event
- * loop; on a 2-core EPYC the iris model takes about 1.3 s for a body at this bound, and about
- * 12 s at the core's 10,000,000 (README, "Security and limits").
+ * loop; on a 2-core Xeon the iris model takes 1.3–4.6 s for a body at this bound, and
+ * 12–33 s at the core's 10,000,000 (README, "Security and limits").
  *
  * @example
  * ```ts
