@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "d325f97f8f57b1f49afdd981a46e1bb6f1b92bf8c28c89874b82a18d3676b603";
+export const WASM_SOURCE_HASH = "3df12acc39fc6813736cad62bb6c5684a1c0a4b2901697adb6cc348d85574afe";
 
 /**
  * SHA-256 of the committed wasm file.

@@ -5,8 +5,9 @@
 //! positive exponents up to 19, one division checked exactly against the neighbouring
 //! midpoints for negative exponents down to -19 (wasm has no u128 division), then
 //! Eisel-Lemire for everything else. `None` (rare: ties Eisel-Lemire cannot decide) sends the
-//! caller to `str::parse::<f64>`. Measured against `str::parse::<f64>` by the ignored test
-//! `bench_against_str_parse` (`cargo test --release -- --ignored --nocapture`).
+//! caller to `str::parse::<f64>`. Measured against `str::parse::<f64>` by the test
+//! `bench_against_str_parse`, built only with the `bench` feature
+//! (`cargo test --release --features bench -- --nocapture bench_against_str_parse`).
 
 const POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
@@ -575,10 +576,10 @@ mod tests {
     }
 
     /// The converter against `str::parse::<f64>` on the numbers requests carry (short
-    /// decimals, 17-digit doubles). Timing only; run with
-    /// `cargo test --release -- --ignored --nocapture bench_against_str_parse`.
+    /// decimals, 17-digit doubles). Timing only, so not part of `cargo test`; run with
+    /// `cargo test --release --features bench -- --nocapture bench_against_str_parse`.
     #[test]
-    #[ignore]
+    #[cfg(feature = "bench")]
     fn bench_against_str_parse() {
         let mut rng = Rng(1);
         let mut texts: Vec<(String, u64, i64)> = Vec::new();
