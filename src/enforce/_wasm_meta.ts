@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "3df12acc39fc6813736cad62bb6c5684a1c0a4b2901697adb6cc348d85574afe";
+export const WASM_SOURCE_HASH = "f75cc980d533b3995c07a2b32be6e9f42b2158da7c2522ec89a1c3542ab70336";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "3df12acc39fc6813736cad62bb6c5684a1c0a4b2901697a
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "258c908ca9244b9177cb4ad33e008cbafbc35a00cc75fb7e52811a22ceca8c39";
+export const WASM_SHA256 = "ed5fd2eafe98c3cddb191da732cb638d0b8bc1ed943a0c1b0decb0eed48924c0";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "258c908ca9244b9177cb4ad33e008cbafbc35a00cc75fb7e5281
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 405666;
+export const WASM_BYTE_SIZE = 406105;

@@ -35,12 +35,5 @@ Deno.test("compileSignature reads every schema MLflow reads and refuses every on
       }
     }
   }
-  // One known gap, in the core's parameter rules (which the core owns): a ParamSpec without
-  // `default` is refused by MLflow (and by Model.load, through ParamSchema) but compiled by the
-  // core. When the core refuses it, this list becomes empty.
-  assert.deepEqual(wrong, [
-    'accepted params [{"name": "a", "shape": null, "type": "long"}] (MLflow: Missing keys in ' +
-    "ParamSpec JSON. Expected to find keys `name`, `type`(or `dtype`) and `default`. Received " +
-    "keys: dict_keys(['name', 'shape', 'type']))",
-  ]);
+  assert.deepEqual(wrong, []);
 });

@@ -445,6 +445,17 @@ pub fn parse_params(
             Some(n) => n.to_string(),
             None => return Err(schema_err("params", "a parameter has no name")),
         };
+        // MLflow's ParamSpec.from_json_dict: `default` must be present (null is a valid default).
+        if x.get("default").is_none() {
+            return Err(schema_err(
+                "params",
+                format!(
+                    "Missing keys in ParamSpec JSON. Expected to find keys `name`, `type`(or \
+                     `dtype`) and `default`; parameter \"{}\" has no `default`",
+                    name
+                ),
+            ));
+        }
         if specs.iter().any(|s| s.name == name) {
             return Err(schema_err(
                 "params",
@@ -527,6 +538,18 @@ mod tests {
 
     fn lim() -> json::Limits {
         json::Limits::default()
+    }
+
+    #[test]
+    fn a_param_spec_needs_a_default_key_which_may_be_null() {
+        let missing = parse_params(Some(r#"[{"name": "a", "type": "long", "shape": null}]"#), &lim());
+        let e = missing.unwrap_err();
+        assert!(e.message.contains("Missing keys in ParamSpec JSON"), "{}", e.message);
+        let null = parse_params(
+            Some(r#"[{"name": "a", "type": "long", "default": null, "shape": null}]"#),
+            &lim(),
+        );
+        assert_eq!(null.unwrap().unwrap()[0].default, "null");
     }
 
     #[test]
