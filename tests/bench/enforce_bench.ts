@@ -1,8 +1,9 @@
 /**
  * Enforcement benchmark: the wasm path (a compiled signature's `validate(bytes, contentType)`)
  * against `JSON.parse` alone and `JSON.parse` plus a straightforward TypeScript conversion to
- * typed arrays, all starting from the body as bytes (as a server receives it). Also a longer
- * seeded fuzz run of the wasm parsers than `deno task test` does.
+ * typed arrays, all starting from the body as bytes (as a server receives it); and the same
+ * double-column and tensor data as Open Inference Protocol V2 bodies, JSON and binary, through
+ * `validateV2`. Also a longer seeded fuzz run of the wasm parsers than `deno task test` does.
  *
  * Run with `deno task bench enforce` (flags: `--quick` for fewer samples, `--fuzz=N`,
  * `--fuzz-only`).
@@ -23,6 +24,36 @@ interface Workload {
   schema: { inputs: string; params: null };
   body: Uint8Array;
   convert(parsed: unknown): unknown;
+  /** The same data as V2 bodies: JSON, and binary tensor data after a JSON header. */
+  v2?: { json: Uint8Array; binary: Uint8Array; headerLength: number };
+}
+
+/** One V2 input: its flat values and their little-endian bytes for the binary extension. */
+interface V2Input {
+  name: string;
+  shape: number[];
+  datatype: string;
+  data: number[];
+  raw: Uint8Array;
+}
+
+/** The V2 JSON body of `inputs`, and the binary one (JSON header, then the raw bytes). */
+function v2Bodies(inputs: V2Input[]): NonNullable<Workload["v2"]> {
+  const meta = ({ name, shape, datatype }: V2Input) => ({ name, shape, datatype });
+  const json = enc.encode(
+    JSON.stringify({ inputs: inputs.map((i) => ({ ...meta(i), data: i.data })) }),
+  );
+  const header = enc.encode(JSON.stringify({
+    inputs: inputs.map((i) => ({ ...meta(i), parameters: { binary_data_size: i.raw.length } })),
+  }));
+  const binary = new Uint8Array(header.length + inputs.reduce((n, i) => n + i.raw.length, 0));
+  binary.set(header);
+  let at = header.length;
+  for (const i of inputs) {
+    binary.set(i.raw, at);
+    at += i.raw.length;
+  }
+  return { json, binary, headerLength: header.length };
 }
 
 function doubles(rows: number): Workload {
@@ -36,6 +67,11 @@ function doubles(rows: number): Workload {
       params: null,
     },
     body: enc.encode(JSON.stringify({ dataframe_split: { columns, data } })),
+    v2: v2Bodies(columns.map((name, c) => {
+      const values = data.map((row) => row[c]);
+      const raw = new Uint8Array(new Float64Array(values).buffer);
+      return { name, shape: [rows, 1], datatype: "FP64", data: values, raw };
+    })),
     convert(parsed) {
       const split = (parsed as { dataframe_split: { columns: string[]; data: unknown[][] } })
         .dataframe_split;
@@ -126,6 +162,13 @@ function tensor(): Workload {
       params: null,
     },
     body: enc.encode(JSON.stringify({ inputs: images })),
+    v2: v2Bodies([{
+      name: "inputs",
+      shape: [32, 28, 28, 1],
+      datatype: "UINT8",
+      data: images.flat(3),
+      raw: new Uint8Array(images.flat(3)),
+    }]),
     convert(parsed) {
       const inputs = (parsed as { inputs: number[][][][] }).inputs;
       const out = new Uint8Array(inputs.length * 784);
@@ -179,6 +222,7 @@ function measure(fns: (() => unknown)[], rounds: number): number[] {
 interface EnforceModule {
   compileSignature(signature: { inputs: string; params: null }): Promise<{
     validate(body: Uint8Array, contentType: string): unknown;
+    validateV2(body: Uint8Array, headerLength?: number): unknown;
     free(): void;
   }>;
 }
@@ -251,6 +295,44 @@ async function speed(samples: number): Promise<void> {
       "wasm parse only: the core's JSON tree parser alone (json_parse_check), no rules.\n" +
       "Medians of per-call times over interleaved batches; ratios above 1× mean the wasm path is faster. " +
       "Targets: 10,000 rows ≥ 2× faster than JSON.parse alone; 1 row ≤ 1.2× slower (ratio ≥ 0.83×).",
+  );
+  if (enforce) await speedV2(enforce, workloads, samples);
+}
+
+/** V2 bodies against the MLflow body (`dataframe_split`, `inputs`) of the same data, in wasm. */
+async function speedV2(enforce: EnforceModule, workloads: Workload[], samples: number) {
+  console.log(
+    "\n| data | MLflow body validate ms (bytes) | V2 JSON validateV2 ms (bytes) | " +
+      "V2 binary validateV2 ms (bytes) | MLflow ÷ V2 JSON | MLflow ÷ V2 binary |",
+  );
+  console.log("|---|---:|---:|---:|---:|---:|");
+  for (const w of workloads) {
+    if (!w.v2) continue;
+    const { json, binary, headerLength } = w.v2;
+    const sig = await enforce.compileSignature(w.schema);
+    try {
+      // Each must succeed: the bodies are valid.
+      sig.validate(w.body, "application/json");
+      sig.validateV2(json);
+      sig.validateV2(binary, headerLength);
+      const [split, v2Json, v2Binary] = measure([
+        () => sig.validate(w.body, "application/json"),
+        () => sig.validateV2(json),
+        () => sig.validateV2(binary, headerLength),
+      ], samples);
+      console.log(
+        `| ${w.name} | ${fmtMs(split)} (${w.body.length}) | ${fmtMs(v2Json)} (${json.length}) | ` +
+          `${fmtMs(v2Binary)} (${binary.length}) | ${ratio(split, v2Json)} | ` +
+          `${ratio(split, v2Binary)} |`,
+      );
+    } finally {
+      sig.free();
+    }
+  }
+  console.log(
+    "\nV2: one FP64 input of shape [rows, 1] per column (one UINT8 input for the tensor); binary = " +
+      "JSON header + little-endian data (Inference-Header-Content-Length). Ratios above 1× mean " +
+      "V2 is faster.",
   );
 }
 
