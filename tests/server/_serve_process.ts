@@ -14,10 +14,13 @@ export interface ServeProcess {
   resetPeak(): void;
   /** Open file descriptors. */
   fds(): number;
-  /** Everything the server wrote to stderr so far. */
+  /** What the server wrote to stderr: its start-up lines and the last 64 Ki characters since. */
   log(): string;
   stop(): Promise<void>;
 }
+
+/** How much of the server's stderr after start-up {@linkcode ServeProcess.log} keeps. */
+const LOG_TAIL_CHARS = 64 * 1024;
 
 function statusField(pid: number, field: string): number {
   const text = Deno.readTextFileSync(`/proc/${pid}/status`);
@@ -59,14 +62,16 @@ export async function startServe(
     port ||= Number(/on http:\/\/[^:]+:(\d+)\//.exec(log)?.[1] ?? 0);
   }
   // Keep draining stderr so the server never blocks on a full pipe (an access-log line per
-  // request under load): keep only the last chunk, decoded when asked for.
+  // request under load), keeping a bounded tail: enough for a test to find consecutive lines
+  // that arrive in separate chunks (keeping only the last chunk lost the earlier line).
   const startup = log;
-  let last: Uint8Array | undefined;
+  let tail = "";
   (async () => {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      last = value;
+      tail += dec.decode(value, { stream: true });
+      if (tail.length > 2 * LOG_TAIL_CHARS) tail = tail.slice(-LOG_TAIL_CHARS);
     }
   })().catch(() => {});
   const pid = proc.pid;
@@ -77,7 +82,7 @@ export async function startServe(
     peakMb: () => statusField(pid, "VmHWM"),
     resetPeak: () => Deno.writeTextFileSync(`/proc/${pid}/clear_refs`, "5"),
     fds: () => [...Deno.readDirSync(`/proc/${pid}/fd`)].length,
-    log: () => startup + (last ? dec.decode(last) : ""),
+    log: () => startup + tail.slice(-LOG_TAIL_CHARS),
     async stop() {
       try {
         proc.kill("SIGKILL");
