@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "f75cc980d533b3995c07a2b32be6e9f42b2158da7c2522ec89a1c3542ab70336";
+export const WASM_SOURCE_HASH = "f26f905cca48b40fa30e878d15160426e42c48de12bd655ea9960249aa2a8038";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "f75cc980d533b3995c07a2b32be6e9f42b2158da7c2522e
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "ed5fd2eafe98c3cddb191da732cb638d0b8bc1ed943a0c1b0decb0eed48924c0";
+export const WASM_SHA256 = "e6ec64dddeedf465654b9f396fe8b36577d5c149003bbc176f2022782b441b55";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "ed5fd2eafe98c3cddb191da732cb638d0b8bc1ed943a0c1b0dec
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 406105;
+export const WASM_BYTE_SIZE = 406129;

@@ -50,11 +50,7 @@ pub unsafe extern "C" fn json_parse_check(
     max_elements: u32,
     max_string_bytes: u32,
 ) -> *mut u8 {
-    let bytes = if len == 0 {
-        &[][..]
-    } else {
-        std::slice::from_raw_parts(ptr, len)
-    };
+    let bytes = crate::bytes(ptr, len);
     let limits = Limits {
         max_depth: max_depth as usize,
         max_elements: max_elements as usize,
@@ -87,11 +83,7 @@ pub unsafe extern "C" fn csv_parse_check(
     max_elements: u32,
     max_string_bytes: u32,
 ) -> *mut u8 {
-    let bytes = if len == 0 {
-        &[][..]
-    } else {
-        std::slice::from_raw_parts(ptr, len)
-    };
+    let bytes = crate::bytes(ptr, len);
     let limits = Limits {
         max_depth: 1,
         max_elements: max_elements as usize,

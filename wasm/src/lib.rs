@@ -98,7 +98,12 @@ pub unsafe extern "C" fn free_result(ptr: *mut u8) {
     drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, len)));
 }
 
-unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
+/// The `len` bytes at `ptr` as a slice (empty for `len == 0`, whatever the pointer): how every
+/// ABI entry reads its input.
+///
+/// # Safety
+/// `ptr..ptr+len` must be readable memory that outlives the slice.
+pub(crate) unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
     if len == 0 || ptr.is_null() {
         &[]
     } else {
