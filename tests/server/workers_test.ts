@@ -27,15 +27,25 @@ Deno.test("--workers and --threads map onto the serve config, with their variabl
   await assert.rejects(serveConfig(["--threads", "0"], {}), /--threads must be a positive number/);
 });
 
-Deno.test("deno task serve --workers 2 answers on one port from two threads and stops on SIGTERM", async () => {
+/** `deno task serve -p <free port> ...args`, once it has logged "ready"; `stop` kills it. */
+async function serveTask(args: string[]) {
   const port = freePort();
   const proc = new Deno.Command(Deno.execPath(), {
-    args: ["task", "serve", "-p", String(port), "--workers", "2", "--max-batch-size", "8"],
+    args: ["task", "serve", "-p", String(port), ...args],
     cwd: new URL("../../", import.meta.url).pathname,
     stdout: "null",
     stderr: "piped",
   }).spawn();
   const stderr = proc.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  const stop = async () => {
+    try {
+      proc.kill("SIGKILL");
+    } catch {
+      // Already stopped.
+    }
+    await stderr.cancel().catch(() => {});
+    await proc.status;
+  };
   let log = "";
   try {
     while (!log.includes("mlflow-edge: ready")) {
@@ -43,6 +53,16 @@ Deno.test("deno task serve --workers 2 answers on one port from two threads and 
       if (done) throw new Error(`the server stopped: ${log}`);
       log += value;
     }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { port, proc, log, stop };
+}
+
+Deno.test("deno task serve --workers 2 answers on one port from two threads and stops on SIGTERM", async () => {
+  const { port, proc, log, stop } = await serveTask(["--workers", "2", "--max-batch-size", "8"]);
+  try {
     // Both threads announced themselves on the same port.
     assert.equal(
       log.match(/serving .* on http:\/\/127\.0\.0\.1:\d+\/ .*2 workers/g)?.length,
@@ -74,32 +94,13 @@ Deno.test("deno task serve --workers 2 answers on one port from two threads and 
     const status = await proc.status;
     assert.equal(status.code, 0);
   } finally {
-    try {
-      proc.kill("SIGKILL");
-    } catch {
-      // Already stopped.
-    }
-    await stderr.cancel().catch(() => {});
-    await proc.status;
+    await stop();
   }
 });
 
 Deno.test("deno task serve --threads 2 (the web backend with two wasm threads) answers the same", async () => {
-  const port = freePort();
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: ["task", "serve", "-p", String(port), "--threads", "2"],
-    cwd: new URL("../../", import.meta.url).pathname,
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const stderr = proc.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let log = "";
+  const { port, proc, stop } = await serveTask(["--threads", "2"]);
   try {
-    while (!log.includes("mlflow-edge: ready")) {
-      const { value, done } = await stderr.read();
-      if (done) throw new Error(`the server stopped: ${log}`);
-      log += value;
-    }
     const res = await fetch(`http://127.0.0.1:${port}/invocations`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -110,12 +111,6 @@ Deno.test("deno task serve --threads 2 (the web backend with two wasm threads) a
     proc.kill("SIGTERM");
     assert.equal((await proc.status).code, 0);
   } finally {
-    try {
-      proc.kill("SIGKILL");
-    } catch {
-      // Already stopped.
-    }
-    await stderr.cancel().catch(() => {});
-    await proc.status;
+    await stop();
   }
 });
