@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "f26f905cca48b40fa30e878d15160426e42c48de12bd655ea9960249aa2a8038";
+export const WASM_SOURCE_HASH = "9310beb3a1cd47ebdd8a891ff5fa62da5e84da8f3739a224dea46b339656b577";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "f26f905cca48b40fa30e878d15160426e42c48de12bd655
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "e6ec64dddeedf465654b9f396fe8b36577d5c149003bbc176f2022782b441b55";
+export const WASM_SHA256 = "5e407084ccd6a4ca9861a6c4f8b164378b4d7437007664d090c9c1f4d49a35db";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "e6ec64dddeedf465654b9f396fe8b36577d5c149003bbc176f20
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 406129;
+export const WASM_BYTE_SIZE = 406731;

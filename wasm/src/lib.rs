@@ -4,10 +4,12 @@
 //! 1. `alloc`s buffers and copies the signature JSON / the request body into them;
 //! 2. `compile`s a signature once (a handle comes back), then calls `validate` per request;
 //! 3. reads the result record (layout in `output.rs`) at the returned pointer, copies what it
-//!    needs out, and releases it with `free_result`.
+//!    needs out, and releases it with `free_result`. A `validate` record lives in the per-call
+//!    arena (`arena.rs`) when it fits, so it must be copied out before the next `validate`.
 //!
 //! Nothing here panics on input-derived data: every failure is a result record.
 
+mod arena;
 mod cells;
 mod complex;
 mod csv;
@@ -34,6 +36,24 @@ use std::alloc::{alloc as raw_alloc, dealloc as raw_dealloc, Layout};
 use std::cell::RefCell;
 use validate::Compiled;
 
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: arena::CallArena = arena::CallArena;
+
+/// Runs one validation with its working allocations in the per-call arena (`arena.rs`; in
+/// wasm only): they and the result record are reclaimed wholesale when the next call starts.
+fn in_arena<T>(call: impl FnOnce() -> T) -> T {
+    #[cfg(target_arch = "wasm32")]
+    // SAFETY: the previous call's result record was copied out by the host before this call.
+    unsafe {
+        arena::open();
+    }
+    let out = call();
+    #[cfg(target_arch = "wasm32")]
+    arena::close();
+    out
+}
+
 /// The version of this ABI (the exports, their arguments and the result records), checked by
 /// the host before it uses the module. Bump it with any change the host must follow.
 /// 2: `compile` takes the float32 input names (`narrow.rs`); `validate_v2` exists.
@@ -51,6 +71,9 @@ const ALIGN: usize = 8;
 /// Allocates `len` bytes in linear memory for the host to fill; returns 0 when out of memory.
 #[no_mangle]
 pub extern "C" fn alloc(len: usize) -> *mut u8 {
+    // What the host allocates outlives calls: never from the per-call arena (closed already,
+    // unless a call trapped; then the host drops this instance anyway).
+    arena::close();
     if len == 0 {
         return ALIGN as *mut u8;
     }
@@ -138,6 +161,7 @@ pub unsafe extern "C" fn compile(
     f32_ptr: *const u8,
     f32_len: usize,
 ) -> *mut u8 {
+    arena::close(); // a compiled signature outlives the call (see `alloc`)
     let defaults = json::Limits::default();
     let limits = json::Limits {
         max_depth: if max_depth == 0 {
@@ -239,7 +263,10 @@ pub unsafe extern "C" fn validate(
     body_len: usize,
     format: u32,
 ) -> *mut u8 {
-    let body = bytes(body_ptr, body_len);
+    in_arena(|| validate_body(handle, bytes(body_ptr, body_len), format))
+}
+
+fn validate_body(handle: u32, body: &[u8], format: u32) -> *mut u8 {
     let out = SIGNATURES.with(|s| {
         let s = s.borrow();
         match s.get(handle as usize).and_then(|x| x.as_ref()) {
@@ -276,9 +303,12 @@ pub unsafe extern "C" fn validate_v2(
     body_len: usize,
     header_len: u32,
 ) -> *mut u8 {
-    let body = bytes(body_ptr, body_len);
+    in_arena(|| validate_v2_body(handle, bytes(body_ptr, body_len), header_len))
+}
+
+fn validate_v2_body(handle: u32, body: &[u8], header_len: u32) -> *mut u8 {
     let header = if header_len == u32::MAX {
-        body_len
+        body.len()
     } else {
         header_len as usize
     };
