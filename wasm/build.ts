@@ -1,8 +1,9 @@
 /**
  * Builds the wasm core and records what it was built from.
  *
- * `deno task build:wasm` compiles the crate in `wasm/` for `wasm32-unknown-unknown` (Debian's
- * toolchain, or any cargo whose rustc has that target), optimises it with `wasm-opt -O3`, and
+ * `deno task build:wasm` compiles the crate in `wasm/` for `wasm32-unknown-unknown` with SIMD128
+ * (Debian's toolchain, or any cargo whose rustc has that target), optimises it with
+ * `wasm-opt -O3`, and
  * writes the committed outputs: `wasm/mlflow_edge_core.wasm` and `src/enforce/_wasm_meta.ts`,
  * which records the SHA-256 of the Rust sources, of the wasm, and its size. Before compiling it
  * generates `wasm/src/param_rules.rs` from `src/mlmodel/param_rules.ts` (the one table of
@@ -34,6 +35,12 @@ const ROOT = new URL("../", import.meta.url);
 const WASM_OUT = new URL(`${CRATE}.wasm`, WASM_DIR);
 const META_OUT = new URL("src/enforce/_wasm_meta.ts", ROOT);
 const TARGET = "wasm32-unknown-unknown";
+/**
+ * SIMD128 for the byte-class scans of `wasm/src/scan.rs` (and whatever LLVM vectorises):
+ * Deno, Bun, Node and workerd all run wasm SIMD. Without the flag the crate builds its scalar
+ * scans, as for native tests.
+ */
+const RUST_FLAGS = "-C target-feature=+simd128";
 
 /**
  * What `_wasm_meta.ts` records.
@@ -239,7 +246,7 @@ async function build(targetDir: string, outFile: string, optimise: boolean): Pro
     TARGET,
     "--target-dir",
     targetDir,
-  ], env);
+  ], { ...env, RUSTFLAGS: RUST_FLAGS });
   const raw = `${targetDir}/${TARGET}/release/${CRATE}.wasm`;
   if (!optimise) {
     await Deno.copyFile(raw, outFile);
@@ -250,7 +257,15 @@ async function build(targetDir: string, outFile: string, optimise: boolean): Pro
       "wasm-opt was not found (Debian: apt-get install binaryen); pass --no-opt to skip it.",
     );
   }
-  await run("wasm-opt", ["-O3", "--strip-debug", "--strip-producers", raw, "-o", outFile]);
+  await run("wasm-opt", [
+    "-O3",
+    "--enable-simd",
+    "--strip-debug",
+    "--strip-producers",
+    raw,
+    "-o",
+    outFile,
+  ]);
 }
 
 function exportsOf(bytes: Uint8Array): string[] {

@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "9310beb3a1cd47ebdd8a891ff5fa62da5e84da8f3739a224dea46b339656b577";
+export const WASM_SOURCE_HASH = "ac287beacb4402476217e4f87801d507d8bd4f19e9366ffa921e274f82ff66d1";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "9310beb3a1cd47ebdd8a891ff5fa62da5e84da8f3739a22
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "5e407084ccd6a4ca9861a6c4f8b164378b4d7437007664d090c9c1f4d49a35db";
+export const WASM_SHA256 = "ede8b5bcfa0491175b8cb07293ec59dda7b65ddc685f5dad95d74279a684be34";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "5e407084ccd6a4ca9861a6c4f8b164378b4d7437007664d090c9
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 406731;
+export const WASM_BYTE_SIZE = 411919;

@@ -75,32 +75,86 @@ fn days_in_month(y: i64, m: i64) -> i64 {
     }
 }
 
-/// Two ASCII digits at `at` as their value, or `None`.
+/// The eight bytes at `at` as a little-endian word (the caller checked the length).
 #[inline(always)]
-fn two(b: &[u8], at: usize) -> Option<i64> {
-    let (h, l) = (b[at].wrapping_sub(b'0'), b[at + 1].wrapping_sub(b'0'));
-    if h > 9 || l > 9 {
-        return None;
-    }
-    Some((h * 10 + l) as i64)
+fn word(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
 }
+
+/// Whether every byte of `d` (bytes XOR '0', separators masked to zero) is a digit value 0..=9:
+/// XOR with '0' maps exactly the ASCII digits to 0..=9, and adding 0x76 sets the high bit of
+/// every byte from 10 up (a carry into the next byte only adds false alarms to a word that
+/// already has one).
+#[inline(always)]
+fn all_digits(d: u64) -> bool {
+    (d.wrapping_add(0x7676_7676_7676_7676) | d) & 0x8080_8080_8080_8080 == 0
+}
+
+/// Byte `k` of a word.
+#[inline(always)]
+fn byte(w: u64, k: u32) -> i64 {
+    ((w >> (8 * k)) & 0xff) as i64
+}
+
+const ZEROS: u64 = 0x3030_3030_3030_3030;
 
 /// The two forms requests nearly always use, `YYYY-MM-DD` and `YYYY-MM-DD(T| )HH:MM:SS`,
 /// with years 1678..=2261 (always inside datetime64[ns]'s range, so plain i64 arithmetic
 /// suffices: no trimming, no 128-bit products). `None` for anything else, which `parse`
 /// then reads in full; where this answers, `parse`'s full reading gives the same result.
+/// Every digit and separator is checked a word at a time (SWAR), not byte by byte.
 #[inline]
-fn parse_common(b: &[u8]) -> Option<Parsed> {
+pub(crate) fn parse_common(b: &[u8]) -> Option<Parsed> {
     let has_time = match b.len() {
         10 => false,
-        19 if (b[10] == b'T' || b[10] == b' ') && b[13] == b':' && b[16] == b':' => true,
+        19 => true,
         _ => return None,
     };
-    if b[4] != b'-' || b[7] != b'-' {
+    // "YYYY-MM-": separators at bytes 4 and 7.
+    const SEP0: u64 = 0xff00_00ff_0000_0000;
+    let w0 = word(b, 0);
+    let d0 = (w0 ^ ZEROS) & !SEP0;
+    if w0 & SEP0 != (b'-' as u64) << 32 | (b'-' as u64) << 56 || !all_digits(d0) {
         return None;
     }
-    let year = two(b, 0)? * 100 + two(b, 2)?;
-    let (month, day) = (two(b, 5)?, two(b, 8)?);
+    let year = byte(d0, 0) * 1000 + byte(d0, 1) * 100 + byte(d0, 2) * 10 + byte(d0, 3);
+    let month = byte(d0, 5) * 10 + byte(d0, 6);
+    let day;
+    let mut secs_of_day = 0;
+    if has_time {
+        // "DDTHH:MM" then ":SS": a 'T' or ' ' at byte 10, colons at 13 and 16.
+        const SEP1: u64 = 0x0000_ff00_00ff_0000;
+        let w1 = word(b, 8);
+        let d1 = (w1 ^ ZEROS) & !SEP1;
+        let t = (w1 >> 16) & 0xff;
+        if (w1 >> 40) & 0xff != b':' as u64
+            || (t != b'T' as u64 && t != b' ' as u64)
+            || !all_digits(d1)
+            || b[16] != b':'
+        {
+            return None;
+        }
+        let (s1, s2) = (b[17] ^ b'0', b[18] ^ b'0');
+        if s1 > 9 || s2 > 9 {
+            return None;
+        }
+        day = byte(d1, 0) * 10 + byte(d1, 1);
+        let hour = byte(d1, 3) * 10 + byte(d1, 4);
+        let minute = byte(d1, 6) * 10 + byte(d1, 7);
+        let second = (s1 * 10 + s2) as i64;
+        if hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        secs_of_day = hour * 3600 + minute * 60 + second;
+    } else {
+        let (h, l) = (b[8] ^ b'0', b[9] ^ b'0');
+        if h > 9 || l > 9 {
+            return None;
+        }
+        day = (h * 10 + l) as i64;
+    }
     if !(1678..=2261).contains(&year)
         || !(1..=12).contains(&month)
         || day < 1
@@ -108,14 +162,7 @@ fn parse_common(b: &[u8]) -> Option<Parsed> {
     {
         return None;
     }
-    let mut secs = days_from_civil(year, month, day) * 86400;
-    if has_time {
-        let (hour, minute, second) = (two(b, 11)?, two(b, 14)?, two(b, 17)?);
-        if hour > 23 || minute > 59 || second > 59 {
-            return None;
-        }
-        secs += hour * 3600 + minute * 60 + second;
-    }
+    let secs = days_from_civil(year, month, day) * 86400 + secs_of_day;
     Some(Parsed {
         ns: secs * 1_000_000_000,
         has_time,

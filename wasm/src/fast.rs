@@ -53,8 +53,13 @@ impl<'a> Scan<'a> {
         self.b.get(self.i).copied()
     }
 
-    #[inline]
+    #[inline(always)]
     fn eat(&mut self, c: u8) -> Option<()> {
+        // Bodies written by JSON serialisers mostly have no whitespace between tokens.
+        if self.b.get(self.i) == Some(&c) {
+            self.i += 1;
+            return Some(());
+        }
         if self.peek() == Some(c) {
             self.i += 1;
             Some(())
@@ -74,43 +79,16 @@ impl<'a> Scan<'a> {
     }
 
     /// A string without escapes or control characters; returns the bytes between the quotes.
+    #[inline(always)]
     fn string(&mut self) -> Option<(usize, usize)> {
         self.eat(b'"')?;
         let start = self.i;
-        // Eight bytes at a time while none is a quote, a backslash or a control character.
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
-        while let Some(chunk) = self.b.get(self.i..self.i + 8) {
-            let v = u64::from_le_bytes(chunk.try_into().ok()?);
-            let quote = v ^ (ONES * b'"' as u64);
-            let slash = v ^ (ONES * b'\\' as u64);
-            let special = (quote.wrapping_sub(ONES) & !quote)
-                | (slash.wrapping_sub(ONES) & !slash)
-                | (v.wrapping_sub(ONES * 0x20) & !v);
-            let special = special & HIGH;
-            if special != 0 {
-                // The lowest flagged byte is a true quote, backslash or control character
-                // (borrows only move upwards); the loop below decides from it at once.
-                self.i += (special.trailing_zeros() / 8) as usize;
-                break;
-            }
-            self.i += 8;
+        let end = crate::scan::plain_end(self.b, start);
+        if self.b.get(end) != Some(&b'"') || end - start > self.max_str {
+            return None;
         }
-        loop {
-            let c = *self.b.get(self.i)?;
-            if c == b'"' {
-                let end = self.i;
-                self.i += 1;
-                if end - start > self.max_str {
-                    return None;
-                }
-                return Some((start, end));
-            }
-            if c == b'\\' || c < 0x20 {
-                return None;
-            }
-            self.i += 1;
-        }
+        self.i = end + 1;
+        Some((start, end))
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
@@ -200,6 +178,25 @@ impl<'a> Scan<'a> {
             exp10: exp10.clamp(-100_000, 100_000) as i32,
             overflow: digits > 19,
         })
+    }
+
+    /// A quoted `YYYY-MM-DDTHH:MM:SS` or `YYYY-MM-DD` at the cursor (which is at the opening
+    /// quote), read in place without scanning for the string's end first: when the common
+    /// reading accepts the bytes they are all digits and separators, so the closing quote right
+    /// after them is the string's end. `None` (cursor unmoved) for anything else.
+    #[inline(always)]
+    fn common_datetime(&mut self) -> Option<i64> {
+        let b = self.b;
+        let i = self.i + 1;
+        for len in [19, 10] {
+            if len <= self.max_str && b.get(i + len) == Some(&b'"') {
+                if let Some(p) = crate::datetime::parse_common(&b[i..i + len]) {
+                    self.i = i + len + 1;
+                    return Some(p.ns);
+                }
+            }
+        }
+        None
     }
 
     #[inline(always)]
@@ -373,6 +370,10 @@ impl Builder {
             }
             Builder::Datetime(v) => match s.peek()? {
                 b'"' => {
+                    if let Some(ns) = s.common_datetime() {
+                        v.push(ns);
+                        return Some(());
+                    }
                     let (a, e) = s.string()?;
                     let text = text_at(s.b, a, e);
                     v.push(crate::datetime::parse(text).ok()?.ns);
@@ -440,7 +441,9 @@ impl Builder {
 
 /// Tries the fast path; `None` means "let the full path decide".
 pub fn try_validate(sig: &Compiled, body: &[u8]) -> Option<Validated> {
-    std::str::from_utf8(body).ok()?;
+    if !crate::scan::is_utf8(body) {
+        return None;
+    }
     // Limits: the fast path gives up well before any of them, leaving the refusal (and its
     // exact accounting) to the full parser.
     if sig.limits.max_depth < 4 || sig.limits.max_elements < 64 {

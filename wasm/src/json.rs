@@ -424,6 +424,10 @@ impl<'a> Value<'a> {
 
 /// `bytes` as text, or an error at the first byte that is not UTF-8 (JSON and CSV alike).
 pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, ParseError> {
+    if crate::scan::is_ascii(bytes) {
+        // SAFETY: ASCII is UTF-8.
+        return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
     std::str::from_utf8(bytes).map_err(|e| {
         let at = e.valid_up_to();
         ParseError::new(format!("Invalid UTF-8 byte 0x{:02x}", bytes[at]), at)
@@ -463,19 +467,6 @@ struct Frame {
 /// scan; larger objects are checked once more when they close, by sorting (O(n log n) whatever
 /// the keys, unlike a hash table an attacker could fill with colliding keys).
 const LINEAR_KEYS: usize = 16;
-
-/// Bytes that end the fast scan of a string: `"`, `\` and control characters.
-static STRING_STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = true;
-        i += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
 
 struct Parser<'a> {
     src: &'a str,
@@ -852,10 +843,7 @@ impl<'a> Parser<'a> {
     fn string(&self, open: usize) -> Result<(Cow<'a, str>, usize), ParseError> {
         let b = self.b;
         let start = open + 1;
-        let mut i = start;
-        while i < b.len() && !STRING_STOP[b[i] as usize] {
-            i += 1;
-        }
+        let i = crate::scan::plain_end(b, start);
         if i < b.len() && b[i] == b'"' {
             if i - start > self.max_string_bytes {
                 return self.too_long(open);
@@ -961,9 +949,7 @@ impl<'a> Parser<'a> {
                 }
             }
             let run = i;
-            while i < b.len() && !STRING_STOP[b[i] as usize] {
-                i += 1;
-            }
+            i = crate::scan::plain_end(b, i);
             out.push_str(self.text(run, i));
             if out.len() > self.max_string_bytes {
                 return self.too_long(open);

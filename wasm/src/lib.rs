@@ -25,6 +25,7 @@ mod output;
 mod param_rules;
 mod params;
 mod problems;
+mod scan;
 mod schema;
 mod tensor;
 mod v2;
