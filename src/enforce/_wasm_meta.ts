@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "ac287beacb4402476217e4f87801d507d8bd4f19e9366ffa921e274f82ff66d1";
+export const WASM_SOURCE_HASH = "9728a6b5b7e2b6a22f60e22cc939e9aeb4c2c2aa3c61af48cdf56cf7ce623f37";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "ac287beacb4402476217e4f87801d507d8bd4f19e9366ff
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "ede8b5bcfa0491175b8cb07293ec59dda7b65ddc685f5dad95d74279a684be34";
+export const WASM_SHA256 = "cbb8fb5d5e23e9e379bdc57e2bc223fee559fb17c76724908844cfaa551abda2";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "ede8b5bcfa0491175b8cb07293ec59dda7b65ddc685f5dad95d7
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 411919;
+export const WASM_BYTE_SIZE = 411651;

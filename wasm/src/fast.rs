@@ -536,20 +536,28 @@ fn split(sig: &Compiled, specs: &[ColSpec], s: &mut Scan) -> Option<(usize, Vec<
     if index_len.map_or(false, |n| n != rows) {
         return None;
     }
-    // Entries in schema order, named as the request names them (= the spec names).
-    let mut by_spec: Vec<Option<Entry>> = (0..specs.len()).map(|_| None).collect();
-    for (t, b) in targets.iter().zip(builders) {
+    // Entries in schema order, named as the request names them (= the spec names): built in
+    // place from the builder feeding each spec, without moving entries through a second list.
+    let mut builders = builders;
+    let mut fed_by = vec![usize::MAX; specs.len()];
+    for (j, t) in targets.iter().enumerate() {
         if let Some(k) = t {
-            let (data, dtype) = b.finish(rows)?;
-            by_spec[*k] = Some(Entry {
-                name: specs[*k].name.clone(),
+            fed_by[*k] = j;
+        }
+    }
+    let mut entries = Vec::with_capacity(specs.len());
+    for (spec, j) in specs.iter().zip(fed_by) {
+        if let Some(b) = builders.get_mut(j) {
+            let (data, dtype) = std::mem::replace(b, Builder::Skip).finish(rows)?;
+            entries.push(Entry {
+                name: spec.name.clone(),
                 dtype,
                 shape: vec![rows],
                 data,
             });
         }
     }
-    Some((rows, by_spec.into_iter().flatten().collect()))
+    Some((rows, entries))
 }
 
 /// `dataframe_records`: a list of row objects; keys may be missing (NaN/null) or in any order.
@@ -717,17 +725,19 @@ fn find_sorted(sorted: &[(&[u8], usize)], name: &[u8]) -> Option<usize> {
 fn columns(specs: &[ColSpec], s: &mut Scan) -> Option<Vec<Option<usize>>> {
     s.eat(b'[')?;
     let by_spec = Lookup::new(specs);
-    let mut targets: Vec<Option<usize>> = Vec::new();
+    let mut targets: Vec<Option<usize>> = Vec::with_capacity(specs.len());
     let mut seen = vec![false; specs.len()];
-    let mut names: Vec<&[u8]> = Vec::new();
+    // Names no spec has: a repeat among the others is caught by `seen` as it happens.
+    let mut extras: Vec<&[u8]> = Vec::new();
     if s.peek() != Some(b']') {
         loop {
             let (a, e) = s.string()?;
             let name = &s.b[a..e];
-            names.push(name);
             let t = by_spec.find(name);
-            if let Some(k) = t {
-                seen[k] = true;
+            match t {
+                Some(k) if seen[k] => return None, // duplicate column names: the full path refuses them
+                Some(k) => seen[k] = true,
+                None => extras.push(name),
             }
             targets.push(t);
             if s.eat(b',').is_none() {
@@ -736,8 +746,8 @@ fn columns(specs: &[ColSpec], s: &mut Scan) -> Option<Vec<Option<usize>>> {
         }
     }
     s.eat(b']')?;
-    if has_duplicate(&names) {
-        return None; // duplicate column names: the full path refuses them
+    if has_duplicate(&extras) {
+        return None;
     }
     if specs
         .iter()

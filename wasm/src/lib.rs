@@ -326,14 +326,7 @@ fn validate_v2_body(handle: u32, body: &[u8], header_len: u32) -> *mut u8 {
         },
     );
     match out {
-        Ok((v, info)) => {
-            let mut record = output::encode_ok(&v);
-            record.extend_from_slice(&(info.len() as u32).to_le_bytes());
-            record.extend_from_slice(info.as_bytes());
-            let len = record.len() as u32;
-            record[0..4].copy_from_slice(&len.to_le_bytes());
-            leak(record)
-        }
+        Ok((v, info)) => leak(output::encode_ok_with(&v, Some(&info))),
         Err(f) => leak(output::encode_err(&f, 400)),
     }
 }

@@ -58,13 +58,16 @@ const NONE: u32 = 0xFFFF_FFFF;
 struct W(Vec<u8>);
 
 impl W {
+    #[inline(always)]
     fn u32(&mut self, x: usize) {
         self.0.extend_from_slice(&(x as u32).to_le_bytes());
     }
+    #[inline(always)]
     fn str(&mut self, s: &str) {
         self.u32(s.len());
         self.0.extend_from_slice(s.as_bytes());
     }
+    #[inline(always)]
     fn opt_str(&mut self, s: Option<&str>) {
         match s {
             Some(s) => self.str(s),
@@ -80,36 +83,75 @@ impl W {
     }
 }
 
+/// Appends raw little-endian values: `u32 0` (repr), `u32` byte length, zero padding to a
+/// multiple of 8 from the record's start (so the host can view them in place in its one copy
+/// of the record), the bytes.
+#[inline(always)]
+fn raw<T: Copy>(w: &mut W, v: &[T], to_le: impl Fn(&T, &mut Vec<u8>)) {
+    let size = std::mem::size_of_val(v);
+    w.u32(0);
+    w.u32(size);
+    let padded = (w.0.len() + 7) & !7;
+    w.0.resize(padded, 0);
+    #[cfg(target_endian = "little")]
+    {
+        let _ = to_le;
+        // Plain numbers are already in the host's layout: copy the bytes in one go.
+        // SAFETY: the slice covers exactly the initialised elements, read as bytes.
+        let bytes = unsafe { std::slice::from_raw_parts(v.as_ptr() as *const u8, size) };
+        w.0.extend_from_slice(bytes);
+    }
+    #[cfg(not(target_endian = "little"))]
+    for x in v {
+        to_le(x, &mut w.0);
+    }
+}
+
 macro_rules! raw {
-    ($w:expr, $v:expr, $size:expr) => {{
-        $w.u32(0);
-        $w.u32($v.len() * $size);
-        // Values start 8-aligned from the record's start, so the host can view them in place
-        // in its one copy of the record.
-        while $w.0.len() % 8 != 0 {
-            $w.0.push(0);
-        }
-        $w.0.reserve($v.len() * $size);
-        #[cfg(target_endian = "little")]
-        {
-            // Plain numbers are already in the host's layout: copy the bytes in one go.
-            // SAFETY: the slice covers exactly the vector's initialised elements, read as bytes.
-            let bytes =
-                unsafe { std::slice::from_raw_parts($v.as_ptr() as *const u8, $v.len() * $size) };
-            $w.0.extend_from_slice(bytes);
-        }
-        #[cfg(not(target_endian = "little"))]
-        for x in $v.iter() {
-            $w.0.extend_from_slice(&x.to_le_bytes());
-        }
-    }};
+    ($w:expr, $v:expr) => {
+        raw($w, $v, |x, out| out.extend_from_slice(&x.to_le_bytes()))
+    };
+}
+
+/// Bytes per value of a raw buffer.
+fn raw_width(d: &ColData) -> usize {
+    match d {
+        ColData::Bool(_) | ColData::U8(_) | ColData::I8(_) => 1,
+        ColData::I16(_) | ColData::U16(_) | ColData::F16(_) => 2,
+        ColData::I32(_) | ColData::U32(_) | ColData::F32(_) => 4,
+        ColData::I64(_) | ColData::Datetime(_) | ColData::U64(_) | ColData::F64(_) => 8,
+        ColData::Json(..) | ColData::Bytes { .. } => 0,
+    }
+}
+
+/// The record's size, exactly for everything but the raw values' padding (at most 7 bytes
+/// each): the record is written into one allocation, never regrown.
+fn ok_size(v: &Validated, extra: Option<&str>) -> usize {
+    let mut n = 28 + v.params.as_ref().map_or(0, |p| p.len()) + extra.map_or(0, |x| 4 + x.len());
+    for e in &v.entries {
+        n += 24 + e.name.as_ref().map_or(0, |x| x.len()) + 4 * e.shape.len();
+        n += match &e.data {
+            ColData::Json(text, _) => text.len(),
+            ColData::Bytes {
+                data,
+                offsets,
+                nulls,
+            } => 4 + data.len() + 4 * offsets.len() + nulls.len(),
+            d => 7 + d.len() * raw_width(d),
+        };
+    }
+    n
 }
 
 /// Encodes a success.
 pub fn encode_ok(v: &Validated) -> Vec<u8> {
-    let mut w = W(Vec::with_capacity(
-        64 + v.entries.iter().map(|e| e.data.len() * 8).sum::<usize>(),
-    ));
+    encode_ok_with(v, None)
+}
+
+/// Encodes a success followed by one more str (`extra`: the V2 answer's instructions).
+pub fn encode_ok_with(v: &Validated, extra: Option<&str>) -> Vec<u8> {
+    let size = ok_size(v, extra);
+    let mut w = W(Vec::with_capacity(size));
     w.u32(0);
     w.u32(0);
     w.u32(v.kind as usize);
@@ -126,16 +168,16 @@ pub fn encode_ok(v: &Validated) -> Vec<u8> {
         }
         w.u32(e.data.len());
         match &e.data {
-            ColData::Bool(x) | ColData::U8(x) => raw!(w, x, 1),
-            ColData::I8(x) => raw!(w, x, 1),
-            ColData::I16(x) => raw!(w, x, 2),
-            ColData::U16(x) | ColData::F16(x) => raw!(w, x, 2),
-            ColData::I32(x) => raw!(w, x, 4),
-            ColData::U32(x) => raw!(w, x, 4),
-            ColData::F32(x) => raw!(w, x, 4),
-            ColData::I64(x) | ColData::Datetime(x) => raw!(w, x, 8),
-            ColData::U64(x) => raw!(w, x, 8),
-            ColData::F64(x) => raw!(w, x, 8),
+            ColData::Bool(x) | ColData::U8(x) => raw!(&mut w, x),
+            ColData::I8(x) => raw!(&mut w, x),
+            ColData::I16(x) => raw!(&mut w, x),
+            ColData::U16(x) | ColData::F16(x) => raw!(&mut w, x),
+            ColData::I32(x) => raw!(&mut w, x),
+            ColData::U32(x) => raw!(&mut w, x),
+            ColData::F32(x) => raw!(&mut w, x),
+            ColData::I64(x) | ColData::Datetime(x) => raw!(&mut w, x),
+            ColData::U64(x) => raw!(&mut w, x),
+            ColData::F64(x) => raw!(&mut w, x),
             ColData::Json(text, _) => {
                 w.u32(1);
                 w.str(text);
@@ -155,6 +197,10 @@ pub fn encode_ok(v: &Validated) -> Vec<u8> {
             }
         }
     }
+    if let Some(x) = extra {
+        w.str(x);
+    }
+    debug_assert!(w.0.len() <= size, "the record outgrew its size estimate");
     w.finish()
 }
 
