@@ -16,9 +16,10 @@ import { redactUri } from "../store/mod.ts";
 import { invocationHandler } from "./_invocation.ts";
 import { describeRoutes } from "./describe.ts";
 import { AccessLog } from "./access_log.ts";
-import { apiKeyAuth } from "./auth.ts";
+import { apiKeyAuth, presentsKey, usableKeys } from "./auth.ts";
 import { ServerMetrics } from "./metrics.ts";
-import { exchangeOf, observeRequests } from "./observe.ts";
+import { exchangeOf, type FetchHandler, observeRequests } from "./observe.ts";
+import { headersSetBy, predictionRoutes } from "./_prediction_routes.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "./prometheus_text.ts";
 import { errorBody, errorResponse, JSON_HEADERS } from "./_responses.ts";
 import { assertUsableBearerToken } from "./bearer_token.ts";
@@ -276,7 +277,8 @@ export function createApp(options: AppOptions = {}): ServingApp {
   const app = new Hono();
 
   // Before methodNotAllowed, so that a CORS preflight (OPTIONS) is answered by cors.
-  if (options.secureHeaders !== false) app.use("*", secureHeaders());
+  const secure = options.secureHeaders !== false ? secureHeaders() : undefined;
+  if (secure) app.use("*", secure);
   if (options.corsOrigins?.length) {
     const origins = options.corsOrigins;
     app.use(
@@ -468,8 +470,39 @@ export function createApp(options: AppOptions = {}): ServingApp {
     else app.get("/metrics", scrape);
   }
 
+  // The prediction routes skip Hono where that changes nothing (_prediction_routes.ts), once the
+  // secure headers' values are read from Hono's middleware (a microtask after this).
+  const honoFetch: FetchHandler = app.fetch;
+  let dispatch = honoFetch;
+  if (!options.corsOrigins?.length) {
+    const keys = options.apiKeys?.length ? usableKeys(options.apiKeys) : undefined;
+    const fast = (responseHeaders: Record<string, string>) => {
+      dispatch = predictionRoutes({
+        fallback: honoFetch,
+        invoke: invocationHandler({
+          timeoutMs,
+          maxBodyBytes: maxSize,
+          log,
+          limiter,
+          responseHeaders,
+        }),
+        defaultSlot: defaultOrThrow,
+        named,
+        admits: keys && ((headers) => presentsKey(headers, keys)),
+      });
+    };
+    if (!secure) fast({});
+    else {
+      headersSetBy(secure).then(
+        (headers) => Object.keys(headers).length > 0 && fast(headers),
+        () => {}, // unreadable: every request keeps going through Hono
+      );
+    }
+  }
+
   // Request ids, metrics, the access log and request spans wrap every request (observe.ts).
-  app.fetch = observeRequests(app.fetch, {
+  const route = ((req: Request, ...rest: never[]) => dispatch(req, ...rest)) as typeof app.fetch;
+  app.fetch = observeRequests(route, {
     metrics,
     accessLog,
     tracing: options.tracing,

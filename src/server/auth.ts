@@ -103,6 +103,42 @@ function credentialOf(headers: Headers): string | undefined {
 }
 
 /**
+ * Whether a request presents one of `keys` (a bearer token or an `X-API-Key`); `keys` as
+ * {@linkcode usableKeys} returns them.
+ *
+ * @example
+ * ```ts
+ * import { presentsKey } from "./auth.ts";
+ * presentsKey(new Headers({ "X-API-Key": "s3cret" }), ["s3cret"]); // true
+ * presentsKey(new Headers({ Authorization: "Bearer nope" }), ["s3cret"]); // false
+ * ```
+ */
+export function presentsKey(headers: Headers, keys: readonly string[]): boolean {
+  const presented = credentialOf(headers);
+  return presented !== undefined && matchesAnyKey(presented, keys);
+}
+
+/**
+ * The keys that can be presented (empty ones never can); throws when none is left.
+ *
+ * @example
+ * ```ts
+ * import { usableKeys } from "./auth.ts";
+ * usableKeys(["", "s3cret"]); // ["s3cret"]
+ * ```
+ */
+export function usableKeys(keys: readonly string[]): string[] {
+  const usable = keys.filter((k) => k !== "");
+  if (usable.length === 0) {
+    throw new MlflowError(
+      "API key authentication needs at least one key.",
+      "INVALID_PARAMETER_VALUE",
+    );
+  }
+  return usable;
+}
+
+/**
  * Requires one of `keys` on every path that is not open.
  *
  * @example
@@ -119,13 +155,7 @@ function credentialOf(headers: Headers): string | undefined {
  * ```
  */
 export function apiKeyAuth(options: ApiKeyAuthOptions): MiddlewareHandler {
-  const keys = options.keys.filter((k) => k !== "");
-  if (keys.length === 0) {
-    throw new MlflowError(
-      "API key authentication needs at least one key.",
-      "INVALID_PARAMETER_VALUE",
-    );
-  }
+  const keys = usableKeys(options.keys);
   const isOpen = options.isOpen ?? isOpenPath;
   const refuse = options.refuse ??
     ((err: { errorCode: string; message: string }) =>

@@ -58,6 +58,8 @@ export interface Exchange {
   readonly model: string | undefined;
   /** The `protocol` label of a prediction route, else undefined. */
   readonly protocol: string | undefined;
+  /** The URL path (without query). */
+  readonly path: string;
   /** Request body bytes, once read. */
   bytesIn: number | undefined;
   /** Response body bytes, when the handler knows them. */
@@ -70,6 +72,8 @@ export interface Exchange {
   readonly trace: RequestTrace | undefined;
   /** Whether the handler should measure response bytes (the access log is on). */
   readonly wantBytes: boolean;
+  /** A response the handler created with `X-Request-Id` already among its headers. */
+  tagged: Response | undefined;
 }
 
 /**
@@ -197,12 +201,14 @@ export function observeRequests<F extends FetchHandler>(fetch: F, options: Obser
     route: RouteSeries | undefined,
     res: Response,
   ): Response => {
-    try {
-      res.headers.set(REQUEST_ID_HEADER, x.id);
-    } catch {
-      // Immutable headers (a fetched or redirect Response): copy it.
-      res = new Response(res.body, res);
-      res.headers.set(REQUEST_ID_HEADER, x.id);
+    if (res !== x.tagged) {
+      try {
+        res.headers.set(REQUEST_ID_HEADER, x.id);
+      } catch {
+        // Immutable headers (a fetched or redirect Response): copy it.
+        res = new Response(res.body, res);
+        res.headers.set(REQUEST_ID_HEADER, x.id);
+      }
     }
     const totalMs = performance.now() - x.start;
     if (route) {
@@ -210,6 +216,7 @@ export function observeRequests<F extends FetchHandler>(fetch: F, options: Obser
       metrics!.request(route, res.status, totalMs / 1000);
       if (x.timings) metrics!.inference(route.model, x.timings.infer / 1000);
     }
+    exchanges.delete(req);
     x.trace?.end(res.status, x.errorCode);
     if (accessLog) {
       const length = req.headers.get("content-length");
@@ -242,6 +249,7 @@ export function observeRequests<F extends FetchHandler>(fetch: F, options: Obser
       start,
       model,
       protocol,
+      path,
       bytesIn: undefined,
       bytesOut: undefined,
       timings: undefined,
@@ -255,6 +263,7 @@ export function observeRequests<F extends FetchHandler>(fetch: F, options: Obser
         })
         : undefined,
       wantBytes: accessLog !== undefined,
+      tagged: undefined,
     };
     exchanges.set(req, x);
     let route: RouteSeries | undefined;
