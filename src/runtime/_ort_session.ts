@@ -51,16 +51,36 @@ export class RunLock {
   #waiting: (() => void)[] = [];
 
   /** Runs `fn` when no other run of this lock is in progress. */
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#busy) await new Promise<void>((r) => this.#waiting.push(r));
-    else this.#busy = true;
-    try {
-      return await fn();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#busy = false;
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.#busy) {
+      this.#busy = true;
+      return this.#hold(fn);
     }
+    return new Promise<void>((r) => this.#waiting.push(r)).then(() => this.#hold(fn));
+  }
+
+  // Without async/await: an uncontended run (the common case) costs one promise here.
+  #hold<T>(fn: () => Promise<T>): Promise<T> {
+    let running: Promise<T>;
+    try {
+      running = fn();
+    } catch (err) {
+      this.#release();
+      return Promise.reject(err);
+    }
+    return running.then((value) => {
+      this.#release();
+      return value;
+    }, (err) => {
+      this.#release();
+      throw err;
+    });
+  }
+
+  #release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#busy = false;
   }
 }
 
@@ -73,6 +93,17 @@ export class RunLock {
 export function halfValues(data: TensorData["data"]): Float32Array {
   if (data instanceof Uint16Array) return Float32Array.from(data, halfToNumber);
   return Float32Array.from(data as ArrayLike<number>);
+}
+
+/** ort's result tensors as they are (type, dims and data: no copy), but float16 as numbers. */
+function outputsOf(result: ort.InferenceSession.ReturnType): Record<string, TensorData> {
+  const out = result as unknown as Record<string, TensorData>;
+  for (const name in out) {
+    if (out[name].type === "float16") {
+      out[name] = { type: "float16", dims: out[name].dims, data: halfValues(out[name].data) };
+    }
+  }
+  return out;
 }
 
 /** Creates a session with `mod` and wraps it; with `lock`, its runs go one at a time. */
@@ -92,24 +123,22 @@ export async function createOrtSession(
   return {
     inputs,
     outputs,
-    async run(feeds: Record<string, TensorData>, fetches: readonly string[]) {
-      const ortFeeds: Record<string, ort.Tensor> = {};
-      for (const name in feeds) {
-        const t = feeds[name];
-        // deno-lint-ignore no-explicit-any
-        ortFeeds[name] = new mod.Tensor(t.type as any, t.data as any, t.dims);
-      }
-      const result = lock
-        ? await lock.run(() => session.run(ortFeeds, fetches))
-        : await session.run(ortFeeds, fetches);
-      // ort's result tensors already carry type, dims and data: no copy, but for float16.
-      const out = result as unknown as Record<string, TensorData>;
-      for (const name in out) {
-        if (out[name].type === "float16") {
-          out[name] = { type: "float16", dims: out[name].dims, data: halfValues(out[name].data) };
+    run(feeds: Record<string, TensorData>, fetches: readonly string[]) {
+      let running: Promise<ort.InferenceSession.ReturnType>;
+      try {
+        const ortFeeds: Record<string, ort.Tensor> = {};
+        for (const name in feeds) {
+          const t = feeds[name];
+          // deno-lint-ignore no-explicit-any
+          ortFeeds[name] = new mod.Tensor(t.type as any, t.data as any, t.dims);
         }
+        running = lock
+          ? lock.run(() => session.run(ortFeeds, fetches))
+          : session.run(ortFeeds, fetches);
+      } catch (err) {
+        return Promise.reject(err);
       }
-      return out;
+      return running.then(outputsOf);
     },
     release: () => session.release(),
   };

@@ -164,32 +164,41 @@ export class OnnxModel {
    * Runs the model on enforced input; resolves to the outputs in MLflow's layout. Throws
    * `MlflowError` 400 BAD_REQUEST when the graph rejects the data (MLflow's message).
    */
-  async run(input: ModelInput): Promise<Predictions> {
-    return shapePredictions(input.kind, await this.runOutputs(input));
+  run(input: ModelInput): Promise<Predictions> {
+    return this.runOutputs(input).then((outputs) => shapePredictions(input.kind, outputs));
   }
 
   /**
    * Runs the model on enforced input; resolves to the graph's outputs as they are (by graph
    * name, with their real shapes), only `names` when given (a subset of `outputNames`).
    */
-  async runOutputs(
+  runOutputs(
     input: ModelInput,
     names: readonly string[] = this.outputNames,
   ): Promise<OutputTensor[]> {
-    // Feeds are built (and copied out of any shared buffer) before the first await.
-    const feeds = buildFeeds(input, this.inputs);
-    let result;
+    let feeds;
     try {
-      result = await this.#session.run(feeds, names);
+      // Feeds are built (and copied out of any shared buffer) before anything is awaited.
+      feeds = buildFeeds(input, this.inputs);
     } catch (err) {
+      return Promise.reject(err);
+    }
+    let running;
+    try {
+      running = this.#session.run(feeds, names);
+    } catch (err) {
+      return Promise.reject(modelEvaluationError(ortMessage(err)));
+    }
+    return running.then((result) => {
+      const outputs: OutputTensor[] = new Array(names.length);
+      for (let i = 0; i < names.length; i++) {
+        const t = result[names[i]];
+        outputs[i] = { name: names[i], type: t.type, dims: t.dims, data: t.data };
+      }
+      return outputs;
+    }, (err) => {
       throw modelEvaluationError(ortMessage(err));
-    }
-    const outputs: OutputTensor[] = new Array(names.length);
-    for (let i = 0; i < names.length; i++) {
-      const t = result[names[i]];
-      outputs[i] = { name: names[i], type: t.type, dims: t.dims, data: t.data };
-    }
-    return outputs;
+    });
   }
 
   /** Frees the session. */
