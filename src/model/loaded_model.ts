@@ -28,6 +28,7 @@ import {
 import { Model, onnxManifest, toPyJson } from "../mlmodel/mod.ts";
 import { fetchBundle, type FetchBundleOptions, redactUri } from "../store/mod.ts";
 import { inSpan } from "../tracing.ts";
+import { holdMmapThreshold } from "../runtime/heap_tuning.ts";
 import { serializePredictions } from "./serialize.ts";
 
 /**
@@ -267,6 +268,8 @@ export class LoadedModel {
 
   static async #load(uri: string, options: LoadModelOptions): Promise<LoadedModel> {
     // The runtime initialises (onnxruntime-web compiles its wasm) while the bundle is fetched.
+    // Before any bundle byte is read: the allocator then gives freed load-time copies back.
+    await holdMmapThreshold();
     const backend = await resolveBackend(options.backend, options.threads);
     void backend.prepare?.();
     const bundle = await inSpan(

@@ -112,7 +112,10 @@ export async function localStore(pathOrUrl: string | URL): Promise<BundleStore> 
         );
       }
       if (!inside(target)) throw outside(key);
-      const bytes = new Uint8Array(await readFile(target));
+      // A plain Uint8Array over the Buffer's own memory: `new Uint8Array(buffer)` would copy
+      // it and leave the Buffer for a garbage collection (a 200 MB model resident twice over).
+      const read = await readFile(target);
+      const bytes = new Uint8Array(read.buffer, read.byteOffset, read.byteLength);
       return { size: bytes.length, bytes: () => Promise.resolve(bytes) };
     },
   };

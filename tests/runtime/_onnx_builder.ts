@@ -37,13 +37,28 @@ export interface Initializer {
 }
 
 class Writer {
-  bytes: number[] = [];
+  // A growable byte buffer: a number[] cannot hold the 200 MB initializers of the big bench models.
+  #buf = new Uint8Array(64);
+  #length = 0;
+  get bytes(): Uint8Array {
+    return this.#buf.subarray(0, this.#length);
+  }
+  #reserve(n: number) {
+    if (this.#length + n <= this.#buf.length) return;
+    const grown = new Uint8Array(Math.max(this.#buf.length * 2, this.#length + n));
+    grown.set(this.bytes);
+    this.#buf = grown;
+  }
+  byte(b: number) {
+    this.#reserve(1);
+    this.#buf[this.#length++] = b;
+  }
   varint(n: number) {
     while (n > 127) {
-      this.bytes.push((n & 127) | 128);
+      this.byte((n & 127) | 128);
       n = Math.floor(n / 128);
     }
-    this.bytes.push(n);
+    this.byte(n);
   }
   tag(field: number, wire: number) {
     this.varint(field * 8 + wire);
@@ -52,10 +67,12 @@ class Writer {
     this.tag(field, 0);
     this.varint(n);
   }
-  raw(field: number, data: Uint8Array | number[]) {
+  raw(field: number, data: Uint8Array) {
     this.tag(field, 2);
     this.varint(data.length);
-    for (const b of data) this.bytes.push(b);
+    this.#reserve(data.length);
+    this.#buf.set(data, this.#length);
+    this.#length += data.length;
   }
   str(field: number, s: string) {
     this.raw(field, new TextEncoder().encode(s));
@@ -93,7 +110,7 @@ function writeAttr(w: Writer, name: string, value: NonNullable<Node["attrs"]>[st
   } else {
     w.tag(2, 5);
     const f = new Uint8Array(new Float32Array([value.float]).buffer);
-    for (const b of f) w.bytes.push(b);
+    for (const b of f) w.byte(b);
     w.int(20, 1); // FLOAT
   }
 }
@@ -158,5 +175,5 @@ export function onnxModel(graph: {
     o.str(1, "");
     o.int(2, 13);
   });
-  return new Uint8Array(w.bytes);
+  return w.bytes.slice();
 }
