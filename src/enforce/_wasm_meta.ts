@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "9728a6b5b7e2b6a22f60e22cc939e9aeb4c2c2aa3c61af48cdf56cf7ce623f37";
+export const WASM_SOURCE_HASH = "014cc3b171dfb6c1e2539948d93a3f34824f6564bf2f452635f0bfc73e25373b";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "9728a6b5b7e2b6a22f60e22cc939e9aeb4c2c2aa3c61af4
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "cbb8fb5d5e23e9e379bdc57e2bc223fee559fb17c76724908844cfaa551abda2";
+export const WASM_SHA256 = "ab2fb505fe441a1c17cb3014e5e9738cd1884da1aefa62a742e6449d7fd17875";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "cbb8fb5d5e23e9e379bdc57e2bc223fee559fb17c76724908844
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 411651;
+export const WASM_BYTE_SIZE = 413475;

@@ -513,10 +513,38 @@ pub fn enforce(
     path: Path,
     problems: &mut Problems,
 ) -> Vec<Entry> {
+    enforce_with(specs, frame, path, problems, &mut [])
+}
+
+/// [`enforce`], where `direct[j]` (when given) is column `j` already in its spec's own dtype,
+/// with every value one the cast keeps unchanged (a V2 binary buffer of that dtype): it is
+/// taken as it is instead of converting `frame.cols[j]`, which the caller left empty.
+pub fn enforce_with(
+    specs: &[ColSpec],
+    frame: &Frame,
+    path: Path,
+    problems: &mut Problems,
+    direct: &mut [Option<(ColData, DType)>],
+) -> Vec<Entry> {
     plan(specs, &frame.labels, &frame.dropped, problems)
         .into_iter()
         .map(|(k, j)| {
             let (spec, label) = (&specs[k], frame.labels[j]);
+            if let Some((data, dtype)) = direct.get_mut(j).and_then(|x| x.take()) {
+                if matches!(&spec.ty, Ty::Scalar(t) if t.dtype() == dtype) {
+                    return Entry {
+                        name: Some(label.text()),
+                        dtype,
+                        shape: vec![frame.rows],
+                        data,
+                    };
+                }
+                // The caller matched the buffer to this very spec: not reached.
+                problems.push(
+                    Code::BadRequest,
+                    format!("Column {} could not be read.", label.quoted()),
+                );
+            }
             column(
                 label.text(),
                 &label.quoted(),

@@ -750,7 +750,8 @@ pub fn validate_v2(
         )));
     }
 
-    // Binary data of exactly the tensor's dtype is the buffer itself: the cast is the identity.
+    // Binary data of exactly the tensor's (or the column's) dtype is the buffer itself: the
+    // cast is the identity.
     let mut targets: Vec<Option<DType>> = vec![None; declared.len()];
     match &sig.inputs {
         Inputs::Tensors(specs) => {
@@ -769,7 +770,28 @@ pub fn validate_v2(
                 *t = Some(d.datatype.dtype());
             }
         }
-        Inputs::Columns(_) => {}
+        Inputs::Columns(specs) => {
+            // A column input (shape [N] or [N, 1]) goes to the spec of its name, or of its
+            // position when the signature is unnamed, as `frame::plan` matches them below.
+            let named = specs.first().map(|s| s.name.is_some()).unwrap_or(false);
+            let by_spec = frame::spec_index(specs);
+            for (i, d) in declared.iter().enumerate() {
+                if !matches!(d.shape.as_slice(), [_] | [_, 1]) {
+                    continue;
+                }
+                let spec = if named {
+                    by_spec
+                        .as_ref()
+                        .and_then(|x| x.find(d.name))
+                        .map(|k| &specs[k])
+                } else {
+                    specs.get(i)
+                };
+                if let Some(Ty::Scalar(s)) = spec.map(|s| &s.ty) {
+                    targets[i] = Some(s.dtype());
+                }
+            }
+        }
     }
     let mut direct: Vec<Option<ColData>> = declared
         .iter()
@@ -779,7 +801,8 @@ pub fn validate_v2(
             _ => None,
         })
         .collect();
-    // Other binary numbers become lexemes, so that they meet the same casts as JSON values.
+    // Other binary numbers become lexemes, so that they meet the same casts as JSON values
+    // (no cost where the buffer was taken as it is).
     let texts: Vec<(String, Vec<(usize, usize)>)> = declared
         .iter()
         .zip(direct.iter())
@@ -936,7 +959,13 @@ pub fn validate_v2(
             problems = Problems::new(sig.max_errors);
             let rows = rows.unwrap_or(0);
             let fr = Frame::new(labels, leaves, rows);
-            let entries = frame::enforce(specs, &fr, Path::Frame, &mut problems);
+            let mut ready: Vec<Option<(ColData, DType)>> = direct
+                .iter_mut()
+                .zip(targets.iter())
+                .map(|(x, t)| x.take().zip(*t))
+                .collect();
+            let entries =
+                frame::enforce_with(specs, &fr, Path::Frame, &mut problems, &mut ready);
             (Kind::Columns, rows, entries)
         }
         Inputs::Tensors(specs) => {
@@ -1200,6 +1229,139 @@ mod tests {
             info,
             r#"{"id":null,"binary_data_output":false,"outputs":[{"name":"y","binary_data":true}]}"#
         );
+    }
+
+    /// Binary column buffers of the column's own dtype are taken as they are; whatever path a
+    /// binary input takes, the answer is the one for the same values sent as V2 JSON.
+    #[test]
+    fn binary_columns_equal_their_json_form() {
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let named = sig(r#"[{"type": "double", "name": "a"}, {"type": "long", "name": "b"}, {"type": "float", "name": "c"}, {"type": "integer", "name": "d"}, {"type": "boolean", "name": "e"}, {"type": "string", "name": "s"}]"#);
+        let unnamed = sig(r#"[{"type": "double"}, {"type": "long"}, {"type": "float"}, {"type": "integer"}, {"type": "boolean"}, {"type": "string"}]"#);
+        let (mut direct_hits, mut ok) = (0, 0);
+        for round in 0..3000 {
+            let n = (next() % 5) as usize;
+            let mut order: Vec<usize> = (0..6).collect();
+            let is_named = round % 2 == 0;
+            if is_named && next() % 2 == 0 {
+                order.reverse();
+            }
+            let mut json_inputs = Vec::new();
+            let mut header_inputs = Vec::new();
+            let mut raw: Vec<u8> = Vec::new();
+            for &k in &order {
+                let name = ["a", "b", "c", "d", "e", "s"][k];
+                let shape = if next() % 2 == 0 {
+                    format!("[{}]", n)
+                } else {
+                    format!("[{}, 1]", n)
+                };
+                if k == 5 {
+                    let data: Vec<String> = (0..n).map(|i| format!("\"t{}\"", i)).collect();
+                    let input = format!(
+                        r#"{{"name": "{}", "shape": {}, "datatype": "BYTES", "data": [{}]}}"#,
+                        name,
+                        shape,
+                        data.join(", ")
+                    );
+                    json_inputs.push(input.clone());
+                    header_inputs.push(input);
+                    continue;
+                }
+                // The column's own datatype (taken as it is) or another that fits (cast).
+                let own = next() % 3 != 0;
+                let datatype = match (k, own) {
+                    (0, true) => Datatype::F64,
+                    (0, false) => Datatype::F32,
+                    (1, true) => Datatype::I64,
+                    (1, false) => Datatype::I32,
+                    (2, true) => Datatype::F32,
+                    (2, false) => Datatype::F16,
+                    (3, true) => Datatype::I32,
+                    (3, false) => Datatype::I16,
+                    _ => Datatype::Bool,
+                };
+                let start = raw.len();
+                for _ in 0..n {
+                    let r = next();
+                    let rare = next() % 16 == 0;
+                    match datatype {
+                        Datatype::F64 => {
+                            let v = if rare {
+                                [f64::NAN, f64::INFINITY, -0.0, 1e308][(r % 4) as usize]
+                            } else {
+                                f64::from_bits(r >> 2) * if r & 1 == 0 { 1.0 } else { -1.0 }
+                            };
+                            raw.extend_from_slice(&v.to_le_bytes());
+                        }
+                        Datatype::F32 => {
+                            let v = if rare {
+                                [f32::NAN, f32::NEG_INFINITY, -0.0, 3.4e38][(r % 4) as usize]
+                            } else {
+                                f32::from_bits((r >> 34) as u32) * if r & 1 == 0 { 1.0 } else { -1.0 }
+                            };
+                            raw.extend_from_slice(&v.to_le_bytes());
+                        }
+                        Datatype::F16 => raw.extend_from_slice(&((r as u16) & 0x7bff).to_le_bytes()),
+                        Datatype::I64 => raw.extend_from_slice(&(r as i64).to_le_bytes()),
+                        Datatype::I32 => raw.extend_from_slice(&(r as i32).to_le_bytes()),
+                        Datatype::I16 => raw.extend_from_slice(&(r as i16).to_le_bytes()),
+                        _ => raw.push((r % 2) as u8),
+                    }
+                }
+                let mine = &raw[start..];
+                let (text, ranges) = lexemes(datatype, mine);
+                let values: Vec<String> = if datatype == Datatype::Bool {
+                    mine.iter().map(|b| (*b == 1).to_string()).collect()
+                } else {
+                    ranges.iter().map(|&(a, e)| text[a..e].to_string()).collect()
+                };
+                json_inputs.push(format!(
+                    r#"{{"name": "{}", "shape": {}, "datatype": "{}", "data": [{}]}}"#,
+                    name,
+                    shape,
+                    datatype.name(),
+                    values.join(", ")
+                ));
+                header_inputs.push(format!(
+                    r#"{{"name": "{}", "shape": {}, "datatype": "{}", "parameters": {{"binary_data_size": {}}}}}"#,
+                    name,
+                    shape,
+                    datatype.name(),
+                    mine.len()
+                ));
+                if own && n > 0 && is_named {
+                    direct_hits += 1;
+                }
+            }
+            let s = if is_named { &named } else { &unnamed };
+            let json = format!(r#"{{"inputs": [{}]}}"#, json_inputs.join(", "));
+            let header = format!(r#"{{"inputs": [{}]}}"#, header_inputs.join(", "));
+            let mut body = header.as_bytes().to_vec();
+            body.extend_from_slice(&raw);
+            let from_json = run(s, &json);
+            let from_binary = validate_v2(s, &body, header.len());
+            match (from_json, from_binary) {
+                (Ok((j, _)), Ok((b, _))) => {
+                    ok += 1;
+                    assert_eq!(
+                        crate::output::encode_ok(&j),
+                        crate::output::encode_ok(&b),
+                        "{}",
+                        json
+                    );
+                }
+                (Err(j), Err(b)) => assert_eq!(j.message, b.message, "{}", json),
+                (j, b) => panic!("{}: json {:?} binary {:?}", json, j.is_ok(), b.is_ok()),
+            }
+        }
+        assert!(direct_hits > 1000 && ok > 500, "{} {}", direct_hits, ok);
     }
 
     #[test]
