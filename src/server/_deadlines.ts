@@ -42,9 +42,9 @@ export class DeadlineQueue {
     this.#perRequest = perRequestTimers;
   }
 
-  /** Schedules `expire` for `ms` from now. */
-  add(expire: () => void): DeadlineHandle {
-    const entry: Entry = { at: performance.now() + this.ms, done: false, expire };
+  /** Schedules `expire` for `ms` after `start` (`performance.now()` of the request's arrival). */
+  add(expire: () => void, start: number = performance.now()): DeadlineHandle {
+    const entry: Entry = { at: start + this.ms, done: false, expire };
     if (this.#perRequest) {
       const timer = setTimeout(() => {
         if (entry.done) return;

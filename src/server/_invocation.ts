@@ -131,7 +131,8 @@ export function invocationHandler(options: InvocationOptions): InvocationHandler
     x: Exchange | undefined,
   ): Promise<Response> => {
     let lease: InflightLease | undefined;
-    const t0 = performance.now();
+    // Only a traced request's body read is timed.
+    const t0 = x?.trace ? performance.now() : 0;
     let read = false;
     try {
       const headers = req.headers;
@@ -207,8 +208,9 @@ export function invocationHandler(options: InvocationOptions): InvocationHandler
   };
 
   return (req, resolve) => {
-    const start = performance.now();
     const x = exchangeOf(req);
+    // The request's arrival as the wrapper saw it (one clock read for the whole request path).
+    const start = x ? x.start : performance.now();
     const trace = x?.trace;
     const signal: { aborted: boolean; reason: unknown } & InvocationSignal = {
       aborted: false,
@@ -229,7 +231,7 @@ export function invocationHandler(options: InvocationOptions): InvocationHandler
         signal.reason = err;
         if (x) x.errorCode = err.errorCode;
         done(withTotal(render(err, x?.id), start, responseHeaders));
-      });
+      }, start);
       work(req, resolve, signal, start, x).then((res) => {
         if (entry.finish()) done(res);
       });

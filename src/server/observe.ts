@@ -210,7 +210,8 @@ export function observeRequests<F extends FetchHandler>(fetch: F, options: Obser
         res.headers.set(REQUEST_ID_HEADER, x.id);
       }
     }
-    const totalMs = performance.now() - x.start;
+    // The clock is read only when something records the time.
+    const totalMs = route || accessLog ? performance.now() - x.start : 0;
     if (route) {
       metrics!.inFlight--;
       metrics!.request(route, res.status, totalMs / 1000);
