@@ -201,24 +201,24 @@ function copyRecord(core: CoreExports, ptr: number): Reader {
 }
 
 /**
- * Reads the record at `ptr` with `read`, then releases it in the core (also on error). A
- * refusal record throws its MlflowError; `read` gets the reader after the tag.
+ * Copies the record at `ptr` out and releases it in the core (also on error); returns a reader
+ * after the tag. A refusal record throws its MlflowError.
  */
-function consume<T>(core: CoreExports, ptr: number, read: (r: Reader) => T): T {
+function take(core: CoreExports, ptr: number): Reader {
   let r: Reader;
   try {
     r = copyRecord(core, ptr);
   } finally {
     (core.free_result as (p: number) => void)(ptr);
   }
-  r.u32(); // total length
+  r.at = r.base + 4; // after the total length
   if (r.u32() === 1) {
     const status = r.u32();
     const code = r.str();
     const message = r.str();
     throw new MlflowError(message, code, status);
   }
-  return read(r);
+  return r;
 }
 
 /**
@@ -230,7 +230,7 @@ function consume<T>(core: CoreExports, ptr: number, read: (r: Reader) => T): T {
  * ```
  */
 export function readHandle(core: CoreExports, ptr: number): number {
-  return consume(core, ptr, (r) => r.u32());
+  return take(core, ptr).u32();
 }
 
 const STR = DTYPES.indexOf("str");
@@ -314,8 +314,8 @@ function readOk(r: Reader, names: (string | null)[]): ValidatedInput {
   const rows = r.u32();
   const paramsText = r.optStr();
   const n = r.u32();
-  const columns: ValidatedColumn[] = [];
-  const tensors: ValidatedTensor[] = [];
+  const columns: ValidatedColumn[] = kind === "columns" ? new Array(n) : [];
+  const tensors: ValidatedTensor[] = kind === "columns" ? [] : new Array(n);
   for (let i = 0; i < n; i++) {
     const name = r.name(names, i);
     const code = r.u32();
@@ -324,12 +324,12 @@ function readOk(r: Reader, names: (string | null)[]): ValidatedInput {
     if (kind === "columns") {
       r.at += rank * 4; // a column's shape is its row count
       const count = r.u32();
-      columns.push({ name: name ?? String(i), dtype, values: values(r, code, count) });
+      columns[i] = { name: name ?? String(i), dtype, values: values(r, code, count) };
     } else {
-      const shape: number[] = [];
-      for (let k = 0; k < rank; k++) shape.push(r.u32());
+      const shape: number[] = new Array(rank);
+      for (let k = 0; k < rank; k++) shape[k] = r.u32();
       const count = r.u32();
-      tensors.push({ name, dtype, shape, values: values(r, code, count) });
+      tensors[i] = { name, dtype, shape, values: values(r, code, count) };
     }
   }
   const params = paramsText === null ? null : JSON.parse(paramsText) as Record<string, unknown>;
@@ -354,7 +354,7 @@ export function readValidated(
   ptr: number,
   names: (string | null)[] = [],
 ): ValidatedInput {
-  return consume(core, ptr, (r) => readOk(r, names));
+  return readOk(take(core, ptr), names);
 }
 
 function isoFromNs(ns: bigint): string | null {

@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "014cc3b171dfb6c1e2539948d93a3f34824f6564bf2f452635f0bfc73e25373b";
+export const WASM_SOURCE_HASH = "d1874f329b026bfc38b445ab4bd1b15f991386f2820368050978ebd0b18ae26c";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "014cc3b171dfb6c1e2539948d93a3f34824f6564bf2f452
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "ab2fb505fe441a1c17cb3014e5e9738cd1884da1aefa62a742e6449d7fd17875";
+export const WASM_SHA256 = "c11a698bad3c979c0aafc939c0c57151378c2c54f532b0ce1ff382f52899dae2";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "ab2fb505fe441a1c17cb3014e5e9738cd1884da1aefa62a742e6
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 413475;
+export const WASM_BYTE_SIZE = 410446;

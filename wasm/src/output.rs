@@ -55,31 +55,49 @@ pub struct Validated {
 
 const NONE: u32 = 0xFFFF_FFFF;
 
-struct W(Vec<u8>);
+/// Writes a record into a zeroed buffer of its computed size (an upper bound): plain stores,
+/// no capacity checks or regrowth per field. A wrong size is a bounds-check trap, never a
+/// write past the buffer.
+struct W {
+    buf: Vec<u8>,
+    at: usize,
+}
 
 impl W {
+    fn new(size: usize) -> W {
+        W {
+            buf: vec![0; size],
+            at: 0,
+        }
+    }
     #[inline(always)]
     fn u32(&mut self, x: usize) {
-        self.0.extend_from_slice(&(x as u32).to_le_bytes());
+        self.buf[self.at..self.at + 4].copy_from_slice(&(x as u32).to_le_bytes());
+        self.at += 4;
+    }
+    #[inline(always)]
+    fn bytes(&mut self, b: &[u8]) {
+        self.buf[self.at..self.at + b.len()].copy_from_slice(b);
+        self.at += b.len();
     }
     #[inline(always)]
     fn str(&mut self, s: &str) {
         self.u32(s.len());
-        self.0.extend_from_slice(s.as_bytes());
+        self.bytes(s.as_bytes());
     }
     #[inline(always)]
     fn opt_str(&mut self, s: Option<&str>) {
         match s {
             Some(s) => self.str(s),
-            None => self.0.extend_from_slice(&NONE.to_le_bytes()),
+            None => self.u32(NONE as usize),
         }
     }
     fn finish(mut self) -> Vec<u8> {
-        let len = self.0.len() as u32;
-        if let Some(head) = self.0.get_mut(0..4) {
-            head.copy_from_slice(&len.to_le_bytes());
-        }
-        self.0
+        let len = self.at;
+        self.buf.truncate(len);
+        self.at = 0;
+        self.u32(len);
+        self.buf
     }
 }
 
@@ -87,29 +105,28 @@ impl W {
 /// multiple of 8 from the record's start (so the host can view them in place in its one copy
 /// of the record), the bytes.
 #[inline(always)]
-fn raw<T: Copy>(w: &mut W, v: &[T], to_le: impl Fn(&T, &mut Vec<u8>)) {
+fn raw<T: Copy>(w: &mut W, v: &[T], to_le: impl Fn(&T, &mut W)) {
     let size = std::mem::size_of_val(v);
     w.u32(0);
     w.u32(size);
-    let padded = (w.0.len() + 7) & !7;
-    w.0.resize(padded, 0);
+    w.at = (w.at + 7) & !7; // the buffer is zeroed: padding is a skip
     #[cfg(target_endian = "little")]
     {
         let _ = to_le;
         // Plain numbers are already in the host's layout: copy the bytes in one go.
         // SAFETY: the slice covers exactly the initialised elements, read as bytes.
         let bytes = unsafe { std::slice::from_raw_parts(v.as_ptr() as *const u8, size) };
-        w.0.extend_from_slice(bytes);
+        w.bytes(bytes);
     }
     #[cfg(not(target_endian = "little"))]
     for x in v {
-        to_le(x, &mut w.0);
+        to_le(x, w);
     }
 }
 
 macro_rules! raw {
     ($w:expr, $v:expr) => {
-        raw($w, $v, |x, out| out.extend_from_slice(&x.to_le_bytes()))
+        raw($w, $v, |x, w| w.bytes(&x.to_le_bytes()))
     };
 }
 
@@ -150,8 +167,7 @@ pub fn encode_ok(v: &Validated) -> Vec<u8> {
 
 /// Encodes a success followed by one more str (`extra`: the V2 answer's instructions).
 pub fn encode_ok_with(v: &Validated, extra: Option<&str>) -> Vec<u8> {
-    let size = ok_size(v, extra);
-    let mut w = W(Vec::with_capacity(size));
+    let mut w = W::new(ok_size(v, extra));
     w.u32(0);
     w.u32(0);
     w.u32(v.kind as usize);
@@ -189,24 +205,23 @@ pub fn encode_ok_with(v: &Validated, extra: Option<&str>) -> Vec<u8> {
             } => {
                 w.u32(2);
                 w.u32(data.len());
-                w.0.extend_from_slice(data);
+                w.bytes(data);
                 for o in offsets {
                     w.u32(*o as usize);
                 }
-                w.0.extend_from_slice(nulls);
+                w.bytes(nulls);
             }
         }
     }
     if let Some(x) = extra {
         w.str(x);
     }
-    debug_assert!(w.0.len() <= size, "the record outgrew its size estimate");
     w.finish()
 }
 
 /// Encodes a refusal with its HTTP status.
 pub fn encode_err(f: &Failure, status: u32) -> Vec<u8> {
-    let mut w = W(Vec::with_capacity(32 + f.message.len()));
+    let mut w = W::new(20 + f.code.as_str().len() + f.message.len());
     w.u32(0);
     w.u32(1);
     w.u32(status as usize);
@@ -217,7 +232,7 @@ pub fn encode_err(f: &Failure, status: u32) -> Vec<u8> {
 
 /// Encodes a compiled-signature handle.
 pub fn encode_handle(handle: u32) -> Vec<u8> {
-    let mut w = W(Vec::with_capacity(12));
+    let mut w = W::new(12);
     w.u32(0);
     w.u32(0);
     w.u32(handle as usize);
