@@ -83,7 +83,19 @@ export async function nativeBackend(): Promise<OnnxBackend> {
         mod,
         model,
         externalData.length > 0 ? externalData : [NO_FILES_ON_DISK],
-        options,
+        { ...options, extra: { ...NO_SPINNING, ...options.extra } },
       ),
   };
 }
+
+/**
+ * onnxruntime's pool threads spin after every parallel section by default, burning a core the
+ * server needs for parsing the next request (and that other processes need). Off unless the
+ * model's `extra_session_config` turns it on: ResNet-18-shaped model, two sessions interleaved in
+ * one process on 2 busy cores, median 177 → 105 ms per image, CPU 67 → 42 ms per image; MLPs
+ * of 10 and 50 MB used less CPU per request at the same or lower latency.
+ */
+const NO_SPINNING = {
+  "session.intra_op.allow_spinning": "0",
+  "session.inter_op.allow_spinning": "0",
+};
