@@ -53,6 +53,8 @@ const FORMATS: ValidatedInput["format"][] = [
 ];
 
 const NONE = 0xffffffff;
+/** A name given as `SPEC_NAME + k`: the signature's input `k` (see wasm/src/output.rs). */
+const SPEC_NAME = 0x80000000;
 const decoder = new TextDecoder();
 
 type Typed = new (buffer: ArrayBuffer, byteOffset: number, length: number) => ColumnValues;
@@ -135,14 +137,15 @@ class Reader {
     return this.str();
   }
   /**
-   * An optional name, reusing `cache[i]` when the bytes spell it (ASCII only, so a byte equals
-   * its character code): column names repeat on every request of a signature.
+   * An entry's name: the signature's input `known[k]` when the record gives its index `k`,
+   * else optional text, reusing `cache[i]` when the bytes spell it (ASCII only, so a byte
+   * equals its character code): names repeat on every request of a signature.
    */
-  name(cache: (string | null)[], i: number): string | null {
+  name(cache: (string | null)[], i: number, known: readonly (string | null)[]): string | null {
     const len = this.view.getUint32(this.at, true);
-    if (len === NONE) {
+    if (len >= SPEC_NAME) {
       this.at += 4;
-      return null;
+      return len === NONE ? null : known[len - SPEC_NAME] ?? null;
     }
     const prev = cache[i];
     if (typeof prev === "string" && prev.length === len) {
@@ -222,15 +225,34 @@ function take(core: CoreExports, ptr: number): Reader {
 }
 
 /**
- * Reads a `compile` result: the handle, or throws its MlflowError.
+ * A compiled signature in the core: its handle and its input names in order (null for an
+ * unnamed input), which result records refer to by index.
  *
  * @example
  * ```ts
- * // const handle = readHandle(core, core.compile(...));
+ * import type { CompiledHandle } from "./_result.ts";
+ * const compiled: CompiledHandle = { handle: 0, names: ["x0", "x1"] };
  * ```
  */
-export function readHandle(core: CoreExports, ptr: number): number {
-  return take(core, ptr).u32();
+export interface CompiledHandle {
+  handle: number;
+  names: (string | null)[];
+}
+
+/**
+ * Reads a `compile` result: the handle and the input names, or throws its MlflowError.
+ *
+ * @example
+ * ```ts
+ * // const { handle, names } = readHandle(core, core.compile(...));
+ * ```
+ */
+export function readHandle(core: CoreExports, ptr: number): CompiledHandle {
+  const r = take(core, ptr);
+  const handle = r.u32();
+  const names: (string | null)[] = new Array(r.u32());
+  for (let i = 0; i < names.length; i++) names[i] = r.optStr();
+  return { handle, names };
 }
 
 const STR = DTYPES.indexOf("str");
@@ -308,7 +330,11 @@ function values(r: Reader, code: number, count: number): ColumnValues {
   return out;
 }
 
-function readOk(r: Reader, names: (string | null)[]): ValidatedInput {
+function readOk(
+  r: Reader,
+  names: (string | null)[],
+  known: readonly (string | null)[],
+): ValidatedInput {
   const kind = r.u32() === 0 ? "columns" : "tensors";
   const format = FORMATS[r.u32()] ?? "inputs";
   const rows = r.u32();
@@ -317,7 +343,7 @@ function readOk(r: Reader, names: (string | null)[]): ValidatedInput {
   const columns: ValidatedColumn[] = kind === "columns" ? new Array(n) : [];
   const tensors: ValidatedTensor[] = kind === "columns" ? [] : new Array(n);
   for (let i = 0; i < n; i++) {
-    const name = r.name(names, i);
+    const name = r.name(names, i, known);
     const code = r.u32();
     const dtype = DTYPES[code] ?? "object";
     const rank = r.u32();
@@ -341,20 +367,22 @@ function readOk(r: Reader, names: (string | null)[]): ValidatedInput {
 
 /**
  * Reads a `validate` result into a ValidatedInput (or throws its MlflowError) and frees it.
- * `names` is a per-signature cache of column/tensor names, filled and reused here.
+ * `known` are the signature's input names from {@linkcode readHandle}; `names` is a
+ * per-signature cache of the names given as text, filled and reused here.
  *
  * @example
  * ```ts
- * // const names: (string | null)[] = [];
- * // const input = readValidated(core, core.validate(handle, ptr, len, 0), names);
+ * // const { handle, names: known } = readHandle(core, core.compile(...));
+ * // const input = readValidated(core, core.validate(handle, ptr, len, 0), [], known);
  * ```
  */
 export function readValidated(
   core: CoreExports,
   ptr: number,
   names: (string | null)[] = [],
+  known: readonly (string | null)[] = [],
 ): ValidatedInput {
-  return readOk(take(core, ptr), names);
+  return readOk(take(core, ptr), names, known);
 }
 
 function isoFromNs(ns: bigint): string | null {

@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "d1874f329b026bfc38b445ab4bd1b15f991386f2820368050978ebd0b18ae26c";
+export const WASM_SOURCE_HASH = "6c452acdd731c6af3978e09ba64fe372ef844b4feea1f502e3f78e497a9312e9";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "d1874f329b026bfc38b445ab4bd1b15f991386f28203680
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "c11a698bad3c979c0aafc939c0c57151378c2c54f532b0ce1ff382f52899dae2";
+export const WASM_SHA256 = "71c27cb4adbc6ddcad2b3b7bce432b1136f890a92f92c205b1d439a2250496bf";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "c11a698bad3c979c0aafc939c0c57151378c2c54f532b0ce1ff3
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 410446;
+export const WASM_BYTE_SIZE = 411691;

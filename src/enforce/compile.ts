@@ -17,7 +17,7 @@ import {
   liveCore,
   renewCore,
 } from "./_wasm.ts";
-import { dropMemoryViews, readHandle, readValidated } from "./_result.ts";
+import { type CompiledHandle, dropMemoryViews, readHandle, readValidated } from "./_result.ts";
 import { bodyFormat } from "./content_type.ts";
 import type { CompiledSignature, CompileOptions, SignatureLike, ValidatedInput } from "./types.ts";
 
@@ -156,7 +156,11 @@ function canonicalDtypes(inputs: string | null): string | null {
   return changed ? JSON.stringify(specs) : inputs;
 }
 
-function callCompile(core: CoreExports, texts: SignatureTexts, limits: CompileOptions): number {
+function callCompile(
+  core: CoreExports,
+  texts: SignatureTexts,
+  limits: CompileOptions,
+): CompiledHandle {
   const inBlock = copyInString(core, texts.inputs ?? "");
   const paramsBlock = copyInString(core, texts.params ?? "");
   const f32 = limits.float32Inputs;
@@ -241,6 +245,8 @@ class Compiled implements CompiledSignature {
   /** The instance this signature is compiled in; a fresh instance means compiling again. */
   #core: CoreExports | null;
   #handle: number;
+  /** The signature's input names as the core lists them (results name entries by index). */
+  #known: (string | null)[];
   #freed = false;
   readonly #texts: SignatureTexts;
   readonly #limits: CompileOptions;
@@ -249,9 +255,15 @@ class Compiled implements CompiledSignature {
   /** Column/tensor names of earlier results, reused when a result spells them again. */
   readonly #names: (string | null)[] = [];
 
-  constructor(core: CoreExports, handle: number, texts: SignatureTexts, limits: CompileOptions) {
+  constructor(
+    core: CoreExports,
+    { handle, names }: CompiledHandle,
+    texts: SignatureTexts,
+    limits: CompileOptions,
+  ) {
     this.#core = core;
     this.#handle = handle;
+    this.#known = names;
     this.#texts = texts;
     this.#limits = limits;
     this.#maxBody = limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -291,7 +303,11 @@ class Compiled implements CompiledSignature {
     }
     if (core !== this.#core) {
       registry.unregister(this.#token);
-      this.#handle = callCompile(core, this.#texts, this.#limits);
+      ({ handle: this.#handle, names: this.#known } = callCompile(
+        core,
+        this.#texts,
+        this.#limits,
+      ));
       this.#core = core;
       registry.register(this, { core, handle: this.#handle }, this.#token);
     }
@@ -335,7 +351,7 @@ class Compiled implements CompiledSignature {
       const out = (header < 0
         ? (core.validate as Fn)(this.#handle, ptr, len, format)
         : (core.validate_v2 as Fn)(this.#handle, ptr, len, header)) >>> 0;
-      return readValidated(core, out, this.#names);
+      return readValidated(core, out, this.#names, this.#known);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
         // A trap (e.g. memory exhausted) leaves the instance in an unknown state.
@@ -385,6 +401,5 @@ export async function compileSignature(
 ): Promise<CompiledSignature> {
   const core = await instantiateCore();
   const texts = signatureTexts(signature);
-  const handle = callCompile(core, texts, limits);
-  return new Compiled(core, handle, texts, limits);
+  return new Compiled(core, callCompile(core, texts, limits), texts, limits);
 }

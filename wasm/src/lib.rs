@@ -58,7 +58,9 @@ fn in_arena<T>(call: impl FnOnce() -> T) -> T {
 /// The version of this ABI (the exports, their arguments and the result records), checked by
 /// the host before it uses the module. Bump it with any change the host must follow.
 /// 2: `compile` takes the float32 input names (`narrow.rs`); `validate_v2` exists.
-pub const ABI_VERSION: u32 = 2;
+/// 3: the compile record lists the signature's input names, and result records name an entry
+/// by the index of its input where the signature has its name (`output.rs`).
+pub const ABI_VERSION: u32 = 3;
 
 /// The ABI version this module speaks ([`ABI_VERSION`]).
 #[no_mangle]
@@ -211,22 +213,19 @@ pub unsafe extern "C" fn compile(
         })
     })();
     match result {
-        Ok(c) => {
-            let handle = SIGNATURES.with(|s| {
-                let mut s = s.borrow_mut();
-                match s.iter().position(|x| x.is_none()) {
-                    Some(i) => {
-                        s[i] = Some(c);
-                        i
-                    }
-                    None => {
-                        s.push(Some(c));
-                        s.len() - 1
-                    }
+        Ok(c) => leak(SIGNATURES.with(|s| {
+            let mut s = s.borrow_mut();
+            let handle = match s.iter().position(|x| x.is_none()) {
+                Some(i) => i,
+                None => {
+                    s.push(None);
+                    s.len() - 1
                 }
-            });
-            leak(output::encode_handle(handle as u32))
-        }
+            };
+            let record = output::encode_handle(handle as u32, &c.inputs);
+            s[handle] = Some(c);
+            record
+        })),
         Err(f) => leak(output::encode_err(&f, 400)),
     }
 }
@@ -268,27 +267,31 @@ pub unsafe extern "C" fn validate(
 }
 
 fn validate_body(handle: u32, body: &[u8], format: u32) -> *mut u8 {
-    let out = SIGNATURES.with(|s| {
-        let s = s.borrow();
-        match s.get(handle as usize).and_then(|x| x.as_ref()) {
-            None => Err(Failure::invalid(
-                "The compiled signature was freed or never existed",
-            )),
-            Some(sig) => {
-                let v = if format == 1 {
-                    validate::validate_csv(sig, body)
-                } else {
-                    validate::validate_json(sig, body)
-                }?;
-                narrow::check(&v, &sig.float32, sig.max_errors)?;
-                Ok(v)
-            }
+    leak(with_signature(handle, |sig| {
+        let v = if format == 1 {
+            validate::validate_csv(sig, body)
+        } else {
+            validate::validate_json(sig, body)
+        };
+        match v.and_then(|v| narrow::check(&v, &sig.float32, sig.max_errors).map(|_| v)) {
+            Ok(v) => output::encode_ok_with(&v, &sig.inputs, None),
+            Err(f) => output::encode_err(&f, 400),
         }
-    });
-    match out {
-        Ok(v) => leak(output::encode_ok(&v)),
-        Err(f) => leak(output::encode_err(&f, 400)),
-    }
+    }))
+}
+
+/// The record `call` writes for the compiled signature `handle`, or the refusal of a handle
+/// that was freed or never existed.
+fn with_signature(handle: u32, call: impl FnOnce(&Compiled) -> Vec<u8>) -> Vec<u8> {
+    SIGNATURES.with(
+        |s| match s.borrow().get(handle as usize).and_then(|x| x.as_ref()) {
+            Some(sig) => call(sig),
+            None => output::encode_err(
+                &Failure::invalid("The compiled signature was freed or never existed"),
+                400,
+            ),
+        },
+    )
 }
 
 /// Validates an Open Inference Protocol (V2) inference request: `body[..header_len]` is the
@@ -313,20 +316,13 @@ fn validate_v2_body(handle: u32, body: &[u8], header_len: u32) -> *mut u8 {
     } else {
         header_len as usize
     };
-    let out = SIGNATURES.with(
-        |s| match s.borrow().get(handle as usize).and_then(|x| x.as_ref()) {
-            None => Err(Failure::invalid(
-                "The compiled signature was freed or never existed",
-            )),
-            Some(sig) => {
-                let (v, info) = v2::validate_v2(sig, body, header)?;
-                narrow::check(&v, &sig.float32, sig.max_errors)?;
-                Ok((v, info))
-            }
-        },
-    );
-    match out {
-        Ok((v, info)) => leak(output::encode_ok_with(&v, Some(&info))),
-        Err(f) => leak(output::encode_err(&f, 400)),
-    }
+    leak(with_signature(handle, |sig| {
+        let out = v2::validate_v2(sig, body, header).and_then(|(v, info)| {
+            narrow::check(&v, &sig.float32, sig.max_errors).map(|_| (v, info))
+        });
+        match out {
+            Ok((v, info)) => output::encode_ok_with(&v, &sig.inputs, Some(&info)),
+            Err(f) => output::encode_err(&f, 400),
+        }
+    }))
 }

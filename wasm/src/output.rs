@@ -3,18 +3,21 @@
 //! ```text
 //! u32 total_len, u32 tag (0 = ok, 1 = error)
 //! error: u32 status, str code, str message            (str = u32 byte length + UTF-8)
+//! compile ok: u32 handle, u32 input count, per input: opt-str name (the signature's names)
 //! ok:    u32 kind (0 columns, 1 tensors), u32 format, u32 rows, opt-str params (len 0xFFFFFFFF = null),
 //!        u32 entry count, then per entry:
-//!        opt-str name, u32 dtype code, u32 rank, rank x u32 dims, u32 element count,
+//!        name, u32 dtype code, u32 rank, rank x u32 dims, u32 element count,
 //!        u32 repr (0 raw little-endian values, 1 JSON array text, 2 byte strings),
 //!        raw:   u32 byte length, zero padding to a multiple of 8 from the record start, bytes
 //!        json:  str
 //!        bytes: u32 data length + data, (count+1) x u32 offsets, count x u8 null flags
+//! name:  an opt-str, or u32 0x80000000 | k: the name of the signature's input k, which the
+//!        host has from the compile record (no text to copy or decode for known names)
 //! ```
 
 use crate::cells::ColData;
 use crate::problems::Failure;
-use crate::schema::DType;
+use crate::schema::{DType, Inputs};
 
 /// One column or tensor.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +57,21 @@ pub struct Validated {
 }
 
 const NONE: u32 = 0xFFFF_FFFF;
+/// Tag of a name given as the index of the signature's input of that name.
+const SPEC_NAME: usize = 0x8000_0000;
+
+/// The signature's input names, in order (none without a schema).
+fn spec_names(inputs: &Inputs) -> impl Iterator<Item = Option<&str>> {
+    let (columns, tensors) = match inputs {
+        Inputs::Columns(c) => (&c[..], &[][..]),
+        Inputs::Tensors(t) => (&[][..], &t[..]),
+        Inputs::None => (&[][..], &[][..]),
+    };
+    columns
+        .iter()
+        .map(|c| c.name.as_deref())
+        .chain(tensors.iter().map(|t| t.name.as_deref()))
+}
 
 /// Writes a record into a zeroed buffer of its computed size (an upper bound): plain stores,
 /// no capacity checks or regrowth per field. A wrong size is a bounds-check trap, never a
@@ -160,13 +178,15 @@ fn ok_size(v: &Validated, extra: Option<&str>) -> usize {
     n
 }
 
-/// Encodes a success.
+/// Encodes a success, every name as text.
+#[cfg(test)]
 pub fn encode_ok(v: &Validated) -> Vec<u8> {
-    encode_ok_with(v, None)
+    encode_ok_with(v, &Inputs::None, None)
 }
 
-/// Encodes a success followed by one more str (`extra`: the V2 answer's instructions).
-pub fn encode_ok_with(v: &Validated, extra: Option<&str>) -> Vec<u8> {
+/// Encodes a success against the signature's `inputs` (names it has are written as its index),
+/// followed by one more str (`extra`: the V2 answer's instructions).
+pub fn encode_ok_with(v: &Validated, inputs: &Inputs, extra: Option<&str>) -> Vec<u8> {
     let mut w = W::new(ok_size(v, extra));
     w.u32(0);
     w.u32(0);
@@ -175,8 +195,25 @@ pub fn encode_ok_with(v: &Validated, extra: Option<&str>) -> Vec<u8> {
     w.u32(v.rows);
     w.opt_str(v.params.as_deref());
     w.u32(v.entries.len());
+    // Entries come in the signature's order (some optional ones missing): one forward walk
+    // over its names finds each. A name found nowhere ahead is written as text, and so is
+    // every later one (the walk is over): never more than one pass over the names.
+    let mut names = spec_names(inputs).enumerate();
     for e in &v.entries {
-        w.opt_str(e.name.as_deref());
+        let name = e.name.as_deref();
+        let mut known = None;
+        if name.is_some() {
+            for (k, n) in names.by_ref() {
+                if n == name {
+                    known = Some(k);
+                    break;
+                }
+            }
+        }
+        match known {
+            Some(k) => w.u32(SPEC_NAME | k),
+            None => w.opt_str(name),
+        }
         w.u32(e.dtype.code() as usize);
         w.u32(e.shape.len());
         for d in &e.shape {
@@ -230,11 +267,94 @@ pub fn encode_err(f: &Failure, status: u32) -> Vec<u8> {
     w.finish()
 }
 
-/// Encodes a compiled-signature handle.
-pub fn encode_handle(handle: u32) -> Vec<u8> {
-    let mut w = W::new(12);
+/// Encodes a compiled-signature handle and the signature's input names.
+pub fn encode_handle(handle: u32, inputs: &Inputs) -> Vec<u8> {
+    let size = 16
+        + spec_names(inputs)
+            .map(|n| 4 + n.map_or(0, str::len))
+            .sum::<usize>();
+    let mut w = W::new(size);
     w.u32(0);
     w.u32(0);
     w.u32(handle as usize);
+    w.u32(spec_names(inputs).count());
+    for n in spec_names(inputs) {
+        w.opt_str(n);
+    }
     w.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::Limits;
+    use crate::schema::parse_inputs;
+
+    fn column(name: &str) -> Entry {
+        Entry {
+            name: Some(name.to_string()),
+            dtype: DType::F64,
+            shape: vec![1],
+            data: ColData::F64(vec![1.5]),
+        }
+    }
+
+    /// The name field of each entry, from the start of the record.
+    fn names(record: &[u8]) -> Vec<Result<u32, String>> {
+        let word = |at: usize| u32::from_le_bytes(record[at..at + 4].try_into().unwrap());
+        let mut at = 24; // header, null params
+        let mut out = Vec::new();
+        for _ in 0..word(at) {
+            at += 4;
+            let w = word(at);
+            if w >= SPEC_NAME as u32 {
+                out.push(Ok(w - SPEC_NAME as u32));
+            } else {
+                out.push(Err(String::from_utf8(
+                    record[at + 4..at + 4 + w as usize].to_vec(),
+                )
+                .unwrap()));
+                at += w as usize;
+            }
+            at += 4 + 4 + 4 + 4 + 4 + 4 + 4; // dtype, rank, dim, count, repr, byte length
+            at = (at + 7) & !7;
+            at += 8 - 4; // one float64 (the loop adds the next 4)
+        }
+        out
+    }
+
+    #[test]
+    fn names_the_signature_has_are_written_as_their_index() {
+        let specs = r#"[{"type": "double", "name": "a"}, {"type": "double", "name": "b", "required": false},
+            {"type": "double", "name": "c"}]"#;
+        let inputs = parse_inputs(Some(specs), &Limits::default()).unwrap();
+        let v = |entries: Vec<Entry>| Validated {
+            kind: Kind::Columns,
+            format: Format::Split,
+            rows: 1,
+            params: None,
+            entries,
+        };
+        // In order, an optional one missing.
+        let r = encode_ok_with(&v(vec![column("a"), column("c")]), &inputs, None);
+        assert_eq!(names(&r), vec![Ok(0), Ok(2)]);
+        // Out of order or unknown: text from there on (one pass over the names).
+        let r = encode_ok_with(
+            &v(vec![column("c"), column("zz"), column("a")]),
+            &inputs,
+            None,
+        );
+        assert_eq!(names(&r), vec![Ok(2), Err("zz".into()), Err("a".into())]);
+        // Without a schema every name is text; the record length is the total.
+        let r = encode_ok_with(&v(vec![column("a")]), &Inputs::None, None);
+        assert_eq!(names(&r), vec![Err("a".into())]);
+        assert_eq!(
+            u32::from_le_bytes(r[0..4].try_into().unwrap()) as usize,
+            r.len()
+        );
+        // The compile record lists the names.
+        let h = encode_handle(7, &inputs);
+        assert_eq!(&h[8..16], &[7, 0, 0, 0, 3, 0, 0, 0]);
+        assert_eq!(&h[16..21], &[1, 0, 0, 0, b'a']);
+    }
 }
