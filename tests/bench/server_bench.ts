@@ -150,8 +150,9 @@ async function overhead(backendName: "web" | "native", rows: number) {
  * Where one 1-row request's CPU goes, in-process, each stage timed alone on the same input
  * (median CPU µs per call): the wasm core's validation, the feeds, a bare `session.run`, the
  * output layout and JSON, the model's own bookkeeping (the rest of `invoke`), the app (routing,
- * deadline, body read, headers; `app.fetch` minus `invoke`). The HTTP server's own share is the
- * wrk run's server CPU per request minus `app.fetch`.
+ * deadline, body read, headers; `app.fetch` minus `invoke` minus building the `Request`, which the
+ * real server gets from Deno.serve). The HTTP server's own share is the wrk run's server CPU per
+ * request minus that app path.
  */
 async function breakdown(backendName: "web" | "native") {
   const backend = backendName === "web" ? webBackend() : await resolveBackend("native");
@@ -180,6 +181,12 @@ async function breakdown(backendName: "web" | "native") {
     run: () => session.run(feeds, ["probabilities"]),
     serialize: () => serializePredictions(shapePredictions("columns", outputs), true),
     invoke: () => model.invoke(payload, "application/json"),
+    request: () =>
+      new Request("http://localhost/invocations", {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": String(payload.length) },
+        body: payload,
+      }),
     fetchApp: async () => {
       const res = await app.fetch(
         new Request("http://localhost/invocations", {
@@ -205,12 +212,12 @@ async function breakdown(backendName: "web" | "native") {
     for (const n of names) samples[n].push(await cpuPerCall(async () => await stages[n](), 200));
   }
   const m = Object.fromEntries(names.map((n) => [n, median(samples[n])]));
-  const { validate, feed, run, serialize, invoke, fetchApp } = m;
+  const { validate, feed, run, serialize, invoke, request, fetchApp } = m;
   await session.release();
   sig.free();
   await model.close();
   await app.close();
-  return { validate, feed, run, serialize, invoke, fetchApp };
+  return { validate, feed, run, serialize, invoke, request, fetchApp };
 }
 
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
@@ -290,8 +297,8 @@ export async function run(args: string[] = []): Promise<void> {
         ["session.run (onnxruntime, bare)", b.run],
         ["output layout + JSON", b.serialize],
         ["model bookkeeping (rest of invoke)", own],
-        ["app: routing, deadline, body read, headers", b.fetchApp - b.invoke],
-        ["HTTP server (Deno.serve) and the rest of the process", total - b.fetchApp],
+        ["app: routing, deadline, body read, headers", b.fetchApp - b.request - b.invoke],
+        ["HTTP server (Deno.serve) and the rest of the process", total - (b.fetchApp - b.request)],
       ];
       for (const [what, us] of rows) {
         where.push(`| ${backend} | ${what} | ${fmt(us, 1)} | ${fmt(us / total * 100, 0)}% |`);
@@ -332,7 +339,7 @@ export async function run(args: string[] = []): Promise<void> {
   console.log("|---|---|---|---|---|");
   for (const l of over) console.log(l);
   console.log(
-    "\nWhere one 1-row request's CPU goes (median CPU µs per call of each stage alone, in-process; the HTTP share is the wrk run's server CPU per request at c=2 minus `app.fetch` in-process, so the rows add up to it):\n",
+    "\nWhere one 1-row request's CPU goes (median CPU µs per call of each stage alone, in-process; the app row is `app.fetch` minus `invoke` minus building the `Request` (Deno.serve hands the real one over), the HTTP share is the wrk run's server CPU per request at c=2 minus that, so the rows add up to it):\n",
   );
   console.log("| backend | stage | CPU µs | share |");
   console.log("|---|---|---|---|");
