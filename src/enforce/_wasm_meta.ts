@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "6c452acdd731c6af3978e09ba64fe372ef844b4feea1f502e3f78e497a9312e9";
+export const WASM_SOURCE_HASH = "0015b4a8ec0a16754ecfce28f5528c668cb082f12a5d09656a70b0fb31de0567";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "6c452acdd731c6af3978e09ba64fe372ef844b4feea1f50
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "71c27cb4adbc6ddcad2b3b7bce432b1136f890a92f92c205b1d439a2250496bf";
+export const WASM_SHA256 = "af2c71500a4f9343187f3e8dfe004c1ea750d3d304d451dda2354b4de2c46917";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "71c27cb4adbc6ddcad2b3b7bce432b1136f890a92f92c205b1d4
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 411691;
+export const WASM_BYTE_SIZE = 444058;

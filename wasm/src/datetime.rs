@@ -100,12 +100,30 @@ fn byte(w: u64, k: u32) -> i64 {
 
 const ZEROS: u64 = 0x3030_3030_3030_3030;
 
+/// Each byte of `d` (digit values 0..=9) times ten plus the byte above it: no byte exceeds 99,
+/// so nothing carries into its neighbour.
+#[inline(always)]
+fn pairs(d: u64) -> u64 {
+    d.wrapping_mul(10).wrapping_add(d >> 8)
+}
+
+/// [`days_from_civil`] for years 1..=9999 (the common forms' 1678..=2261), in unsigned
+/// arithmetic: no era split, divisions by constants only.
+#[inline(always)]
+fn days_in_range(y: i64, m: i64, d: i64) -> i64 {
+    let (y, m, d) = (y as u32, m as u32, d as u32);
+    let y = if m <= 2 { y - 1 } else { y };
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    (365 * y + y / 4 - y / 100 + y / 400 + doy) as i64 - 719_468
+}
+
 /// The two forms requests nearly always use, `YYYY-MM-DD` and `YYYY-MM-DD(T| )HH:MM:SS`,
 /// with years 1678..=2261 (always inside datetime64[ns]'s range, so plain i64 arithmetic
 /// suffices: no trimming, no 128-bit products). `None` for anything else, which `parse`
 /// then reads in full; where this answers, `parse`'s full reading gives the same result.
 /// Every digit and separator is checked a word at a time (SWAR), not byte by byte.
-#[inline]
+#[inline(always)]
 pub(crate) fn parse_common(b: &[u8]) -> Option<Parsed> {
     let has_time = match b.len() {
         10 => false,
@@ -119,8 +137,10 @@ pub(crate) fn parse_common(b: &[u8]) -> Option<Parsed> {
     if w0 & SEP0 != (b'-' as u64) << 32 | (b'-' as u64) << 56 || !all_digits(d0) {
         return None;
     }
-    let year = byte(d0, 0) * 1000 + byte(d0, 1) * 100 + byte(d0, 2) * 10 + byte(d0, 3);
-    let month = byte(d0, 5) * 10 + byte(d0, 6);
+    // Byte k of `pairs(d)` is the two-digit number of bytes k and k + 1.
+    let p0 = pairs(d0);
+    let year = byte(p0, 0) * 100 + byte(p0, 2);
+    let month = byte(p0, 5);
     let day;
     let mut secs_of_day = 0;
     if has_time {
@@ -140,9 +160,10 @@ pub(crate) fn parse_common(b: &[u8]) -> Option<Parsed> {
         if s1 > 9 || s2 > 9 {
             return None;
         }
-        day = byte(d1, 0) * 10 + byte(d1, 1);
-        let hour = byte(d1, 3) * 10 + byte(d1, 4);
-        let minute = byte(d1, 6) * 10 + byte(d1, 7);
+        let p1 = pairs(d1);
+        day = byte(p1, 0);
+        let hour = byte(p1, 3);
+        let minute = byte(p1, 6);
         let second = (s1 * 10 + s2) as i64;
         if hour > 23 || minute > 59 || second > 59 {
             return None;
@@ -162,7 +183,7 @@ pub(crate) fn parse_common(b: &[u8]) -> Option<Parsed> {
     {
         return None;
     }
-    let secs = days_from_civil(year, month, day) * 86400 + secs_of_day;
+    let secs = days_in_range(year, month, day) * 86400 + secs_of_day;
     Some(Parsed {
         ns: secs * 1_000_000_000,
         has_time,
@@ -349,6 +370,18 @@ mod tests {
             }
         }
         assert!(hits > 100_000, "short path taken {} times", hits);
+    }
+
+    /// The unsigned day count agrees with Hinnant's everywhere it is used, and beyond.
+    #[test]
+    fn days_in_range_agree_with_days_from_civil() {
+        for y in 1..=9999 {
+            for m in 1..=12 {
+                for d in [1, 15, 28, days_in_month(y, m)] {
+                    assert_eq!(days_in_range(y, m, d), days_from_civil(y, m, d), "{}-{}-{}", y, m, d);
+                }
+            }
+        }
     }
 
     #[test]
