@@ -19,9 +19,12 @@
  *
  * @module
  */
+// Only what reading the command line needs is imported here: the server, the model loader and
+// the stores are imported when used, so that the runtime's start-up work (see warmUp) begins
+// before their modules load.
 import { parseFlags, usageError as refuse } from "./cli_args.ts";
 import { MlflowError } from "./errors.ts";
-import { type AppOptions, createApp } from "./server/app.ts";
+import type { AppOptions } from "./server/app.ts";
 import {
   appOptionsFromEnv,
   backendName,
@@ -29,17 +32,12 @@ import {
   commaList,
   metricsSetting,
 } from "./server/options_from_env.ts";
-import { loadModel } from "./model/mod.ts";
 import { EXAMPLE_MODEL } from "./server/example_model.ts";
 import type { BatchingOptions } from "./runtime/mod.ts";
-import {
-  type FetchBundleOptions,
-  positiveInteger,
-  positiveNumber,
-  progressBar,
-  redactUri,
-  storeOptionsFromEnv,
-} from "./store/mod.ts";
+import { positiveInteger, positiveNumber, storeOptionsFromEnv } from "./store/env.ts";
+import { progressBar } from "./store/progress.ts";
+import { redactUri } from "./store/redact.ts";
+import type { FetchBundleOptions } from "./store/types.ts";
 
 /**
  * Host, port and the app's options, as `serve` uses them.
@@ -406,6 +404,7 @@ export async function startServing(
   await checkLocalModels(config);
   const lines = config.app.accessLog === true ? stderrLines() : undefined;
   if (lines) config.app.accessLog = lines.write;
+  const { createApp } = await import("./server/app.ts");
   const app = createApp(config.app);
   let stopped = false;
   let server: Deno.HttpServer<Deno.NetAddr>;
@@ -523,6 +522,7 @@ function stopWorker(worker: Worker): Promise<void> {
 async function serve(args: string[]): Promise<void> {
   const env = Deno.env.toObject();
   const config = await serveConfig(args, env);
+  warmUp(config.app.backend, config.app.threads);
   const shared = config.workers > 1;
   let running: Awaited<ReturnType<typeof startServing>> | undefined;
   let workers: Worker[] = [];
@@ -545,11 +545,33 @@ async function serve(args: string[]): Promise<void> {
       startServing(config, env, shared),
       ...Array.from({ length: config.workers - 1 }, () => startWorker(args, env)),
     ]) as [Awaited<ReturnType<typeof startServing>>, ...Worker[]];
-    console.error("mlflow-edge: ready");
+    // performance.now() counts from the runtime's start: the whole cold start but the process
+    // launch (the model's own stages are in the access log's model_load line).
+    console.error(`mlflow-edge: ready, ${performance.now().toFixed(0)} ms after start`);
   } catch (err) {
     console.error(`mlflow-edge: ${(err as Error).message}`);
     Deno.exit(1);
   }
+}
+
+/**
+ * Starts what loading the first model waits for most, before the server's own modules load:
+ * onnxruntime-web's first session (its 14 MB wasm compiles on V8's background threads while
+ * the main thread loads the server) or onnxruntime-node, and the enforcement core's wasm.
+ * Failures are left to the real load, which reports them.
+ */
+function warmUp(backend: AppOptions["backend"], threads: number | undefined): void {
+  if (typeof backend === "object") return;
+  const ignore = () => {};
+  if (backend === "native") {
+    import("./runtime/native_backend.ts").then((m) => m.nativeBackend()).catch(ignore);
+  } else {
+    import("./runtime/web_backend.ts").then((m) =>
+      m.webBackend({ numThreads: threads }).prepare?.()
+    )
+      .catch(ignore);
+  }
+  import("./enforce/mod.ts").then((m) => m.initEnforce()).catch(ignore);
 }
 
 /**
@@ -593,6 +615,7 @@ async function predict(args: string[]): Promise<void> {
         : err;
     })
     : new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
+  const { loadModel } = await import("./model/mod.ts");
   const model = await loadModel(uri, {
     backend: flagBackend(values.backend ?? env.MLFLOW_EDGE_BACKEND, "--backend"),
     store: cliStore(storeOptionsFromEnv(env), env),

@@ -25,7 +25,10 @@ import {
   type V2Answer,
   type ValidatedInput,
 } from "../enforce/mod.ts";
-import { Model, onnxManifest, toPyJson } from "../mlmodel/mod.ts";
+// The MLmodel modules serving needs, not the mlmodel barrel (which adds saving and inference).
+import { Model } from "../mlmodel/model.ts";
+import { onnxManifest } from "../mlmodel/bundle_manifest.ts";
+import { toPyJson } from "../mlmodel/py_json.ts";
 import { fetchBundle, type FetchBundleOptions, redactUri } from "../store/mod.ts";
 import { inSpan } from "../tracing.ts";
 import { holdMmapThreshold } from "../runtime/heap_tuning.ts";
@@ -80,6 +83,39 @@ export interface StageTimings {
   infer: number;
   /** Writing the response JSON. */
   serialize: number;
+}
+
+/**
+ * Where the time of one load went, in milliseconds, stage after stage (they add up to `total`).
+ * Work that overlaps a stage is counted in the stage that waits for it: the backend's start
+ * (onnxruntime-web's wasm compile and initialisation, or loading onnxruntime-node) begins
+ * before the bundle is fetched, and what is left of it shows in `session`; the enforcement
+ * core's wasm compiles during the session, and what is left of it shows in `signature`.
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from "./loaded_model.ts";
+ * const model = await loadModel("examples/iris");
+ * const t = model.loadTimings;
+ * console.log(`fetch ${t.fetch} ms, session ${t.session} ms, total ${t.total} ms`);
+ * await model.close();
+ * ```
+ */
+export interface LoadTimings {
+  /** Resolving the backend (importing onnxruntime-node for the native one). */
+  backend: number;
+  /** Listing and reading the bundle's files from the store. */
+  fetch: number;
+  /** Parsing the MLmodel file. */
+  mlmodel: number;
+  /** Creating the ONNX session (and waiting for the backend's start to finish). */
+  session: number;
+  /** Compiling the signature into the wasm core (and waiting for the core's wasm). */
+  signature: number;
+  /** Running the serving input example through the whole path (0 when skipped). */
+  selfCheck: number;
+  /** The whole load. */
+  total: number;
 }
 
 /**
@@ -236,6 +272,16 @@ export class LoadedModel {
   readonly onnx: OnnxModel;
   /** Total bytes of the bundle's files (the memory estimate for eviction). */
   readonly sizeBytes: number;
+  /** Where the load's time went, stage by stage. */
+  readonly loadTimings: LoadTimings = {
+    backend: 0,
+    fetch: 0,
+    mlmodel: 0,
+    session: 0,
+    signature: 0,
+    selfCheck: 0,
+    total: 0,
+  };
   #signature: CompiledSignature;
   #servingInputExample: string | null = null;
   #inflight = 0;
@@ -267,16 +313,21 @@ export class LoadedModel {
   }
 
   static async #load(uri: string, options: LoadModelOptions): Promise<LoadedModel> {
-    // The runtime initialises (onnxruntime-web compiles its wasm) while the bundle is fetched.
+    const t0 = performance.now();
+    // The wasm core and the runtime start (their wasm compiles on background threads) while
+    // the bundle is fetched.
+    const warming = initEnforce().catch(() => {}); // a failure surfaces from compileSignature
     // Before any bundle byte is read: the allocator then gives freed load-time copies back.
     await holdMmapThreshold();
     const backend = await resolveBackend(options.backend, options.threads);
     void backend.prepare?.();
+    const t1 = performance.now();
     const bundle = await inSpan(
       "mlflow_edge.load.fetch",
       {},
       () => fetchBundle(uri, options.store),
     );
+    const t2 = performance.now();
     const mlmodelBytes = bundle.files.get("MLmodel");
     if (!mlmodelBytes) {
       throw new MlflowError(
@@ -286,6 +337,8 @@ export class LoadedModel {
     }
     const source = `${redactUri(uri).replace(/\/+$/, "")}/MLmodel`;
     const model = Model.fromYaml(new TextDecoder().decode(mlmodelBytes), source);
+    const t3 = performance.now();
+    let t4 = t3;
     // The session and the signature's compilation overlap (both are mostly wasm compilation).
     const creating = inSpan(
       "mlflow_edge.load.session",
@@ -300,8 +353,8 @@ export class LoadedModel {
     );
     // The signature is compiled once the graph's inputs are known (the core checks what the
     // float32 cast of float inputs would do); the core's wasm compiles meanwhile.
-    const warming = initEnforce().catch(() => {}); // a failure surfaces from compileSignature
     const compiling = creating.then(async (onnx) => {
+      t4 = performance.now();
       await warming;
       return inSpan(
         "mlflow_edge.load.compile",
@@ -333,6 +386,7 @@ export class LoadedModel {
       bundle.files.delete(key);
       if (free) freeBytes(data);
     }
+    const t5 = performance.now();
     const loaded = new LoadedModel(uri, model, onnx, signature, size);
     const examplePath = model.servingInputExamplePath;
     const example = examplePath === null ? undefined : bundle.files.get(examplePath);
@@ -349,6 +403,16 @@ export class LoadedModel {
         throw err;
       }
     }
+    const t6 = performance.now();
+    Object.assign(loaded.loadTimings, {
+      backend: t1 - t0,
+      fetch: t2 - t1,
+      mlmodel: t3 - t2,
+      session: t4 - t3,
+      signature: t5 - t4,
+      selfCheck: t6 - t5,
+      total: t6 - t0,
+    });
     return loaded;
   }
 

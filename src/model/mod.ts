@@ -21,6 +21,7 @@ export {
   LoadedModel,
   loadModel,
   type LoadModelOptions,
+  type LoadTimings,
   resolveBackend,
   type StageTimings,
   type V2Inference,

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as ort from "onnxruntime-web";
+import type * as Ort from "onnxruntime-web";
 import { createOrtSession, RunLock } from "./_ort_session.ts";
 import type { OnnxBackend } from "./types.ts";
 
@@ -53,8 +53,8 @@ export function webBackend(options: WebBackendOptions = {}): OnnxBackend {
     name: "web",
     copiesWeights: true,
     prepare() {
-      ort.env.wasm.numThreads = options.numThreads ?? 1;
       return prepared ??= (creating = creating.then(async () => {
+        const ort = await loadOrt(options);
         // The first session compiles the wasm and starts onnxruntime; a one-node graph is the
         // cheapest way to get there without the model.
         const session = await ort.InferenceSession.create(IDENTITY_GRAPH);
@@ -62,13 +62,17 @@ export function webBackend(options: WebBackendOptions = {}): OnnxBackend {
       }).catch(() => {})) as Promise<void>;
     },
     createSession(model, externalData, sessionOptions) {
-      // A process-wide setting, read when the wasm module initialises (the first session).
-      ort.env.wasm.numThreads = options.numThreads ?? 1;
       const extra = options.prepacking
         ? sessionOptions.extra
         : { "session.disable_prepacking": "1", ...sessionOptions.extra };
-      const created = creating.then(() =>
-        createOrtSession(ort, model, externalData, { ...sessionOptions, extra }, runLock)
+      const created = creating.then(async () =>
+        createOrtSession(
+          await loadOrt(options),
+          model,
+          externalData,
+          { ...sessionOptions, extra },
+          runLock,
+        )
       );
       creating = created.catch(() => {});
       return created;
@@ -77,6 +81,19 @@ export function webBackend(options: WebBackendOptions = {}): OnnxBackend {
 }
 
 let prepared: Promise<void> | undefined;
+
+let ortModule: Promise<typeof Ort> | undefined;
+
+/**
+ * onnxruntime-web, imported on first use: a process serving with the native backend never
+ * loads it (its module and Deno's Node compatibility layer cost ~25 ms of start-up CPU).
+ */
+async function loadOrt(options: WebBackendOptions): Promise<typeof Ort> {
+  const ort = await (ortModule ??= import("onnxruntime-web"));
+  // A process-wide setting, read when the wasm module initialises (the first session).
+  ort.env.wasm.numThreads = options.numThreads ?? 1;
+  return ort;
+}
 
 /** A 1-element float Identity graph (88 bytes of ONNX protobuf, opset 13). */
 const IDENTITY_GRAPH = Uint8Array.from(

@@ -1,7 +1,7 @@
 // Error and plain responses in MLflow's JSON shape.
 import { HTTPException } from "hono/http-exception";
 import { MlflowError } from "../errors.ts";
-import { toPyJson } from "../mlmodel/mod.ts";
+import { toPyJson } from "../mlmodel/py_json.ts";
 
 export const JSON_HEADERS = { "Content-Type": "application/json" } as const;
 

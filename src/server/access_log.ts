@@ -10,8 +10,9 @@
  * the stage times are `null` when the request did not reach them; `error_code` is added to
  * refused requests. An event line:
  * ```json
- * {"time":"…","event":"model_load","model":"iris","uri":"s3://models/iris","ms":412.5,"bytes":10240}
+ * {"time":"…","event":"model_load","model":"iris","uri":"s3://models/iris","ms":412.5,"bytes":10240,"stages":{"backend":0.2,"fetch":35.1,"mlmodel":4.2,"session":310.4,"signature":2.1,"self_check":3.3}}
  * ```
+ * (`stages`: milliseconds per stage of the load, see `LoadTimings`.)
  *
  * @example
  * ```ts
@@ -161,7 +162,10 @@ export class AccessLog {
   }
 
   /** Logs a model event (`model_load`, `model_load_failed`, `model_reload`, `model_unload`, `model_evict`). */
-  event(event: string, fields: Record<string, string | number | undefined>): void {
+  event(
+    event: string,
+    fields: Record<string, string | number | Record<string, number> | undefined>,
+  ): void {
     this.#sink(JSON.stringify({ time: isoNow(), event, ...fields }));
   }
 }

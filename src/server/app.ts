@@ -14,7 +14,7 @@ import { MlflowError } from "../errors.ts";
 import { type EnforceLimits, setCoreMemoryCap } from "../enforce/mod.ts";
 import { redactUri } from "../store/mod.ts";
 import { invocationHandler } from "./_invocation.ts";
-import { describeRoutes } from "./describe.ts";
+import { describeRoutes } from "./describe_routes.ts";
 import { AccessLog } from "./access_log.ts";
 import { apiKeyAuth, presentsKey, usableKeys } from "./auth.ts";
 import { ServerMetrics } from "./metrics.ts";
@@ -26,6 +26,7 @@ import { assertUsableBearerToken } from "./bearer_token.ts";
 import { InflightLimiter } from "./inflight.ts";
 import type { LoadedModel } from "../model/mod.ts";
 import type { BatchingOptions } from "../runtime/mod.ts";
+import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_ELEMENTS, DEFAULT_TIMEOUT_MS } from "./defaults.ts";
 import { ModelRegistry, type ModelRegistryOptions } from "./model_registry.ts";
 import type { ModelSlot } from "./model_slot.ts";
 import { isV2Path, v2ErrorResponse, v2Routes } from "./v2/routes.ts";
@@ -41,42 +42,7 @@ import { isV2Path, v2ErrorResponse, v2Routes } from "./v2/routes.ts";
  */
 export const MLFLOW_PROTOCOL_VERSION = "3.6.1.dev0";
 
-/**
- * Default request timeout: MLflow's `MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT` default, 60 s.
- *
- * @example
- * ```ts
- * import { createApp, DEFAULT_TIMEOUT_MS } from "./app.ts";
- * createApp({ modelUri: "examples/iris", timeoutMs: DEFAULT_TIMEOUT_MS / 2 });
- * ```
- */
-export const DEFAULT_TIMEOUT_MS = 60_000;
-
-/**
- * Default body limit, 100 MiB: what MLflow's Docker front (nginx, `client_max_body_size 100m`)
- * allows.
- *
- * @example
- * ```ts
- * import { createApp, DEFAULT_BODY_LIMIT } from "./app.ts";
- * createApp({ modelUri: "examples/iris", bodyLimit: DEFAULT_BODY_LIMIT / 10 });
- * ```
- */
-export const DEFAULT_BODY_LIMIT = 100 * 1024 * 1024;
-
-/**
- * Default bound on the JSON values or CSV cells of one request for the server: 1,000,000 (the
- * library's core allows 10,000,000). Validation, inference and serialisation run on the event
- * loop; on a 2-core Xeon the iris model takes 1.3–4.6 s for a body at this bound, and
- * 12–33 s at the core's 10,000,000 (README, "Security and limits").
- *
- * @example
- * ```ts
- * import { createApp, DEFAULT_MAX_ELEMENTS } from "./app.ts";
- * createApp({ modelUri: "examples/iris", limits: { maxElements: DEFAULT_MAX_ELEMENTS * 4 } });
- * ```
- */
-export const DEFAULT_MAX_ELEMENTS = 1_000_000;
+export { DEFAULT_BODY_LIMIT, DEFAULT_MAX_ELEMENTS, DEFAULT_TIMEOUT_MS } from "./defaults.ts";
 
 /**
  * Everything the server is configured with (the CLI and the edge entries map their flags and

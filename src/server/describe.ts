@@ -5,9 +5,7 @@
  *
  * @module
  */
-import type { Hono } from "hono";
 import { validateRequest } from "../enforce/mod.ts";
-import { MlflowError } from "../errors.ts";
 import { TensorSpec } from "../mlmodel/mod.ts";
 import { publicModelUri } from "./load_failure.ts";
 import { cardContentSecurityPolicy, renderCard } from "./card.tsx";
@@ -213,35 +211,30 @@ async function card(slot: ModelSlot, isDefault: boolean): Promise<Response> {
 }
 
 /**
- * Adds the describing routes to `app`. Describing a model loads it (as a request would).
+ * The OpenAPI document of `slots` (each model described, loading it first as a request would).
  *
  * @example
  * ```ts ignore
- * import { Hono } from "hono";
- * describeRoutes(new Hono(), context);
+ * const res = await openApiResponse(context, context.slots());
  * ```
  */
-export function describeRoutes(app: Hono, ctx: DescribeContext): void {
-  const document = async (slots: readonly ModelSlot[]) => {
-    const models = await Promise.all(slots.map((s) => describe(s, s === ctx.defaultSlot)));
-    return JSON.stringify(openApiDocument(models, { version: ctx.version }));
-  };
-  app.get(
-    "/openapi.json",
-    async () => new Response(await document(ctx.slots()), { headers: JSON_TYPE }),
-  );
-  app.get("/models/:name/openapi.json", async (c) => {
-    const slot = ctx.named(c.req.param("name"));
-    return new Response(await document([slot]), { headers: JSON_TYPE });
-  });
-  app.get("/", () => {
-    if (!ctx.defaultSlot) {
-      throw new MlflowError(
-        "No model is configured, so there is no card.",
-        "RESOURCE_DOES_NOT_EXIST",
-      );
-    }
-    return card(ctx.defaultSlot, true);
-  });
-  app.get("/models/:name/card", (c) => card(ctx.named(c.req.param("name")), false));
+export async function openApiResponse(
+  ctx: DescribeContext,
+  slots: readonly ModelSlot[],
+): Promise<Response> {
+  const models = await Promise.all(slots.map((s) => describe(s, s === ctx.defaultSlot)));
+  const document = JSON.stringify(openApiDocument(models, { version: ctx.version }));
+  return new Response(document, { headers: JSON_TYPE });
+}
+
+/**
+ * The model card (HTML) of a slot; 503 with the public reason when it cannot load.
+ *
+ * @example
+ * ```ts ignore
+ * const res = await cardResponse(context.named("iris"), false);
+ * ```
+ */
+export function cardResponse(slot: ModelSlot, isDefault: boolean): Promise<Response> {
+  return card(slot, isDefault);
 }

@@ -13,6 +13,7 @@ import {
   type LoadedModel,
   loadModel,
   type LoadModelOptions,
+  type LoadTimings,
 } from "../model/mod.ts";
 
 /**
@@ -80,6 +81,11 @@ export interface ModelEvent {
   ms?: number;
   /** Bytes of the loaded bundle. */
   bytes?: number;
+  /**
+   * Milliseconds per stage of a successful load (fetch, MLmodel, session, signature,
+   * self-check…; {@linkcode LoadTimings}), rounded to 0.01 ms.
+   */
+  stages?: Record<string, number>;
   /** Why it failed. */
   error?: string;
 }
@@ -315,9 +321,20 @@ export class ModelSlot {
       uri: redactUri(uri),
       ms: performance.now() - t0,
       bytes: model?.sizeBytes,
+      stages: model?.loadTimings ? roundedStages(model.loadTimings) : undefined,
       error: err === undefined ? undefined : failureText(err),
     });
   }
+}
+
+/** A load's stage times, to 0.01 ms, in snake case without the total (the event's `ms`). */
+function roundedStages(t: LoadTimings): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [stage, ms] of Object.entries(t)) {
+    if (stage === "total") continue;
+    out[stage.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = Math.round(ms * 100) / 100;
+  }
+  return out;
 }
 
 /** An error's message with its cause's, for the log. */

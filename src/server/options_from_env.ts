@@ -6,8 +6,9 @@
  * @module
  */
 import { MlflowError } from "../errors.ts";
-import { type AppOptions, DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT_MS } from "./app.ts";
-import { positiveInteger, positiveNumber, storeOptionsFromEnv } from "../store/mod.ts";
+import type { AppOptions } from "./app.ts";
+import { DEFAULT_BODY_LIMIT, DEFAULT_TIMEOUT_MS } from "./defaults.ts";
+import { positiveInteger, positiveNumber, storeOptionsFromEnv } from "../store/env.ts";
 import type { BatchingOptions } from "../runtime/mod.ts";
 
 /**

@@ -1,7 +1,8 @@
 /**
  * `deno task bench [name...]`: runs the benchmark suites one after another and prints their
  * markdown tables. Suites: `enforce` (wasm core vs JSON.parse), `server` (HTTP load with wrk),
- * `runtimes` (cold start, latency and memory per runtime), `store` (bundle downloads), `scale` (1 to
+ * `runtimes` (cold start, latency and memory per runtime), `cold` (a cold start of `deno task serve`
+ * stage by stage, per backend), `store` (bundle downloads), `scale` (1 to
  * 200 MB models: cold start, memory, latency), `log` (logging models to a tracking server), `v2` (the same
  * prediction over /invocations and V2),
  * `hostile` (what hostile bodies, bundles and registry answers cost), `soak` (64 connections of
@@ -19,6 +20,7 @@ const SUITES: Record<string, string> = {
   server: "./server_bench.ts",
   ops: "./ops_bench.ts",
   runtimes: "./runtimes_bench.ts",
+  cold: "./cold_bench.ts",
   store: "./store_bench.ts",
   scale: "./scale_bench.ts",
   log: "./log_bench.ts",

@@ -72,3 +72,19 @@ Deno.test("close waits for predictions in flight, later ones are refused", async
     (err) => err instanceof MlflowError && err.status === 503,
   );
 });
+
+Deno.test("a load reports its stages, which add up to the whole load", async () => {
+  for (const selfCheck of [true, false]) {
+    const model = await loadModel(bundlePath("iris_mlp_onnx"), { selfCheck, backend: "web" });
+    try {
+      const t = model.loadTimings;
+      const stages = [t.backend, t.fetch, t.mlmodel, t.session, t.signature, t.selfCheck];
+      for (const ms of stages) assert.ok(ms >= 0 && Number.isFinite(ms), String(ms));
+      assert.ok(t.session > 0, "creating the session takes time");
+      const sum = stages.reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(sum - t.total) < 1e-6, `${sum} vs ${t.total}`);
+    } finally {
+      await model.close();
+    }
+  }
+});

@@ -168,6 +168,13 @@ Deno.test("the access log writes one JSON line per request, and model events ali
     assert.ok(load.ms > 0);
     assert.equal(load.bytes, app.registry.get("iris2")!.sizeBytes);
     assert.equal(load.uri, bundlePath("iris_mlp_onnx"));
+    // The load's stages, in milliseconds, add up to (nearly) the whole load.
+    const stages = ["backend", "fetch", "mlmodel", "session", "signature", "self_check"];
+    assert.deepEqual(Object.keys(load.stages), stages);
+    for (const stage of stages) assert.ok(load.stages[stage] >= 0, stage);
+    assert.ok(load.stages.session > 0);
+    const sum = stages.reduce((total, stage) => total + load.stages[stage], 0);
+    assert.ok(sum <= load.ms + 0.1, `${sum} > ${load.ms}`);
   } finally {
     await server.close();
     await app.close();

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { DataType, type Schema, TensorSpec } from "../../mlmodel/mod.ts";
+import { DataType } from "../../mlmodel/data_type.ts";
+import { type Schema, TensorSpec } from "../../mlmodel/schema.ts";
 import type { LoadedModel } from "../../model/mod.ts";
 import type { V2Datatype, V2MetadataTensor, V2ModelMetadata } from "./types.ts";
 
