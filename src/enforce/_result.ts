@@ -204,15 +204,20 @@ function copyRecord(core: CoreExports, ptr: number): Reader {
 }
 
 /**
- * Copies the record at `ptr` out and releases it in the core (also on error); returns a reader
- * after the tag. A refusal record throws its MlflowError.
+ * Copies the record at `ptr` out; returns a reader after the tag. A refusal record throws its
+ * MlflowError. A `compile` record is released here (also on error); a `validate` record stays
+ * the core's, which releases it at its next validation.
  */
-function take(core: CoreExports, ptr: number): Reader {
+function take(core: CoreExports, ptr: number, release: boolean): Reader {
   let r: Reader;
-  try {
+  if (release) {
+    try {
+      r = copyRecord(core, ptr);
+    } finally {
+      (core.free_result as (p: number) => void)(ptr);
+    }
+  } else {
     r = copyRecord(core, ptr);
-  } finally {
-    (core.free_result as (p: number) => void)(ptr);
   }
   r.at = r.base + 4; // after the total length
   if (r.u32() === 1) {
@@ -248,7 +253,7 @@ export interface CompiledHandle {
  * ```
  */
 export function readHandle(core: CoreExports, ptr: number): CompiledHandle {
-  const r = take(core, ptr);
+  const r = take(core, ptr, true);
   const handle = r.u32();
   const names: (string | null)[] = new Array(r.u32());
   for (let i = 0; i < names.length; i++) names[i] = r.optStr();
@@ -366,7 +371,8 @@ function readOk(
 }
 
 /**
- * Reads a `validate` result into a ValidatedInput (or throws its MlflowError) and frees it.
+ * Reads a `validate` result into a ValidatedInput (or throws its MlflowError); the core
+ * releases the record itself at its next validation.
  * `known` are the signature's input names from {@linkcode readHandle}; `names` is a
  * per-signature cache of the names given as text, filled and reused here.
  *
@@ -382,7 +388,7 @@ export function readValidated(
   names: (string | null)[] = [],
   known: readonly (string | null)[] = [],
 ): ValidatedInput {
-  return readOk(take(core, ptr), names, known);
+  return readOk(take(core, ptr, false), names, known);
 }
 
 function isoFromNs(ns: bigint): string | null {

@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "0015b4a8ec0a16754ecfce28f5528c668cb082f12a5d09656a70b0fb31de0567";
+export const WASM_SOURCE_HASH = "9f9a06f50e330fd744e4b9d76acd953c6f02a0bdc5106cedf781eee2001eefa0";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "0015b4a8ec0a16754ecfce28f5528c668cb082f12a5d096
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "af2c71500a4f9343187f3e8dfe004c1ea750d3d304d451dda2354b4de2c46917";
+export const WASM_SHA256 = "c87713ba0662ef64c462c28bc5c00e540d4bf82f67043a0ae567186b4c4a1b31";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "af2c71500a4f9343187f3e8dfe004c1ea750d3d304d451dda235
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 444058;
+export const WASM_BYTE_SIZE = 444539;

@@ -3,9 +3,10 @@
 //! Plain C ABI (no bindings generator). The host:
 //! 1. `alloc`s buffers and copies the signature JSON / the request body into them;
 //! 2. `compile`s a signature once (a handle comes back), then calls `validate` per request;
-//! 3. reads the result record (layout in `output.rs`) at the returned pointer, copies what it
-//!    needs out, and releases it with `free_result`. A `validate` record lives in the per-call
-//!    arena (`arena.rs`) when it fits, so it must be copied out before the next `validate`.
+//! 3. reads the result record (layout in `output.rs`) at the returned pointer and copies what
+//!    it needs out; it releases a `compile` record with `free_result`, while a `validate`
+//!    record (in the per-call arena, `arena.rs`, when it fits) stays the core's until the next
+//!    validation, so it must be copied out before then.
 //!
 //! Nothing here panics on input-derived data: every failure is a result record.
 
@@ -34,25 +35,44 @@ mod validate;
 use narrow::Float32Targets;
 use problems::Failure;
 use std::alloc::{alloc as raw_alloc, dealloc as raw_dealloc, Layout};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use validate::Compiled;
 
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: arena::CallArena = arena::CallArena;
 
+thread_local! {
+    /// The record of the last `validate`/`validate_v2`, released when the next one starts.
+    static LAST_RECORD: Cell<*mut u8> = Cell::new(std::ptr::null_mut());
+}
+
 /// Runs one validation with its working allocations in the per-call arena (`arena.rs`; in
-/// wasm only): they and the result record are reclaimed wholesale when the next call starts.
-fn in_arena<T>(call: impl FnOnce() -> T) -> T {
+/// wasm only) and returns its record. The record stays the core's: the host reads it before
+/// its next call, and the next validation releases it (with everything else left in the
+/// arena), so the host never frees it.
+fn in_arena(call: impl FnOnce() -> Vec<u8>) -> *mut u8 {
+    // SAFETY: the previous record came from `leak` and was read by the host by now.
+    unsafe { free_result(LAST_RECORD.with(|r| r.replace(std::ptr::null_mut()))) };
     #[cfg(target_arch = "wasm32")]
-    // SAFETY: the previous call's result record was copied out by the host before this call.
+    // SAFETY: nothing an earlier call left in the arena is in use any more (see above).
     unsafe {
         arena::open();
     }
-    let out = call();
+    let record = leak(call());
     #[cfg(target_arch = "wasm32")]
     arena::close();
-    out
+    LAST_RECORD.with(|r| r.set(record));
+    record
+}
+
+/// Drops a call's result once it is encoded; in wasm, when everything the call allocated is in
+/// the arena, it is left there for the next call to reclaim instead (no walk over its buffers).
+fn done<T>(value: T) {
+    #[cfg(target_arch = "wasm32")]
+    arena::release(value);
+    #[cfg(not(target_arch = "wasm32"))]
+    drop(value);
 }
 
 /// The version of this ABI (the exports, their arguments and the result records), checked by
@@ -60,7 +80,9 @@ fn in_arena<T>(call: impl FnOnce() -> T) -> T {
 /// 2: `compile` takes the float32 input names (`narrow.rs`); `validate_v2` exists.
 /// 3: the compile record lists the signature's input names, and result records name an entry
 /// by the index of its input where the signature has its name (`output.rs`).
-pub const ABI_VERSION: u32 = 3;
+/// 4: `validate`/`validate_v2` records are released by the core at its next validation, not
+/// by the host with `free_result`.
+pub const ABI_VERSION: u32 = 4;
 
 /// The ABI version this module speaks ([`ABI_VERSION`]).
 #[no_mangle]
@@ -109,7 +131,8 @@ fn leak(bytes: Vec<u8>) -> *mut u8 {
     Box::into_raw(boxed) as *mut u8
 }
 
-/// Releases a result record returned by `compile` or `validate`.
+/// Releases a result record returned by `compile` (the core releases a `validate` record
+/// itself, at the next validation).
 ///
 /// # Safety
 /// `ptr` must be a result pointer not yet freed.
@@ -266,18 +289,22 @@ pub unsafe extern "C" fn validate(
     in_arena(|| validate_body(handle, bytes(body_ptr, body_len), format))
 }
 
-fn validate_body(handle: u32, body: &[u8], format: u32) -> *mut u8 {
-    leak(with_signature(handle, |sig| {
+fn validate_body(handle: u32, body: &[u8], format: u32) -> Vec<u8> {
+    with_signature(handle, |sig| {
         let v = if format == 1 {
             validate::validate_csv(sig, body)
         } else {
             validate::validate_json(sig, body)
         };
         match v.and_then(|v| narrow::check(&v, &sig.float32, sig.max_errors).map(|_| v)) {
-            Ok(v) => output::encode_ok_with(&v, &sig.inputs, None),
+            Ok(v) => {
+                let record = output::encode_ok_with(&v, &sig.inputs, None);
+                done(v);
+                record
+            }
             Err(f) => output::encode_err(&f, 400),
         }
-    }))
+    })
 }
 
 /// The record `call` writes for the compiled signature `handle`, or the refusal of a handle
@@ -310,19 +337,23 @@ pub unsafe extern "C" fn validate_v2(
     in_arena(|| validate_v2_body(handle, bytes(body_ptr, body_len), header_len))
 }
 
-fn validate_v2_body(handle: u32, body: &[u8], header_len: u32) -> *mut u8 {
+fn validate_v2_body(handle: u32, body: &[u8], header_len: u32) -> Vec<u8> {
     let header = if header_len == u32::MAX {
         body.len()
     } else {
         header_len as usize
     };
-    leak(with_signature(handle, |sig| {
+    with_signature(handle, |sig| {
         let out = v2::validate_v2(sig, body, header).and_then(|(v, info)| {
             narrow::check(&v, &sig.float32, sig.max_errors).map(|_| (v, info))
         });
         match out {
-            Ok((v, info)) => output::encode_ok_with(&v, &sig.inputs, Some(&info)),
+            Ok((v, info)) => {
+                let record = output::encode_ok_with(&v, &sig.inputs, Some(&info));
+                done(v);
+                record
+            }
             Err(f) => output::encode_err(&f, 400),
         }
-    }))
+    })
 }
