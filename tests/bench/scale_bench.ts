@@ -15,7 +15,9 @@
  *   memories together, as Cloudflare's 128 MB limit counts them).
  *
  * Flags: `--big` (add the 200 MB MLP), `--sizes=1,10,50`, `--no-conv`, `--no-workerd`,
- * `--only-workerd`, `--backends=web,native`,
+ * `--only-workerd`, `--workerd-store=r2|http` (where the Worker reads the bundle: miniflare's
+ * local R2, the default, or a file server in the bench process, which keeps R2's own memory out
+ * of the workerd process), `--backends=web,native`,
  * `--duration=S` (wrk seconds, default 3), `--threads=N` (web backend wasm threads), `--keep`
  * (leave the bundles in the temp directory).
  *
@@ -80,7 +82,19 @@ const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
 async function workerdRow(
   bundle: ScaleBundle,
   build: { outDir: string; modules: { type: string; path: string }[] },
+  source: "http" | "r2",
 ): Promise<string> {
+  // "http": the bundle comes from a file server in this process, so the workerd process holds
+  // the Worker alone; "r2": from miniflare's local R2, which lives in the workerd process and
+  // keeps memory of its own after serving the bundle (measured: ~18 MB for a 20 MB model).
+  const files = source === "http" ? await readTree(bundle.dir) : [];
+  const server = source === "http"
+    ? Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+      const rel = decodeURIComponent(new URL(req.url).pathname.replace(/^\/model\//, ""));
+      const hit = files.find(([r]) => r === rel);
+      return hit ? new Response(hit[1]) : new Response("not found", { status: 404 });
+    })
+    : undefined;
   const t0 = performance.now();
   const mf = new Miniflare({
     modulesRoot: build.outDir,
@@ -88,15 +102,21 @@ async function workerdRow(
     modules: build.modules.map((m) => ({ type: m.type as any, path: m.path })),
     compatibilityDate: "2026-07-30",
     r2Buckets: ["MODELS"],
-    bindings: { MODEL_URI: "r2://MODELS/model" },
+    bindings: {
+      MODEL_URI: server ? `http://127.0.0.1:${server.addr.port}/model/` : "r2://MODELS/model",
+    },
   });
   try {
     const url = await mf.ready;
     const ready = performance.now() - t0;
-    const bucket = await mf.getR2Bucket("MODELS") as unknown as {
-      put(key: string, value: Uint8Array): Promise<unknown>;
-    };
-    for (const [rel, bytes] of await readTree(bundle.dir)) await bucket.put(`model/${rel}`, bytes);
+    if (!server) {
+      const bucket = await mf.getR2Bucket("MODELS") as unknown as {
+        put(key: string, value: Uint8Array): Promise<unknown>;
+      };
+      for (const [rel, bytes] of await readTree(bundle.dir)) {
+        await bucket.put(`model/${rel}`, bytes);
+      }
+    }
     const pid = listeningPid(url)!;
     await new Promise((r) => setTimeout(r, 300));
     const idle = vmRssMb(pid);
@@ -117,6 +137,7 @@ async function workerdRow(
     } | ${f(after - idle)} | ${after - idle < 128 ? "yes" : "no"} |`;
   } finally {
     await mf.dispose();
+    await server?.shutdown();
   }
 }
 
@@ -145,6 +166,7 @@ export async function run(args: string[] = []): Promise<void> {
       `process.${threads ? ` Web backend with --threads ${threads}.` : ""}\n`,
   );
   const workerdSizes = (flag("workerd-sizes") ?? "10,20,50").split(",").map(Number);
+  const workerdSource = flag("workerd-store") === "http" ? "http" : "r2";
   const main: string[] = [];
   const workerd: string[] = [];
   // RSS of the smallest model per backend: the server's own base, for RSS per MB above it.
@@ -194,7 +216,7 @@ export async function run(args: string[] = []): Promise<void> {
       for (const mb of workerdSizes) {
         const b = bundles.find((x) => x.name === `MLP ${mb} MB`) ??
           await writeMlp(`${tmp}/mlp${mb}`, mb);
-        workerd.push(await workerdRow(b, build));
+        workerd.push(await workerdRow(b, build, workerdSource));
       }
     }
   } finally {
@@ -214,8 +236,10 @@ export async function run(args: string[] = []): Promise<void> {
   }
   if (workerd.length > 0) {
     console.log(
-      "\nworkerd (miniflare; the Worker build with a memory probe; bundle in R2). Ready: `new " +
-        "Miniflare` to ready. First request: fetch to 200 with the model loaded from R2 on it. " +
+      `\nworkerd (miniflare; the Worker build with a memory probe; bundle ${
+        workerdSource === "r2" ? "in R2" : "from a file server outside workerd"
+      }). Ready: \`new ` +
+        "Miniflare` to ready. First request: fetch to 200 with the model loaded on it. " +
         "Isolate memory: the workerd process's VmRSS above the idle Worker (JS heap and wasm " +
         "memories), after the first and after 100 requests.\n",
     );

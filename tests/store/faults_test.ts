@@ -336,3 +336,79 @@ Deno.test("no more than `concurrency` downloads run at once", async () => {
     assert.ok(most > 2, "the limit is a limit, not serialisation");
   });
 });
+
+/** A byte stream (as fetch bodies are in Deno and workerd) of `bytes`, in 64-byte pieces. */
+function byteStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      if (at >= bytes.length) {
+        controller.close();
+        return controller.byobRequest?.respond(0); // the pending read ends as done
+      }
+      controller.enqueue(bytes.slice(at, at += 64));
+    },
+  });
+}
+
+for (
+  const [name, cut, pattern] of [
+    ["shorter", 1, /was cut off: received 1120 of 1121 bytes/],
+    ["longer", -1, /sent more than the 1120 bytes it announced/],
+  ] as const
+) {
+  Deno.test(`a byte-stream body ${name} than its Content-Length is DATA_LOSS`, async () => {
+    const server = await startStatic(fixtureDir("iris_mlp_onnx").replace(/\/$/, ""));
+    try {
+      // The body is read into one buffer of the announced size (BYOB), which must neither
+      // overrun nor hand out a short buffer.
+      const badFetch: typeof fetch = async (input, init) => {
+        const res = await fetch(input, init);
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        const announced = cut > 0 ? bytes.length : bytes.length - 1;
+        const body = cut > 0 ? bytes.subarray(0, bytes.length - cut) : bytes;
+        return new Response(byteStream(body), {
+          status: res.status,
+          headers: { "content-length": String(announced) },
+        });
+      };
+      const err = await rejection(
+        fetchBundle(`${server.url}/`, {
+          cacheDir: false,
+          files: ["MLmodel"],
+          fetch: badFetch,
+          retries: 0,
+        }),
+      );
+      assert.equal(err.errorCode, "DATA_LOSS");
+      assert.match(err.message, pattern);
+    } finally {
+      await server.close();
+    }
+  });
+}
+
+Deno.test("a byte-stream body of its announced length is read whole", async () => {
+  const server = await startStatic(fixtureDir("iris_mlp_onnx").replace(/\/$/, ""));
+  try {
+    let expected = new Uint8Array();
+    const byteFetch: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      expected = new Uint8Array(await res.arrayBuffer());
+      return new Response(byteStream(expected), {
+        status: res.status,
+        headers: { "content-length": String(expected.length) },
+      });
+    };
+    const bundle = await fetchBundle(`${server.url}/`, {
+      cacheDir: false,
+      files: ["MLmodel"],
+      fetch: byteFetch,
+      retries: 0,
+    });
+    assert.deepEqual(bundle.files.get("MLmodel"), expected);
+  } finally {
+    await server.close();
+  }
+});
