@@ -17,13 +17,37 @@ export interface DeadlineHandle {
   finish(): boolean;
 }
 
-interface Entry {
-  at: number;
-  done: boolean;
-  expire: () => void;
-}
-
 const NOOP = () => {};
+
+/** One request's deadline: its own handle (one object per request, no closures). */
+class Entry implements DeadlineHandle {
+  readonly at: number;
+  done = false;
+  expire: () => void;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+
+  constructor(at: number, expire: () => void) {
+    this.at = at;
+    this.expire = expire;
+  }
+
+  finish(): boolean {
+    if (this.done) return false;
+    this.done = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    // A queued entry stays in the queue until the next tick: let go of the request's objects
+    // now, so they die young instead of being promoted (and then collected by major GCs).
+    this.expire = NOOP;
+    return true;
+  }
+
+  /** Fires the deadline unless the request has finished. */
+  fire(): void {
+    if (this.done) return;
+    this.done = true;
+    this.expire();
+  }
+}
 
 const PER_REQUEST_TIMERS = (globalThis as { navigator?: { userAgent?: string } }).navigator
   ?.userAgent === "Cloudflare-Workers";
@@ -44,34 +68,14 @@ export class DeadlineQueue {
 
   /** Schedules `expire` for `ms` after `start` (`performance.now()` of the request's arrival). */
   add(expire: () => void, start: number = performance.now()): DeadlineHandle {
-    const entry: Entry = { at: start + this.ms, done: false, expire };
+    const entry = new Entry(start + this.ms, expire);
     if (this.#perRequest) {
-      const timer = setTimeout(() => {
-        if (entry.done) return;
-        entry.done = true;
-        expire();
-      }, this.ms);
-      return {
-        finish() {
-          if (entry.done) return false;
-          entry.done = true;
-          clearTimeout(timer);
-          return true;
-        },
-      };
+      entry.timer = setTimeout(() => entry.fire(), this.ms);
+      return entry;
     }
     this.#queue.push(entry);
     this.#timer ??= setInterval(() => this.#expire(), this.#tick);
-    return {
-      finish() {
-        if (entry.done) return false;
-        entry.done = true;
-        // The queue keeps the entry until the next tick: let go of the request's objects now,
-        // so they die young instead of being promoted (and then collected by major GCs).
-        entry.expire = NOOP;
-        return true;
-      },
-    };
+    return entry;
   }
 
   #expire(): void {
