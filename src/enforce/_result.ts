@@ -166,8 +166,36 @@ class Reader {
   }
 }
 
-/** Views of the core's memory, re-made when memory grows (which detaches the old buffer). */
-let memory: { buffer: ArrayBuffer; view: DataView; bytes: Uint8Array } | null = null;
+/**
+ * Views of the core's memory, re-made for another instance or when memory grows (which
+ * detaches the old buffer, so a view of it has length 0): no `memory.buffer` read per call.
+ */
+let memory: { core: CoreExports; buffer: ArrayBuffer; view: DataView; bytes: Uint8Array } | null =
+  null;
+
+/** The current views of `core`'s memory. */
+function views(core: CoreExports): NonNullable<typeof memory> {
+  if (memory === null || memory.core !== core || memory.bytes.length === 0) {
+    const buffer = core.memory.buffer as ArrayBuffer;
+    memory = { core, buffer, view: new DataView(buffer), bytes: new Uint8Array(buffer) };
+  }
+  return memory;
+}
+
+/**
+ * The size of `core`'s linear memory in bytes, from the cached views when they are current.
+ *
+ * @example
+ * ```ts
+ * import { instantiateCore } from "./_wasm.ts";
+ * import { coreMemorySize } from "./_result.ts";
+ * const core = await instantiateCore();
+ * console.log(coreMemorySize(core) === core.memory.buffer.byteLength); // true
+ * ```
+ */
+export function coreMemorySize(core: CoreExports): number {
+  return views(core).bytes.length;
+}
 /** The arena being filled. */
 let arena: Reader | null = null;
 
@@ -187,12 +215,9 @@ export function dropMemoryViews(): void {
 
 /** Copies the record at `ptr` out of wasm memory; returns a reader at its start. */
 function copyRecord(core: CoreExports, ptr: number): Reader {
-  const buffer = core.memory.buffer as ArrayBuffer;
-  if (memory === null || memory.buffer !== buffer) {
-    memory = { buffer, view: new DataView(buffer), bytes: new Uint8Array(buffer) };
-  }
+  const memory = views(core);
   const len = memory.view.getUint32(ptr, true);
-  if (len > ARENA_MAX_RECORD) return new Reader(buffer.slice(ptr, ptr + len));
+  if (len > ARENA_MAX_RECORD) return new Reader(memory.buffer.slice(ptr, ptr + len));
   if (arena === null || arena.used + len > ARENA_BYTES) {
     arena = new Reader(new ArrayBuffer(ARENA_BYTES));
   }

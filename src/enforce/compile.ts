@@ -17,7 +17,13 @@ import {
   liveCore,
   renewCore,
 } from "./_wasm.ts";
-import { type CompiledHandle, dropMemoryViews, readHandle, readValidated } from "./_result.ts";
+import {
+  type CompiledHandle,
+  coreMemorySize,
+  dropMemoryViews,
+  readHandle,
+  readValidated,
+} from "./_result.ts";
 import { bodyFormat } from "./content_type.ts";
 import type { CompiledSignature, CompileOptions, SignatureLike, ValidatedInput } from "./types.ts";
 
@@ -335,7 +341,7 @@ class Compiled implements CompiledSignature {
       }
     } finally {
       // A request that grew memory past the cap leaves a fresh instance behind it.
-      if (liveCore() === core && core.memory.buffer.byteLength > memoryCap) renew();
+      if (liveCore() === core && coreMemorySize(core) > memoryCap) renew();
     }
   }
 
