@@ -16,8 +16,8 @@
  *
  * Flags: `--big` (add the 200 MB MLP), `--sizes=1,10,50`, `--no-conv`, `--no-workerd`,
  * `--only-workerd`, `--workerd-store=r2|http` (where the Worker reads the bundle: miniflare's
- * local R2, the default, or a file server in the bench process, which keeps R2's own memory out
- * of the workerd process), `--backends=web,native`,
+ * local R2, the default, or a file server in the bench process, fetched over HTTP; both leave
+ * memory of their own in the workerd process, see workerdRow), `--backends=web,native`,
  * `--duration=S` (wrk seconds, default 3), `--threads=N` (web backend wasm threads), `--keep`
  * (leave the bundles in the temp directory).
  *
@@ -84,9 +84,11 @@ async function workerdRow(
   build: { outDir: string; modules: { type: string; path: string }[] },
   source: "http" | "r2",
 ): Promise<string> {
-  // "http": the bundle comes from a file server in this process, so the workerd process holds
-  // the Worker alone; "r2": from miniflare's local R2, which lives in the workerd process and
-  // keeps memory of its own after serving the bundle (measured: ~18 MB for a 20 MB model).
+  // "r2": miniflare's local R2 lives in the workerd process and keeps memory of its own after
+  // serving the bundle (~18 MB for a 20 MB model: reading it once before the idle figure took
+  // that much off). "http": a file server in this process; then workerd's HTTP client keeps
+  // more (20 MB model: ~110 MB after 100 requests against ~85 from R2). Neither is the isolate
+  // alone, which Cloudflare's limit counts.
   const files = source === "http" ? await readTree(bundle.dir) : [];
   const server = source === "http"
     ? Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
