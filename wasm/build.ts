@@ -2,7 +2,7 @@
  * Builds the wasm core and records what it was built from.
  *
  * `deno task build:wasm` compiles the crate in `wasm/` for `wasm32-unknown-unknown` with SIMD128
- * (Debian's toolchain, or any cargo whose rustc has that target), optimises it with
+ * and bulk memory (Debian's toolchain, or any cargo whose rustc has that target), optimises it with
  * `wasm-opt -O3`, and
  * writes the committed outputs: `wasm/mlflow_edge_core.wasm` and `src/enforce/_wasm_meta.ts`,
  * which records the SHA-256 of the Rust sources, of the wasm, and its size. Before compiling it
@@ -36,11 +36,12 @@ const WASM_OUT = new URL(`${CRATE}.wasm`, WASM_DIR);
 const META_OUT = new URL("src/enforce/_wasm_meta.ts", ROOT);
 const TARGET = "wasm32-unknown-unknown";
 /**
- * SIMD128 for the byte-class scans of `wasm/src/scan.rs` (and whatever LLVM vectorises):
- * Deno, Bun, Node and workerd all run wasm SIMD. Without the flag the crate builds its scalar
- * scans, as for native tests.
+ * SIMD128 for the byte-class scans of `wasm/src/scan.rs` (and whatever LLVM vectorises), and
+ * bulk memory so that copies are one `memory.copy` instead of a loop: Deno, Bun, Node and
+ * workerd all run both. Without the flags the crate builds its scalar scans, as for native
+ * tests.
  */
-const RUST_FLAGS = "-C target-feature=+simd128";
+const RUST_FLAGS = "-C target-feature=+simd128,+bulk-memory";
 
 /**
  * What `_wasm_meta.ts` records.
@@ -260,6 +261,7 @@ async function build(targetDir: string, outFile: string, optimise: boolean): Pro
   await run("wasm-opt", [
     "-O3",
     "--enable-simd",
+    "--enable-bulk-memory",
     "--strip-debug",
     "--strip-producers",
     raw,

@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "9f9a06f50e330fd744e4b9d76acd953c6f02a0bdc5106cedf781eee2001eefa0";
+export const WASM_SOURCE_HASH = "99e055fbc5fe2835ff9a59139eea218b522d0f8a8e7037812a914209d22ca3b4";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "9f9a06f50e330fd744e4b9d76acd953c6f02a0bdc5106ce
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "c87713ba0662ef64c462c28bc5c00e540d4bf82f67043a0ae567186b4c4a1b31";
+export const WASM_SHA256 = "4d7237a769bfe4059cd76dd0cf978902005aaf872011bf7caf7483afb8712ba0";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "c87713ba0662ef64c462c28bc5c00e540d4bf82f67043a0ae567
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 444539;
+export const WASM_BYTE_SIZE = 444051;

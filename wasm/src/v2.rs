@@ -165,6 +165,13 @@ impl Datatype {
             (Datatype::Bool, _) => Some("not a boolean"),
             (Datatype::Bytes, Value::String(_)) => None,
             (Datatype::Bytes, _) => Some("not a string"),
+            // A lexeme without an exponent and under 300 characters is below 10^300: finite
+            // and in range as FP64, without converting it here (the casts convert it once).
+            (Datatype::F64, Value::Number(n))
+                if n.text.len() < 300 && !n.text.bytes().any(|b| b | 0x20 == b'e') =>
+            {
+                None
+            }
             (d, Value::Number(n)) if d.is_float() => {
                 let x = n.as_f64();
                 let max = match d {
@@ -1362,6 +1369,31 @@ mod tests {
             }
         }
         assert!(direct_hits > 1000 && ok > 500, "{} {}", direct_hits, ok);
+    }
+
+    /// FP64 values are refused exactly when their lexeme is finite and overflows, whether or
+    /// not the refusal converts them.
+    #[test]
+    fn fp64_range_needs_no_conversion_for_plain_lexemes() {
+        let big = "9".repeat(400);
+        let near = format!("{}.5", "9".repeat(298));
+        for (text, refused) in [
+            ("1.5", false),
+            ("-0.0", false),
+            ("1e308", false),
+            ("1e309", true),
+            ("-1E999", true),
+            ("NaN", false),
+            ("-Infinity", false),
+            (big.as_str(), true),
+            (near.as_str(), false),
+        ] {
+            let v = Value::Number(Num {
+                text,
+                is_integer: !text.contains(['.', 'e', 'E']),
+            });
+            assert_eq!(Datatype::F64.refuse(&v).is_some(), refused, "{}", text);
+        }
     }
 
     #[test]
