@@ -239,28 +239,49 @@ export class ModelSlot {
    * Runs `work` with the loaded model (loading it first if needed; 503 when it cannot load).
    * A model evicted or replaced between lookup and use is retried once on the current one.
    */
-  async use<T>(work: (model: LoadedModel) => Promise<T>): Promise<T> {
+  use<T>(work: (model: LoadedModel) => Promise<T>): Promise<T> {
     this.lastUsed = performance.now();
-    for (let attempt = 0;; attempt++) {
-      const model = this.#model ?? await this.get().catch((err) => {
+    return this.#use(work, true);
+  }
+
+  // Written with then rather than async/await: a loaded model's request (the common case) costs
+  // one promise here instead of an async frame and its awaits.
+  #use<T>(work: (model: LoadedModel) => Promise<T>, retry: boolean): Promise<T> {
+    const model = this.#model;
+    if (model !== undefined) return this.#runOn(model, work, retry);
+    return this.get().then(
+      (loaded) => this.#runOn(loaded, work, retry),
+      (err) => {
         throw new MlflowError(
           `The model "${this.name}" is not available: ${this.publicReason}`,
           "TEMPORARILY_UNAVAILABLE",
           503,
           { cause: err },
         );
-      });
-      try {
-        return await work(model);
-      } catch (err) {
-        // Evicted or replaced between lookup and run: take the current version once more.
-        if (
-          attempt === 0 && err instanceof MlflowError &&
-          err.errorCode === "TEMPORARILY_UNAVAILABLE" && model !== this.#model
-        ) continue;
-        throw err;
-      }
+      },
+    );
+  }
+
+  #runOn<T>(
+    model: LoadedModel,
+    work: (model: LoadedModel) => Promise<T>,
+    retry: boolean,
+  ): Promise<T> {
+    let running: Promise<T>;
+    try {
+      running = work(model);
+    } catch (err) {
+      running = Promise.reject(err);
     }
+    if (!retry) return running;
+    return running.catch((err) => {
+      // Evicted or replaced between lookup and run: take the current version once more.
+      if (
+        err instanceof MlflowError && err.errorCode === "TEMPORARILY_UNAVAILABLE" &&
+        model !== this.#model
+      ) return this.#use(work, false);
+      throw err;
+    });
   }
 
   /**
