@@ -14,8 +14,9 @@
  * wasm is stale or altered; `--check --rebuild` also rebuilds into a temporary directory to
  * prove the sources build and export the same functions.
  *
- * The source hash covers `wasm/Cargo.toml` and `wasm/src/**\/*.rs` (contents, sorted paths),
- * so it does not depend on the toolchain that compiles them.
+ * The source hash covers `wasm/Cargo.toml`, `wasm/src/**\/*.rs` (contents, sorted paths) and
+ * the code-generation flags below, so it does not depend on the toolchain that compiles them but
+ * changes when the flags do.
  *
  * @example
  * ```sh
@@ -76,7 +77,8 @@ async function listRust(dir: URL, prefix: string, out: string[]): Promise<void> 
 
 /**
  * SHA-256 over `Cargo.toml` and every `src/**\/*.rs` of the crate: for each file in sorted
- * path order, its crate-relative path, a NUL, its byte length, a NUL, its bytes.
+ * path order, its crate-relative path, a NUL, its byte length, a NUL, its bytes; then the
+ * `RUSTFLAGS` the build passes (a flag change is a different module).
  *
  * @example
  * ```ts
@@ -93,6 +95,7 @@ export async function sourceHash(crateDir: URL = WASM_DIR): Promise<string> {
     const data = await Deno.readFile(new URL(rel, crateDir));
     parts.push(enc.encode(`${rel}\0${data.length}\0`), data);
   }
+  parts.push(enc.encode(`RUSTFLAGS\0${RUST_FLAGS}`));
   const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

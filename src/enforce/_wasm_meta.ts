@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "99e055fbc5fe2835ff9a59139eea218b522d0f8a8e7037812a914209d22ca3b4";
+export const WASM_SOURCE_HASH = "371b4257be3243067a6e96b8e93966b9a8248e1b52ddb9670852d226f605e1a1";
 
 /**
  * SHA-256 of the committed wasm file.
