@@ -29,8 +29,10 @@ import {
 import { Model } from "../mlmodel/model.ts";
 import { onnxManifest } from "../mlmodel/bundle_manifest.ts";
 import { toPyJson } from "../mlmodel/py_json.ts";
-import { fetchBundle, type FetchBundleOptions, redactUri } from "../store/mod.ts";
-import { inSpan } from "../tracing.ts";
+import { fetchBundle } from "../store/fetch_bundle.ts";
+import { redactUri } from "../store/redact.ts";
+import type { FetchBundleOptions } from "../store/types.ts";
+import { traced } from "../trace_gate.ts";
 import { holdMmapThreshold } from "../runtime/heap_tuning.ts";
 import { serializePredictions } from "./serialize.ts";
 
@@ -304,10 +306,10 @@ export class LoadedModel {
 
   /** @internal Use {@linkcode loadModel}. */
   static load(uri: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
-    // Spans through @opentelemetry/api: no-ops unless a tracer provider is registered.
-    return inSpan("mlflow_edge.load", { "mlflow_edge.uri": redactUri(uri) }, async (span) => {
+    // Spans through @opentelemetry/api, loaded only when a tracer provider is registered.
+    return traced("mlflow_edge.load", { "mlflow_edge.uri": redactUri(uri) }, async (span) => {
       const loaded = await LoadedModel.#load(uri, options);
-      span.setAttribute("mlflow_edge.bundle_bytes", loaded.sizeBytes);
+      span?.setAttribute("mlflow_edge.bundle_bytes", loaded.sizeBytes);
       return loaded;
     });
   }
@@ -322,7 +324,7 @@ export class LoadedModel {
     const backend = await resolveBackend(options.backend, options.threads);
     void backend.prepare?.();
     const t1 = performance.now();
-    const bundle = await inSpan(
+    const bundle = await traced(
       "mlflow_edge.load.fetch",
       {},
       () => fetchBundle(uri, options.store),
@@ -340,7 +342,7 @@ export class LoadedModel {
     const t3 = performance.now();
     let t4 = t3;
     // The session and the signature's compilation overlap (both are mostly wasm compilation).
-    const creating = inSpan(
+    const creating = traced(
       "mlflow_edge.load.session",
       { "mlflow_edge.backend": backend.name },
       () =>
@@ -356,7 +358,7 @@ export class LoadedModel {
     const compiling = creating.then(async (onnx) => {
       t4 = performance.now();
       await warming;
-      return inSpan(
+      return traced(
         "mlflow_edge.load.compile",
         {},
         () =>
@@ -393,7 +395,7 @@ export class LoadedModel {
     if (example) loaded.#servingInputExample = new TextDecoder().decode(example);
     if (options.selfCheck !== false) {
       try {
-        await inSpan(
+        await traced(
           "mlflow_edge.load.self_check",
           {},
           () => loaded.#selfCheck(bundle.files, options.log ?? ((m) => console.warn(m))),

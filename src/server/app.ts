@@ -12,7 +12,7 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
 import { MlflowError } from "../errors.ts";
 import { type EnforceLimits, setCoreMemoryCap } from "../enforce/mod.ts";
-import { redactUri } from "../store/mod.ts";
+import { redactUri } from "../store/redact.ts";
 import { invocationHandler } from "./_invocation.ts";
 import { describeRoutes } from "./describe_routes.ts";
 import { AccessLog } from "./access_log.ts";

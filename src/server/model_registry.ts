@@ -5,7 +5,7 @@
  * @module
  */
 import type { LoadModelOptions } from "../model/mod.ts";
-import { redactUri } from "../store/mod.ts";
+import { redactUri } from "../store/redact.ts";
 import { ModelSlot, type ModelSlotOptions } from "./model_slot.ts";
 
 /**

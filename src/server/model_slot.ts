@@ -5,7 +5,7 @@
  * @module
  */
 import { MlflowError } from "../errors.ts";
-import { redactUri } from "../store/mod.ts";
+import { redactUri } from "../store/redact.ts";
 import { publicLoadFailure } from "./load_failure.ts";
 import {
   type Invocation,

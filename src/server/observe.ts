@@ -34,7 +34,7 @@
 import type { AccessLog } from "./access_log.ts";
 import type { RouteSeries, ServerMetrics } from "./metrics.ts";
 import { REQUEST_ID_HEADER, requestIdFor } from "./request_id.ts";
-import { RequestTrace } from "../tracing.ts";
+import type { RequestTrace } from "../tracing.ts";
 
 /**
  * What the wrapper knows of one request; the route's handler fills in what it learns.
@@ -193,6 +193,19 @@ function internalError(_err: unknown, id: string): Response {
  */
 export function observeRequests<F extends FetchHandler>(fetch: F, options: ObserveOptions): F {
   const { metrics, accessLog, tracing, defaultModel, isModel } = options;
+  // tracing.ts (and @opentelemetry/api) loads only when request spans are on; a request that
+  // comes before it has loaded waits for it.
+  let requestTrace: typeof RequestTrace | undefined;
+  let tracingLoad: Promise<void> | undefined = tracing
+    ? import("../tracing.ts").then(
+      (m) => {
+        requestTrace = m.RequestTrace;
+      },
+      (err) => console.warn(`mlflow-edge: request spans are off: ${(err as Error)?.message}`),
+    ).finally(() => {
+      tracingLoad = undefined;
+    })
+    : undefined;
 
   const finish = (
     req: Request,
@@ -239,6 +252,7 @@ export function observeRequests<F extends FetchHandler>(fetch: F, options: Obser
   };
 
   const wrapped = (req: Request, ...rest: never[]): Response | Promise<Response> => {
+    if (tracingLoad) return tracingLoad.then(() => wrapped(req, ...rest));
     const start = performance.now();
     const path = pathOf(req.url);
     const pr = predictionRoute(path, defaultModel);
@@ -255,8 +269,8 @@ export function observeRequests<F extends FetchHandler>(fetch: F, options: Obser
       bytesOut: undefined,
       timings: undefined,
       errorCode: undefined,
-      trace: tracing && pr
-        ? RequestTrace.start(req.headers, {
+      trace: requestTrace && pr
+        ? requestTrace.start(req.headers, {
           "mlflow_edge.model": model!,
           "mlflow_edge.protocol": protocol!,
           "mlflow_edge.request_id": id,

@@ -9,17 +9,7 @@ import { describeCause, failure, q } from "./_errors.ts";
 import { assertSafeKey } from "./_path.ts";
 import { type Pipeline, pipeline, positive, readBody, withRetries } from "./_pipeline.ts";
 import { type BundleCache, diskCache, sharedMemoryCache } from "./cache.ts";
-import { httpStore } from "./http.ts";
-import {
-  assertAllowedArtifactUri,
-  mergedStore,
-  mlflowArtifactsStore,
-  resolveModelsUri,
-  resolveRunsUri,
-  TrackingClient,
-} from "./mlflow.ts";
-import { r2Store } from "./r2.ts";
-import { s3Store } from "./s3.ts";
+import type { TrackingClient } from "./mlflow.ts";
 import type { BundleFiles, BundleStore, FetchBundleOptions, ObjectMeta } from "./types.ts";
 
 const DEFAULTS = {
@@ -102,28 +92,41 @@ async function openStore(
     const { localStore } = await import(spec) as typeof import("./local.ts");
     return await localStore(uri);
   }
+  // Each remote store (and aws4fetch) loads when a URI needs it: a local model's cold start
+  // does not pay for them. Literal specifiers, so that bundlers still include them.
   switch (scheme) {
     case "http":
-    case "https":
+    case "https": {
+      const { httpStore } = await import("./http.ts");
       return httpStore(uri, p, { files: options.files });
-    case "s3":
+    }
+    case "s3": {
+      const { s3Store } = await import("./s3.ts");
       return s3Store(uri, p, options.s3);
-    case "r2":
+    }
+    case "r2": {
+      const { r2Store } = await import("./r2.ts");
       return r2Store(uri, options.r2);
+    }
     case "mlflow-artifacts": {
-      const client = new TrackingClient(options.tracking, p);
-      assertAllowedArtifactUri(uri, client.base, options.allowedHosts, uri);
-      return mlflowArtifactsStore(uri, client, p);
+      const mlflow = await import("./mlflow.ts");
+      const client = new mlflow.TrackingClient(options.tracking, p);
+      mlflow.assertAllowedArtifactUri(uri, client.base, options.allowedHosts, uri);
+      return mlflow.mlflowArtifactsStore(uri, client, p);
     }
     case "models": {
+      const { resolveModelsUri, TrackingClient } = await import("./mlflow.ts");
       const client = new TrackingClient(options.tracking, p);
       const target = await resolveModelsUri(uri, client);
-      return storeForArtifactUri(target, uri, client, options, p);
+      return await storeForArtifactUri(target, uri, client, options, p);
     }
     case "runs": {
+      const { mergedStore, resolveRunsUri, TrackingClient } = await import("./mlflow.ts");
       const client = new TrackingClient(options.tracking, p);
       const targets = await resolveRunsUri(uri, client);
-      const stores = targets.map((t) => storeForArtifactUri(t, uri, client, options, p));
+      const stores = await Promise.all(
+        targets.map((t) => storeForArtifactUri(t, uri, client, options, p)),
+      );
       return stores.length === 1 ? stores[0] : mergedStore(uri, stores);
     }
     default:
@@ -136,17 +139,19 @@ async function openStore(
 }
 
 /** A store for an artifact location the tracking server returned, if it may be followed. */
-function storeForArtifactUri(
+async function storeForArtifactUri(
   target: string,
   source: string,
   client: TrackingClient,
   options: FetchBundleOptions,
   p: Pipeline,
-): BundleStore {
+): Promise<BundleStore> {
+  const { assertAllowedArtifactUri, mlflowArtifactsStore } = await import("./mlflow.ts");
   assertAllowedArtifactUri(target, client.base, options.allowedHosts, source);
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(target)?.[1]?.toLowerCase();
   if (scheme === "mlflow-artifacts") return mlflowArtifactsStore(target, client, p);
-  if (scheme === "s3") return s3Store(target, p, options.s3);
+  if (scheme === "s3") return (await import("./s3.ts")).s3Store(target, p, options.s3);
+  const { httpStore } = await import("./http.ts");
   return httpStore(target, p, { headers: client.headersFor(target) });
 }
 
