@@ -57,7 +57,8 @@ export async function fetchBundle(
   ];
   try {
     const store = await openStore(uri, options, p);
-    const cache = options.cacheDir === false
+    // A store without a cache id (a local directory) is never cached: no cache is opened.
+    const cache = options.cacheDir === false || store.cacheId === undefined
       ? undefined
       : options.cacheDir
       ? await openDiskCache(options.cacheDir)

@@ -1,18 +1,18 @@
 /**
  * The local store: a directory path or a `file:` URL. This is one of only two modules that use
- * file-system APIs (`node:fs`, available in Deno, Bun and Node); `fetchBundle` imports it
- * dynamically, so a Worker bundle never pulls it in.
+ * file-system APIs (Deno's own, else `node:fs`, through `_local_fs.ts`); `fetchBundle` imports
+ * it dynamically, so a Worker bundle never pulls it in.
  *
  * Symbolic links are followed only when they resolve inside the bundle directory.
  *
  * @module
  */
-import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MlflowError } from "../errors.ts";
 import { q } from "./_errors.ts";
 import { assertSafeKey } from "./_path.ts";
+import { localFs } from "./_local_fs.ts";
 import type { BundleStore, ObjectMeta } from "./types.ts";
 
 const MAX_DEPTH = 32;
@@ -32,15 +32,16 @@ export async function localStore(pathOrUrl: string | URL): Promise<BundleStore> 
   const text = String(pathOrUrl);
   let root = /^file:/i.test(text) ? fileURLToPath(text) : text;
   const shown = text;
+  const { readdir, readFile, realpath, stat } = await localFs();
   let info;
   try {
     info = await stat(root);
   } catch {
     throw new MlflowError(`Model directory ${q(shown)} does not exist.`, "RESOURCE_DOES_NOT_EXIST");
   }
-  if (info.isFile() && /(^|[/\\])MLmodel$/.test(root)) {
+  if (info.isFile && /(^|[/\\])MLmodel$/.test(root)) {
     root = dirname(root);
-  } else if (!info.isDirectory()) {
+  } else if (!info.isDirectory) {
     throw new MlflowError(
       `Model path ${q(shown)} is neither a directory nor an MLmodel file.`,
       "INVALID_PARAMETER_VALUE",
@@ -68,14 +69,14 @@ export async function localStore(pathOrUrl: string | URL): Promise<BundleStore> 
             "INVALID_PARAMETER_VALUE",
           );
         }
-        const entries = await readdir(dir, { withFileTypes: true });
+        const entries = await readdir(dir);
         entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
         for (const entry of entries) {
           const key = prefix + entry.name;
           const full = join(dir, entry.name);
-          let isDir = entry.isDirectory();
-          let isFile = entry.isFile();
-          if (entry.isSymbolicLink()) {
+          let isDir = entry.isDirectory;
+          let isFile = entry.isFile;
+          if (entry.isSymlink) {
             let target: string;
             try {
               target = await realpath(full);
@@ -87,8 +88,8 @@ export async function localStore(pathOrUrl: string | URL): Promise<BundleStore> 
             }
             if (!inside(target)) throw outside(key);
             const s = await stat(target);
-            isDir = s.isDirectory();
-            isFile = s.isFile();
+            isDir = s.isDirectory;
+            isFile = s.isFile;
           }
           if (isDir) await walk(full, `${key}/`, depth + 1);
           else if (isFile) {
@@ -112,10 +113,7 @@ export async function localStore(pathOrUrl: string | URL): Promise<BundleStore> 
         );
       }
       if (!inside(target)) throw outside(key);
-      // A plain Uint8Array over the Buffer's own memory: `new Uint8Array(buffer)` would copy
-      // it and leave the Buffer for a garbage collection (a 200 MB model resident twice over).
-      const read = await readFile(target);
-      const bytes = new Uint8Array(read.buffer, read.byteOffset, read.byteLength);
+      const bytes = await readFile(target);
       return { size: bytes.length, bytes: () => Promise.resolve(bytes) };
     },
   };

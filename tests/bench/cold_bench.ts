@@ -16,7 +16,7 @@
  * The backend's start runs in the background from the CLI's start (onnxruntime-web's wasm
  * compiles on V8's threads), so its main-thread work lands in whichever stage is running then,
  * mostly "session". The table shows the run with the median total; min and max are over all
- * runs. Reports only, no assertion. `--runs=N` (default 9).
+ * runs. Reports only, no assertion. `--runs=N` (default 9), `--backends=web,native` (default both).
  *
  * @module
  */
@@ -56,7 +56,8 @@ const LOAD_STAGES: [string, string][] = [
 ];
 
 async function coldRun(args: string[], backend: string): Promise<ColdRun> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  // Below the ephemeral range (32768+), where closed client sockets in TIME-WAIT hold ports.
+  const port = 20000 + Math.floor(Math.random() * 12000);
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: [...args, "-m", MODEL, "-p", String(port), "--backend", backend],
@@ -148,13 +149,15 @@ async function backendStartAlone(backend: string): Promise<number> {
  */
 export async function run(args: string[] = []): Promise<void> {
   const runs = Number(args.find((a) => a.startsWith("--runs="))?.slice(7) ?? 9);
+  const backends = (args.find((a) => a.startsWith("--backends="))?.slice(11) ?? "web,native")
+    .split(",");
   const serve = await serveTaskArgs();
   console.log(
     `Cold start of \`deno task serve\` (its \`deno run\` command) on the bundled iris example, ` +
       `process launch to the first 1-row prediction answered; ${runs} fresh processes per ` +
       `backend, the run with the median total shown (its stages add up to it).\n`,
   );
-  for (const backend of ["web", "native"]) {
+  for (const backend of backends) {
     await coldRun(serve, backend); // a first run fills the runtime's caches
     const all: ColdRun[] = [];
     for (let i = 0; i < runs; i++) all.push(await coldRun(serve, backend));

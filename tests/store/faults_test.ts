@@ -279,13 +279,18 @@ Deno.test("an R2 binding that does not answer in time is DEADLINE_EXCEEDED", asy
 
 Deno.test("a cache directory that cannot be created is a clear error", async () => {
   const file = await Deno.makeTempFile();
+  const server = await startStatic(fixtureDir("iris_mlp_onnx").replace(/\/$/, ""));
   try {
     const err = await rejection(
-      fetchBundle(fixtureDir("iris_mlp_onnx"), { cacheDir: `${file}/cache` }),
+      fetchBundle(`${server.url}/`, { cacheDir: `${file}/cache`, files: ["MLmodel"] }),
     );
     assert.equal(err.errorCode, "INVALID_PARAMETER_VALUE");
     assert.match(err.message, /^Cache directory ".*\/cache" cannot be used: /);
+    // A local directory is never cached: the cache directory is not even opened.
+    const local = await fetchBundle(fixtureDir("iris_mlp_onnx"), { cacheDir: `${file}/cache` });
+    assert.ok(local.files.has("MLmodel"));
   } finally {
+    await server.close();
     await Deno.remove(file);
   }
 });
