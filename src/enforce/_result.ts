@@ -324,6 +324,48 @@ function plainStrings(r: Reader, count: number): (string | null)[] | null {
   return out;
 }
 
+/**
+ * A str column given as text (repr 3): the values' UTF-8 back to back, `count + 1` offsets in
+ * UTF-16 code units of the decoded text, `count` null flags. A few short ASCII values are read
+ * by character code (offsets are then byte offsets); otherwise the text is decoded once and cut
+ * with `substring`.
+ */
+function textValues(r: Reader, count: number): (string | null)[] {
+  const b = r.bytes, v = r.view;
+  const len = r.u32();
+  const data = r.at;
+  const offsets = data + len;
+  const flags = offsets + 4 * (count + 1);
+  r.at = flags + count;
+  const out: (string | null)[] = new Array(count);
+  if (count <= 64 && len <= 512) {
+    let k = 0;
+    for (let at = data; k < count; k++) {
+      if (b[flags + k]) {
+        out[k] = null;
+        continue;
+      }
+      const end = data + v.getUint32(offsets + 4 * k + 4, true);
+      let s = "";
+      for (; at < end; at++) {
+        const c = b[at];
+        if (c >= 0x80) break;
+        s += String.fromCharCode(c);
+      }
+      if (at < end) break; // not ASCII: decoded below
+      out[k] = s;
+    }
+    if (k === count) return out;
+  }
+  const text = decoder.decode(b.subarray(data, offsets));
+  for (let k = 0, from = 0; k < count; k++) {
+    const to = v.getUint32(offsets + 4 * k + 4, true);
+    out[k] = b[flags + k] ? null : text.substring(from, to);
+    from = to;
+  }
+  return out;
+}
+
 function values(r: Reader, code: number, count: number): ColumnValues {
   const repr = r.u32();
   if (repr === 0) {
@@ -347,6 +389,7 @@ function values(r: Reader, code: number, count: number): ColumnValues {
     }
     return JSON.parse(r.str()) as unknown[];
   }
+  if (repr === 3) return textValues(r, count);
   const dataLen = r.u32();
   const data = r.bytes.subarray(r.at, r.at + dataLen);
   r.at += dataLen;

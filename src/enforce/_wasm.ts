@@ -177,10 +177,10 @@ async function load(source: CoreSource | undefined): Promise<CoreExports> {
  * @example
  * ```ts
  * import { CORE_ABI_VERSION } from "./_wasm.ts";
- * console.log(CORE_ABI_VERSION); // 4
+ * console.log(CORE_ABI_VERSION); // 5
  * ```
  */
-export const CORE_ABI_VERSION = 4;
+export const CORE_ABI_VERSION = 5;
 
 /**
  * Checks that an instance's exports are an mlflow-edge core speaking this reader's ABI version;

@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "371b4257be3243067a6e96b8e93966b9a8248e1b52ddb9670852d226f605e1a1";
+export const WASM_SOURCE_HASH = "a675f08c5c784d093f0785fecc2978cfe33dde7dd5ece56ef780ef52d29b2057";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "371b4257be3243067a6e96b8e93966b9a8248e1b52ddb96
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "4d7237a769bfe4059cd76dd0cf978902005aaf872011bf7caf7483afb8712ba0";
+export const WASM_SHA256 = "c168107c8137fe43dde29400858299d6629ff37ebd17148b70abfa9e113203a9";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "4d7237a769bfe4059cd76dd0cf978902005aaf872011bf7caf74
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 444051;
+export const WASM_BYTE_SIZE = 447015;

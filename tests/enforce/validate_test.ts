@@ -55,6 +55,47 @@ Deno.test("results are copies that survive later requests", async () => {
   sig.free();
 });
 
+Deno.test("string columns come back as the body spells them, at any size, with any characters", async () => {
+  const sig = await compileSignature({
+    inputs: '[{"type": "string", "name": "s", "required": true}]',
+  });
+  const pool = [
+    "",
+    "a",
+    null,
+    "é",
+    "😀x",
+    'q"uote',
+    "tab\t",
+    "ASCII text",
+    "日本",
+    "z".repeat(700),
+  ];
+  // ASCII only, any characters without escapes, everything.
+  const escaped = (v: string) => /["\\]/.test(v) || [...v].some((c) => c < " ");
+  const keep: [string, (v: string) => boolean][] = [
+    ["ascii", (v) => /^[ -~]*$/.test(v) && !escaped(v)],
+    ["unicode", (v) => !escaped(v)],
+    ["all", () => true],
+  ];
+  for (const rows of [1, 3, 64, 65, 300]) {
+    for (const [what, allowed] of keep) {
+      const values = Array.from({ length: rows }, (_, i) => {
+        const v = pool[(i * 7 + rows) % pool.length];
+        return v === null || allowed(v) ? v : `v${i}`;
+      });
+      const body = JSON.stringify({
+        dataframe_split: { columns: ["s"], data: values.map((v) => [v]) },
+      });
+      // Read while later requests reuse the core's memory.
+      const first = sig.validate(body, "application/json");
+      sig.validate(JSON.stringify({ inputs: { s: ["other"] } }), "application/json");
+      assert.deepEqual(first.columns[0].values, values, `${rows} rows, ${what}`);
+    }
+  }
+  sig.free();
+});
+
 Deno.test("accepts a ModelSignature, parsed arrays, or JSON strings alike", async () => {
   const inputs = [{ type: "double", name: "x", required: true }];
   const body = '{"inputs": {"x": [1, 2]}}';

@@ -82,7 +82,9 @@ fn done<T>(value: T) {
 /// by the index of its input where the signature has its name (`output.rs`).
 /// 4: `validate`/`validate_v2` records are released by the core at its next validation, not
 /// by the host with `free_result`.
-pub const ABI_VERSION: u32 = 4;
+/// 5: a str column without escapes comes as text (repr 3: UTF-8 back to back, offsets, null
+/// flags), not as JSON text.
+pub const ABI_VERSION: u32 = 5;
 
 /// The ABI version this module speaks ([`ABI_VERSION`]).
 #[no_mangle]

@@ -7,16 +7,21 @@
 //! ok:    u32 kind (0 columns, 1 tensors), u32 format, u32 rows, opt-str params (len 0xFFFFFFFF = null),
 //!        u32 entry count, then per entry:
 //!        name, u32 dtype code, u32 rank, rank x u32 dims, u32 element count,
-//!        u32 repr (0 raw little-endian values, 1 JSON array text, 2 byte strings),
+//!        u32 repr (0 raw little-endian values, 1 JSON array text, 2 byte strings, 3 text),
 //!        raw:   u32 byte length, zero padding to a multiple of 8 from the record start, bytes
 //!        json:  str
 //!        bytes: u32 data length + data, (count+1) x u32 offsets, count x u8 null flags
+//!        text:  a str column without escapes (else it comes as json): u32 data length + the
+//!               values' UTF-8 back to back, (count+1) x u32 offsets in UTF-16 code units of
+//!               the decoded data (byte offsets when it is ASCII), count x u8 null flags: the
+//!               host decodes the data once and cuts it with `substring`
 //! name:  an opt-str, or u32 0x80000000 | k: the name of the signature's input k, which the
 //!        host has from the compile record (no text to copy or decode for known names)
 //! ```
 
 use crate::cells::ColData;
 use crate::problems::Failure;
+use crate::scan;
 use crate::schema::{DType, Inputs};
 
 /// One column or tensor.
@@ -166,6 +171,8 @@ fn ok_size(v: &Validated, extra: Option<&str>) -> usize {
     for e in &v.entries {
         n += 24 + e.name.as_ref().map_or(0, |x| x.len()) + 4 * e.shape.len();
         n += match &e.data {
+            // A str column may come as text: its UTF-8 (shorter than the JSON), offsets, flags.
+            ColData::Json(text, n) if e.dtype == DType::Str => text.len() + 4 + 5 * n,
             ColData::Json(text, _) => text.len(),
             ColData::Bytes {
                 data,
@@ -231,9 +238,11 @@ pub fn encode_ok_with(v: &Validated, inputs: &Inputs, extra: Option<&str>) -> Ve
             ColData::I64(x) | ColData::Datetime(x) => raw!(&mut w, x),
             ColData::U64(x) => raw!(&mut w, x),
             ColData::F64(x) => raw!(&mut w, x),
-            ColData::Json(text, _) => {
-                w.u32(1);
-                w.str(text);
+            ColData::Json(text, n) => {
+                if e.dtype != DType::Str || !text_block(&mut w, text, *n) {
+                    w.u32(1);
+                    w.str(text);
+                }
             }
             ColData::Bytes {
                 data,
@@ -254,6 +263,75 @@ pub fn encode_ok_with(v: &Validated, inputs: &Inputs, extra: Option<&str>) -> Ve
         w.str(x);
     }
     w.finish()
+}
+
+/// Writes a str column's JSON text (`["a",null]`, as `jsonout` writes it) as repr 3: the
+/// strings' UTF-8 back to back, their offsets in UTF-16 code units and null flags, so the host
+/// decodes the column with one `TextDecoder` call and cuts it, instead of parsing JSON. Returns false, having
+/// written nothing, when a string has an escape (or the text is not that shape): the column
+/// then goes as JSON text.
+fn text_block(w: &mut W, text: &str, n: usize) -> bool {
+    let b = text.as_bytes();
+    let start = w.at;
+    w.u32(3);
+    w.u32(0); // the data length, set below
+    let data = w.at;
+    let mut offsets: Vec<u32> = Vec::with_capacity(n + 1);
+    let mut nulls: Vec<u8> = Vec::with_capacity(n);
+    // Offsets in UTF-16 code units (what `substring` takes): bytes, when the text is ASCII.
+    let ascii = scan::is_ascii(b);
+    let mut units = 0usize;
+    let mut i = 1;
+    let mut ok = b.first() == Some(&b'[');
+    for k in 0..n {
+        if !ok {
+            break;
+        }
+        if k > 0 {
+            ok = b.get(i) == Some(&b',');
+            i += 1;
+        }
+        offsets.push(units as u32);
+        match b.get(i) {
+            Some(b'"') => {
+                // The first quote, backslash or control byte: a closing quote, or an escape.
+                let end = scan::plain_end(b, i + 1);
+                ok &= b.get(end) == Some(&b'"');
+                if ok {
+                    let value = &b[i + 1..end];
+                    w.bytes(value);
+                    units += if ascii { value.len() } else { utf16_len(value) };
+                }
+                nulls.push(0);
+                i = end + 1;
+            }
+            Some(b'n') if b[i..].starts_with(b"null") => {
+                nulls.push(1);
+                i += 4;
+            }
+            _ => ok = false,
+        }
+    }
+    if !(ok && i + 1 == b.len() && b[i] == b']') {
+        w.buf[start..w.at].fill(0); // padding further on relies on zeroed bytes
+        w.at = start;
+        return false;
+    }
+    offsets.push(units as u32);
+    let len = w.at - data;
+    w.buf[data - 4..data].copy_from_slice(&(len as u32).to_le_bytes());
+    for o in offsets {
+        w.u32(o as usize);
+    }
+    w.bytes(&nulls);
+    true
+}
+
+/// UTF-16 code units of UTF-8 text: one per lead byte, two for a four-byte sequence.
+fn utf16_len(b: &[u8]) -> usize {
+    b.iter()
+        .map(|&c| (c & 0xc0 != 0x80) as usize + (c >= 0xf0) as usize)
+        .sum()
 }
 
 /// Encodes a refusal with its HTTP status.
@@ -356,5 +434,53 @@ mod tests {
         let h = encode_handle(7, &inputs);
         assert_eq!(&h[8..16], &[7, 0, 0, 0, 3, 0, 0, 0]);
         assert_eq!(&h[16..21], &[1, 0, 0, 0, b'a']);
+    }
+
+    /// The values part of the only entry of a record written without names or params.
+    fn values_of(record: &[u8]) -> &[u8] {
+        // header 24, count, name (opt-str of 1 byte), dtype, rank, dim, count
+        &record[28 + 5 + 16..]
+    }
+
+    fn str_column(text: &str, n: usize) -> Vec<u8> {
+        let v = Validated {
+            kind: Kind::Columns,
+            format: Format::Split,
+            rows: n,
+            params: None,
+            entries: vec![Entry {
+                name: Some("s".into()),
+                dtype: DType::Str,
+                shape: vec![n],
+                data: ColData::Json(text.into(), n),
+            }],
+        };
+        let r = encode_ok(&v);
+        assert_eq!(
+            u32::from_le_bytes(r[0..4].try_into().unwrap()) as usize,
+            r.len()
+        );
+        r
+    }
+
+    #[test]
+    fn str_columns_without_escapes_are_written_as_text() {
+        let r = str_column(r#"["ab",null,"","é😀"]"#, 4);
+        let mut want = vec![3, 0, 0, 0, 8, 0, 0, 0, b'a', b'b', 0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80];
+        // Offsets in UTF-16 code units: é is one, the emoji two.
+        for o in [0u32, 2, 2, 2, 5] {
+            want.extend_from_slice(&o.to_le_bytes());
+        }
+        want.extend_from_slice(&[0, 1, 0, 0]);
+        assert_eq!(values_of(&r), &want[..]);
+        let r = str_column("[]", 0);
+        assert_eq!(values_of(&r), &[3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        // An escape, or another shape: the JSON text as it is.
+        for (text, n) in [(r#"["a\"b",null]"#, 2), (r#"[1,"a"]"#, 2), (r#"["a"]"#, 2)] {
+            let r = str_column(text, n);
+            let mut want = vec![1, 0, 0, 0, text.len() as u8, 0, 0, 0];
+            want.extend_from_slice(text.as_bytes());
+            assert_eq!(values_of(&r), &want[..], "{}", text);
+        }
     }
 }
