@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "a675f08c5c784d093f0785fecc2978cfe33dde7dd5ece56ef780ef52d29b2057";
+export const WASM_SOURCE_HASH = "0b7df3335d4b0c3bbdcf38f7569eafa834e70edf38347a72c1256c2ebbf3b25c";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "a675f08c5c784d093f0785fecc2978cfe33dde7dd5ece56
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "c168107c8137fe43dde29400858299d6629ff37ebd17148b70abfa9e113203a9";
+export const WASM_SHA256 = "eb910df958d4f8d88cc5f8d2ae907500007552cd7efbd28d1bd5a22b18f213ec";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "c168107c8137fe43dde29400858299d6629ff37ebd17148b70ab
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 447015;
+export const WASM_BYTE_SIZE = 466929;

@@ -10,7 +10,7 @@
 //! `tests` below check differentially against the full path.
 
 use crate::cells::ColData;
-use crate::json::{non_digits8, swar_value, POW10_U64};
+use crate::json::{non_digits8, read8, swar_value, POW10_U64};
 use crate::output::{Entry, Format, Kind, Validated};
 use crate::params;
 use crate::schema::{ColSpec, DType, Inputs, Scalar, TensorSpec, Ty};
@@ -27,6 +27,9 @@ struct Lex {
     exp10: i32,
     overflow: bool,
 }
+
+/// Bytes [`Scan::quick_f64`] needs after the cursor, so that none of its reads is checked.
+const QUICK_SLACK: usize = 40;
 
 struct Scan<'a> {
     b: &'a [u8],
@@ -199,6 +202,140 @@ impl<'a> Scan<'a> {
         None
     }
 
+    /// The number at the cursor as a double in one pass, for the shape serialisers print:
+    /// `-?(0|[1-9][0-9]{0,6})(\.[0-9]+)?([eE][+-]?[0-9]{1,3})?` with at most 19 digits in all,
+    /// followed by a delimiter, at least [`QUICK_SLACK`] bytes before the body's end. Eight
+    /// digits per step, the significand and the exponent built as the bytes are read, then the
+    /// shared converter: no lexeme to re-read and no grammar pass before the conversion. `None` (cursor unmoved) for anything else, which then goes through
+    /// [`Scan::number`] and [`Scan::f64_of`]; where both read a number they give the same bits
+    /// (`quick_readers_read_like_the_general_reader` checks it).
+    #[inline(always)]
+    fn quick_f64(&mut self) -> Option<f64> {
+        let start = self.i;
+        // A window of fixed length: every read below is inside it (the last fraction word
+        // ends at 33 at most, the delimiter after an exponent is at 26 at most).
+        let b = self.b.get(start..start + QUICK_SLACK)?;
+        let negative = b[0] == b'-';
+        let mut i = negative as usize;
+        let v = read8(b, i);
+        let z = v.wrapping_sub(0x3030_3030_3030_3030);
+        let k = (non_digits8(v).trailing_zeros() / 8) as usize; // 8 when the word is all digits
+                                                                // No digit, eight or more integer digits (rare in a float column: the general reader
+                                                                // takes them), or a leading zero that JSON refuses.
+        if k == 0 || k == 8 || (k > 1 && v as u8 == b'0') {
+            return None;
+        }
+        let mut w = swar_value(z << (64 - 8 * k as u32));
+        let mut digits = k;
+        i += k;
+        let mut q: i64 = 0;
+        if b[i] == b'.' {
+            i += 1;
+            let f = i;
+            loop {
+                let v = read8(b, i);
+                let z = v.wrapping_sub(0x3030_3030_3030_3030);
+                let mask = non_digits8(v);
+                let n = (mask.trailing_zeros() / 8) as usize;
+                if digits + n > 19 {
+                    return None;
+                }
+                if n == 8 {
+                    w = w.wrapping_mul(100_000_000).wrapping_add(swar_value(z));
+                    digits += 8;
+                    i += 8;
+                    continue;
+                }
+                if n > 0 {
+                    w = w
+                        .wrapping_mul(POW10_U64[n])
+                        .wrapping_add(swar_value(z << (64 - 8 * n as u32)));
+                    i += n;
+                }
+                break;
+            }
+            if i == f {
+                return None;
+            }
+            q = -((i - f) as i64);
+        }
+        if b[i] | 0x20 == b'e' {
+            i += 1;
+            let eneg = b[i] == b'-';
+            i += (eneg || b[i] == b'+') as usize;
+            let f = i;
+            let mut e: i64 = 0;
+            while i < f + 3 {
+                let d = b[i].wrapping_sub(b'0');
+                if d > 9 {
+                    break;
+                }
+                e = e * 10 + d as i64;
+                i += 1;
+            }
+            if i == f || b[i].wrapping_sub(b'0') <= 9 {
+                return None;
+            }
+            q += if eneg { -e } else { e };
+        }
+        match b[i] {
+            b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t' => {}
+            _ => return None,
+        }
+        let x = crate::decimal::to_f64(w, q)?;
+        self.i = start + i;
+        Some(if negative { -x } else { x })
+    }
+
+    /// The integer at the cursor in one pass, for integer columns: `-?(0|[1-9][0-9]{0,17})`
+    /// followed by a delimiter, eight digits per step. `None` (cursor unmoved) for anything
+    /// else, which then goes through [`Scan::number`] and [`i64_of`]; where both read a
+    /// number they give the same value (`quick_readers_read_like_the_general_reader`).
+    #[inline(always)]
+    fn quick_i64(&mut self) -> Option<i64> {
+        let start = self.i;
+        // The window of [`Scan::quick_f64`]: the third word read ends at 25 at most.
+        let b = self.b.get(start..start + QUICK_SLACK)?;
+        let negative = b[0] == b'-';
+        let mut i = negative as usize;
+        let leading_zero = b[i] == b'0';
+        let mut w = 0u64;
+        let mut digits = 0usize;
+        loop {
+            let v = read8(b, i);
+            let z = v.wrapping_sub(0x3030_3030_3030_3030);
+            let n = (non_digits8(v).trailing_zeros() / 8) as usize;
+            // Up to 18 digits, as `i64_of` takes them.
+            if digits + n > 18 {
+                return None;
+            }
+            if n == 8 {
+                w = w.wrapping_mul(100_000_000).wrapping_add(swar_value(z));
+                digits += 8;
+                i += 8;
+                continue;
+            }
+            if n > 0 {
+                w = w
+                    .wrapping_mul(POW10_U64[n])
+                    .wrapping_add(swar_value(z << (64 - 8 * n as u32)));
+                digits += n;
+                i += n;
+            }
+            break;
+        }
+        if digits == 0 || (digits > 1 && leading_zero) {
+            return None;
+        }
+        match b[i] {
+            b',' | b']' | b'}' | b' ' | b'\n' | b'\r' | b'\t' => {}
+            _ => return None,
+        }
+        self.i = start + i;
+        let v = w as i64;
+        Some(if negative { -v } else { v })
+    }
+
     #[inline(always)]
     fn f64_of(&self, n: &Lex) -> f64 {
         if !n.overflow {
@@ -319,7 +456,9 @@ impl Builder {
     fn cell(&mut self, s: &mut Scan, first: bool) -> Option<()> {
         match self {
             Builder::F64(v) => {
-                if s.peek() == Some(b'n') {
+                if let Some(x) = s.quick_f64() {
+                    v.push(x);
+                } else if s.peek() == Some(b'n') {
                     s.lit(b"null")?;
                     v.push(f64::NAN);
                 } else {
@@ -328,17 +467,28 @@ impl Builder {
                 }
             }
             Builder::F32(v) => {
-                let n = s.number()?;
-                let f = s.f64_of(&n);
+                let f = match s.quick_f64() {
+                    Some(f) => f,
+                    None => {
+                        let n = s.number()?;
+                        s.f64_of(&n)
+                    }
+                };
                 let x = f as f32;
                 if x.is_infinite() {
                     return None;
                 }
                 v.push(x);
             }
-            Builder::I64(v) => v.push(i64_of(&s.number()?)?),
+            Builder::I64(v) => v.push(match s.quick_i64() {
+                Some(x) => x,
+                None => i64_of(&s.number()?)?,
+            }),
             Builder::I32(v) => {
-                let x = i64_of(&s.number()?)?;
+                let x = match s.quick_i64() {
+                    Some(x) => x,
+                    None => i64_of(&s.number()?)?,
+                };
                 if x < i32::MIN as i64 || x > i32::MAX as i64 {
                     return None;
                 }
@@ -1482,6 +1632,164 @@ mod tests {
             let n = s.number().unwrap();
             assert_eq!(s.f64_of(&n).to_bits(), x.to_bits(), "{}", text);
         }
+    }
+
+    /// Wherever the one-pass double reader takes a number, the general reading
+    /// (`number` + `f64_of`) takes the same bytes and gives the same bits; what it declines
+    /// (cursor unmoved) is left to the general reading, which refuses what JSON refuses.
+    #[test]
+    fn quick_readers_read_like_the_general_reader() {
+        let mut rng = Rng(7);
+        let mut texts: Vec<String> = [
+            "0",
+            "-0",
+            "0.0",
+            "-0.0",
+            "1",
+            "-1",
+            "01",
+            "-01",
+            "00",
+            "1.",
+            ".5",
+            "-",
+            "+1",
+            "1e",
+            "1e+",
+            "1e-",
+            "1E5",
+            "1e+5",
+            "1e-5",
+            "1e400",
+            "-1e400",
+            "1e-400",
+            "1e308",
+            "1.7976931348623157e308",
+            "1.7976931348623159e308",
+            "2.2250738585072014e-308",
+            "2.2250738585072011e-308",
+            "4.9e-324",
+            "5e-324",
+            "2.4703282292062328e-324",
+            "2.4703282292062327e-324",
+            "1e-323",
+            "9007199254740993",
+            "9007199254740992.5",
+            "0.1",
+            "0.30000000000000004",
+            "1234567.8901234567",
+            "1234567.89012345678",
+            "0.0000000000000000001",
+            "0.00000000000000000001",
+            "9.999999999999999999",
+            "1.8446744073709551615",
+            "1.8446744073709551616",
+            "1e999",
+            "1e1000",
+            "1e0001",
+            "1.5e007",
+            "1x",
+            "1.5.5",
+            "1e5e5",
+            "NaN",
+            "Infinity",
+            "-Infinity",
+            "null",
+            "1234567",
+            "12345678",
+            "123456789",
+            "0.5E-3",
+            "7.0e-10",
+            "1.0E+22",
+            "1e22",
+            "1e23",
+            "8.98846567431158e307",
+        ]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+        for _ in 0..40_000 {
+            let x = f64::from_bits(rng.next());
+            if x.is_finite() {
+                texts.push(format!("{}", x));
+                texts.push(format!("{:e}", x));
+            }
+            let y = (rng.next() >> 11) as f64 / (1u64 << 53) as f64
+                * 10f64.powi((rng.next() % 9) as i32 - 4);
+            texts.push(format!("{}", y));
+            texts.push(format!("{}", rng.next() as i64 >> (rng.next() % 64)));
+            // Digit strings of every shape: 1..=22 digits, a point anywhere, an exponent.
+            let n = 1 + (rng.next() % 22) as usize;
+            let mut t = String::new();
+            if rng.next() % 3 == 0 {
+                t.push('-');
+            }
+            for d in 0..n {
+                t.push((b'0' + (rng.next() % 10) as u8) as char);
+                if d + 1 < n && rng.next() % 6 == 0 && !t.contains('.') {
+                    t.push('.');
+                }
+            }
+            match rng.next() % 4 {
+                0 => t.push_str(&format!("e{}", (rng.next() % 700) as i64 - 350)),
+                1 => t.push_str(&format!("E+{}", rng.next() % 30)),
+                _ => {}
+            }
+            texts.push(t);
+        }
+        let (mut taken, mut taken_int) = (0, 0);
+        for (k, t) in texts.iter().enumerate() {
+            let delim = [",", "]", "}", " ", "\n", "x", ""][k % 7];
+            for pad in [0usize, 40] {
+                let text = format!("{}{}{}", t, delim, " ".repeat(pad));
+                let b = text.as_bytes();
+                let mut q = Scan {
+                    b,
+                    i: 0,
+                    max_str: usize::MAX,
+                };
+                let mut g = Scan {
+                    b,
+                    i: 0,
+                    max_str: usize::MAX,
+                };
+                let general = g.number().map(|n| g.f64_of(&n));
+                match q.quick_f64() {
+                    Some(x) => {
+                        taken += 1;
+                        let want = general.unwrap_or_else(|| panic!("general refused {:?}", text));
+                        assert_eq!(x.to_bits(), want.to_bits(), "{:?}", text);
+                        assert_eq!(q.i, g.i, "{:?}", text);
+                    }
+                    None => assert_eq!(q.i, 0, "{:?}", text),
+                }
+                let mut q = Scan {
+                    b,
+                    i: 0,
+                    max_str: usize::MAX,
+                };
+                let mut g = Scan {
+                    b,
+                    i: 0,
+                    max_str: usize::MAX,
+                };
+                let general = g.number().and_then(|n| i64_of(&n));
+                match q.quick_i64() {
+                    Some(x) => {
+                        taken_int += 1;
+                        assert_eq!(Some(x), general, "{:?}", text);
+                        assert_eq!(q.i, g.i, "{:?}", text);
+                    }
+                    None => assert_eq!(q.i, 0, "{:?}", text),
+                }
+            }
+        }
+        assert!(taken > 60_000, "the one-pass reader took {} numbers", taken);
+        assert!(
+            taken_int > 5_000,
+            "the one-pass integer reader took {}",
+            taken_int
+        );
     }
 
     #[test]

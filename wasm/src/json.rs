@@ -140,7 +140,7 @@ fn split(text: &str) -> Parts<'_> {
 
 /// Eight bytes at `i` as a little-endian word (the caller checked `i + 8 <= b.len()`).
 #[inline(always)]
-fn read8(b: &[u8], i: usize) -> u64 {
+pub(crate) fn read8(b: &[u8], i: usize) -> u64 {
     debug_assert!(i + 8 <= b.len());
     // SAFETY: callers check `i + 8 <= b.len()`; the read is unaligned by design.
     unsafe { u64::from_le(std::ptr::read_unaligned(b.as_ptr().add(i) as *const u64)) }
