@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "0b7df3335d4b0c3bbdcf38f7569eafa834e70edf38347a72c1256c2ebbf3b25c";
+export const WASM_SOURCE_HASH = "f1ddf75287ec2f81b93e92aceca6145a531647c1fe5fd6c99d7717de22560f61";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "0b7df3335d4b0c3bbdcf38f7569eafa834e70edf38347a7
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "eb910df958d4f8d88cc5f8d2ae907500007552cd7efbd28d1bd5a22b18f213ec";
+export const WASM_SHA256 = "40630ea5ea74a6e72c4aa58fa8eff6e2e7b7fb406bb0bf05ab94e27a2e2d6414";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "eb910df958d4f8d88cc5f8d2ae907500007552cd7efbd28d1bd5
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 466929;
+export const WASM_BYTE_SIZE = 467016;
