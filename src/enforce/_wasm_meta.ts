@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "f1ddf75287ec2f81b93e92aceca6145a531647c1fe5fd6c99d7717de22560f61";
+export const WASM_SOURCE_HASH = "4ad3258492a1a3461e0e19cf1f46c60fa144a0bc65576299d381bf90bcaf8ef0";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "f1ddf75287ec2f81b93e92aceca6145a531647c1fe5fd6c
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "40630ea5ea74a6e72c4aa58fa8eff6e2e7b7fb406bb0bf05ab94e27a2e2d6414";
+export const WASM_SHA256 = "5dc3babce258808367082a4796f654015ae30cd1aeec473ba004c1688d1d227e";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "40630ea5ea74a6e72c4aa58fa8eff6e2e7b7fb406bb0bf05ab94
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 467016;
+export const WASM_BYTE_SIZE = 467798;

@@ -67,20 +67,32 @@ const SPEC_NAME: usize = 0x8000_0000;
 
 /// The signature's input names, in order (none without a schema).
 fn spec_names(inputs: &Inputs) -> impl Iterator<Item = Option<&str>> {
-    let (columns, tensors) = match inputs {
-        Inputs::Columns(c) => (&c[..], &[][..]),
-        Inputs::Tensors(t) => (&[][..], &t[..]),
-        Inputs::None => (&[][..], &[][..]),
-    };
-    columns
-        .iter()
-        .map(|c| c.name.as_deref())
-        .chain(tensors.iter().map(|t| t.name.as_deref()))
+    (0..spec_count(inputs)).map(move |k| spec_name(inputs, k))
 }
 
-/// Writes a record into a zeroed buffer of its computed size (an upper bound): plain stores,
-/// no capacity checks or regrowth per field. A wrong size is a bounds-check trap, never a
-/// write past the buffer.
+/// How many inputs the signature has.
+#[inline(always)]
+fn spec_count(inputs: &Inputs) -> usize {
+    match inputs {
+        Inputs::Columns(c) => c.len(),
+        Inputs::Tensors(t) => t.len(),
+        Inputs::None => 0,
+    }
+}
+
+/// The name of the signature's input `k` (`k` below [`spec_count`]).
+#[inline(always)]
+fn spec_name(inputs: &Inputs, k: usize) -> Option<&str> {
+    match inputs {
+        Inputs::Columns(c) => c[k].name.as_deref(),
+        Inputs::Tensors(t) => t[k].name.as_deref(),
+        Inputs::None => None,
+    }
+}
+
+/// Writes a record into a buffer of its computed size (an upper bound): plain stores, no
+/// capacity checks or regrowth per field, no zero fill (padding is written as zeros). A wrong
+/// size is a failed bounds check (a trap), never a write past the buffer.
 struct W {
     buf: Vec<u8>,
     at: usize,
@@ -89,19 +101,59 @@ struct W {
 impl W {
     fn new(size: usize) -> W {
         W {
-            buf: vec![0; size],
+            buf: Vec::with_capacity(size),
             at: 0,
         }
     }
+    /// The `n` bytes at the write position, in the buffer's capacity.
+    #[inline(always)]
+    fn room(&mut self, n: usize) -> *mut u8 {
+        assert!(n <= self.buf.capacity() - self.at, "result record size");
+        // SAFETY: in bounds of the allocation (checked above).
+        unsafe { self.buf.as_mut_ptr().add(self.at) }
+    }
     #[inline(always)]
     fn u32(&mut self, x: usize) {
-        self.buf[self.at..self.at + 4].copy_from_slice(&(x as u32).to_le_bytes());
+        let p = self.room(4);
+        // SAFETY: `room` checked the 4 bytes; unaligned store.
+        unsafe { (p as *mut [u8; 4]).write_unaligned((x as u32).to_le_bytes()) };
         self.at += 4;
     }
     #[inline(always)]
     fn bytes(&mut self, b: &[u8]) {
-        self.buf[self.at..self.at + b.len()].copy_from_slice(b);
+        let p = self.room(b.len());
+        // SAFETY: `room` checked the length; the source is another allocation.
+        unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), p, b.len()) };
         self.at += b.len();
+    }
+    /// Exactly `N` bytes (`b.len() == N`), stored as one value.
+    #[inline(always)]
+    fn fixed<const N: usize>(&mut self, b: &[u8]) {
+        let value: [u8; N] = b.try_into().unwrap();
+        let p = self.room(N);
+        // SAFETY: `room` checked the `N` bytes.
+        unsafe { (p as *mut [u8; N]).write_unaligned(value) };
+        self.at += N;
+    }
+    /// Zero bytes up to the next multiple of 8 from the record's start.
+    #[inline(always)]
+    fn pad8(&mut self) {
+        let n = self.at.wrapping_neg() & 7;
+        let p = self.room(8);
+        // SAFETY: `room` checked 8 bytes (`ok_size` counts 8 per raw buffer for padding; the
+        // bytes after the padding are the values, written next).
+        unsafe { (p as *mut [u8; 8]).write_unaligned([0; 8]) };
+        self.at += n;
+    }
+    /// Overwrites the u32 at `at`, written before.
+    #[inline(always)]
+    fn set_u32(&mut self, at: usize, x: usize) {
+        assert!(at + 4 <= self.at);
+        // SAFETY: written (initialised) bytes of the buffer.
+        unsafe {
+            (self.buf.as_mut_ptr().add(at) as *mut [u8; 4])
+                .write_unaligned((x as u32).to_le_bytes())
+        };
     }
     #[inline(always)]
     fn str(&mut self, s: &str) {
@@ -117,9 +169,9 @@ impl W {
     }
     fn finish(mut self) -> Vec<u8> {
         let len = self.at;
-        self.buf.truncate(len);
-        self.at = 0;
-        self.u32(len);
+        self.set_u32(0, len);
+        // SAFETY: every byte below `at` was written (fields, values, zeroed padding).
+        unsafe { self.buf.set_len(len) };
         self.buf
     }
 }
@@ -132,14 +184,20 @@ fn raw<T: Copy>(w: &mut W, v: &[T], to_le: impl Fn(&T, &mut W)) {
     let size = std::mem::size_of_val(v);
     w.u32(0);
     w.u32(size);
-    w.at = (w.at + 7) & !7; // the buffer is zeroed: padding is a skip
+    w.pad8();
     #[cfg(target_endian = "little")]
     {
         let _ = to_le;
         // Plain numbers are already in the host's layout: copy the bytes in one go.
         // SAFETY: the slice covers exactly the initialised elements, read as bytes.
         let bytes = unsafe { std::slice::from_raw_parts(v.as_ptr() as *const u8, size) };
-        w.bytes(bytes);
+        // One value of 8, 4 or 1 bytes (a one-row column): a plain store, not a copy call.
+        match size {
+            8 => w.fixed::<8>(bytes),
+            4 => w.fixed::<4>(bytes),
+            1 => w.fixed::<1>(bytes),
+            _ => w.bytes(bytes),
+        }
     }
     #[cfg(not(target_endian = "little"))]
     for x in v {
@@ -164,8 +222,8 @@ fn raw_width(d: &ColData) -> usize {
     }
 }
 
-/// The record's size, exactly for everything but the raw values' padding (at most 7 bytes
-/// each): the record is written into one allocation, never regrown.
+/// The record's size, exactly for everything but the raw values' padding (8 bytes counted,
+/// at most 7 used, each): the record is written into one allocation, never regrown.
 fn ok_size(v: &Validated, extra: Option<&str>) -> usize {
     let mut n = 28 + v.params.as_ref().map_or(0, |p| p.len()) + extra.map_or(0, |x| 4 + x.len());
     for e in &v.entries {
@@ -179,7 +237,7 @@ fn ok_size(v: &Validated, extra: Option<&str>) -> usize {
                 offsets,
                 nulls,
             } => 4 + data.len() + 4 * offsets.len() + nulls.len(),
-            d => 7 + d.len() * raw_width(d),
+            d => 8 + d.len() * raw_width(d), // padding: `W::pad8` stores 8 bytes
         };
     }
     n
@@ -205,13 +263,16 @@ pub fn encode_ok_with(v: &Validated, inputs: &Inputs, extra: Option<&str>) -> Ve
     // Entries come in the signature's order (some optional ones missing): one forward walk
     // over its names finds each. A name found nowhere ahead is written as text, and so is
     // every later one (the walk is over): never more than one pass over the names.
-    let mut names = spec_names(inputs).enumerate();
+    let count = spec_count(inputs);
+    let mut next = 0;
     for e in &v.entries {
         let name = e.name.as_deref();
         let mut known = None;
-        if name.is_some() {
-            for (k, n) in names.by_ref() {
-                if n == name {
+        if let Some(name) = name {
+            while next < count {
+                let k = next;
+                next += 1;
+                if spec_name(inputs, k) == Some(name) {
                     known = Some(k);
                     break;
                 }
@@ -313,13 +374,12 @@ fn text_block(w: &mut W, text: &str, n: usize) -> bool {
         }
     }
     if !(ok && i + 1 == b.len() && b[i] == b']') {
-        w.buf[start..w.at].fill(0); // padding further on relies on zeroed bytes
         w.at = start;
         return false;
     }
     offsets.push(units as u32);
     let len = w.at - data;
-    w.buf[data - 4..data].copy_from_slice(&(len as u32).to_le_bytes());
+    w.set_u32(data - 4, len);
     for o in offsets {
         w.u32(o as usize);
     }
@@ -466,7 +526,9 @@ mod tests {
     #[test]
     fn str_columns_without_escapes_are_written_as_text() {
         let r = str_column(r#"["ab",null,"","é😀"]"#, 4);
-        let mut want = vec![3, 0, 0, 0, 8, 0, 0, 0, b'a', b'b', 0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80];
+        let mut want = vec![
+            3, 0, 0, 0, 8, 0, 0, 0, b'a', b'b', 0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80,
+        ];
         // Offsets in UTF-16 code units: é is one, the emoji two.
         for o in [0u32, 2, 2, 2, 5] {
             want.extend_from_slice(&o.to_le_bytes());
