@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "4ad3258492a1a3461e0e19cf1f46c60fa144a0bc65576299d381bf90bcaf8ef0";
+export const WASM_SOURCE_HASH = "c299b7cf2539a22c4964fdb24cb5506c38b69e3df965620706316ee41a2bf860";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "4ad3258492a1a3461e0e19cf1f46c60fa144a0bc6557629
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "5dc3babce258808367082a4796f654015ae30cd1aeec473ba004c1688d1d227e";
+export const WASM_SHA256 = "d3f34bf22450272b35d7231eaee66b8bea8cbee8fb912b0c50903af58d13b9b4";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "5dc3babce258808367082a4796f654015ae30cd1aeec473ba004
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 467798;
+export const WASM_BYTE_SIZE = 467882;

@@ -167,11 +167,7 @@ impl Datatype {
             (Datatype::Bytes, _) => Some("not a string"),
             // A lexeme without an exponent and under 300 characters is below 10^300: finite
             // and in range as FP64, without converting it here (the casts convert it once).
-            (Datatype::F64, Value::Number(n))
-                if n.text.len() < 300 && !n.text.bytes().any(|b| b | 0x20 == b'e') =>
-            {
-                None
-            }
+            (Datatype::F64, Value::Number(n)) if n.text.len() < 300 && !n.has_exponent() => None,
             (d, Value::Number(n)) if d.is_float() => {
                 let x = n.as_f64();
                 let max = match d {
@@ -971,8 +967,7 @@ pub fn validate_v2(
                 .zip(targets.iter())
                 .map(|(x, t)| x.take().zip(*t))
                 .collect();
-            let entries =
-                frame::enforce_with(specs, &fr, Path::Frame, &mut problems, &mut ready);
+            let entries = frame::enforce_with(specs, &fr, Path::Frame, &mut problems, &mut ready);
             (Kind::Columns, rows, entries)
         }
         Inputs::Tensors(specs) => {
@@ -1249,8 +1244,12 @@ mod tests {
             x ^= x << 17;
             x
         };
-        let named = sig(r#"[{"type": "double", "name": "a"}, {"type": "long", "name": "b"}, {"type": "float", "name": "c"}, {"type": "integer", "name": "d"}, {"type": "boolean", "name": "e"}, {"type": "string", "name": "s"}]"#);
-        let unnamed = sig(r#"[{"type": "double"}, {"type": "long"}, {"type": "float"}, {"type": "integer"}, {"type": "boolean"}, {"type": "string"}]"#);
+        let named = sig(
+            r#"[{"type": "double", "name": "a"}, {"type": "long", "name": "b"}, {"type": "float", "name": "c"}, {"type": "integer", "name": "d"}, {"type": "boolean", "name": "e"}, {"type": "string", "name": "s"}]"#,
+        );
+        let unnamed = sig(
+            r#"[{"type": "double"}, {"type": "long"}, {"type": "float"}, {"type": "integer"}, {"type": "boolean"}, {"type": "string"}]"#,
+        );
         let (mut direct_hits, mut ok) = (0, 0);
         for round in 0..3000 {
             let n = (next() % 5) as usize;
@@ -1311,11 +1310,14 @@ mod tests {
                             let v = if rare {
                                 [f32::NAN, f32::NEG_INFINITY, -0.0, 3.4e38][(r % 4) as usize]
                             } else {
-                                f32::from_bits((r >> 34) as u32) * if r & 1 == 0 { 1.0 } else { -1.0 }
+                                f32::from_bits((r >> 34) as u32)
+                                    * if r & 1 == 0 { 1.0 } else { -1.0 }
                             };
                             raw.extend_from_slice(&v.to_le_bytes());
                         }
-                        Datatype::F16 => raw.extend_from_slice(&((r as u16) & 0x7bff).to_le_bytes()),
+                        Datatype::F16 => {
+                            raw.extend_from_slice(&((r as u16) & 0x7bff).to_le_bytes())
+                        }
                         Datatype::I64 => raw.extend_from_slice(&(r as i64).to_le_bytes()),
                         Datatype::I32 => raw.extend_from_slice(&(r as i32).to_le_bytes()),
                         Datatype::I16 => raw.extend_from_slice(&(r as i16).to_le_bytes()),
@@ -1327,7 +1329,10 @@ mod tests {
                 let values: Vec<String> = if datatype == Datatype::Bool {
                     mine.iter().map(|b| (*b == 1).to_string()).collect()
                 } else {
-                    ranges.iter().map(|&(a, e)| text[a..e].to_string()).collect()
+                    ranges
+                        .iter()
+                        .map(|&(a, e)| text[a..e].to_string())
+                        .collect()
                 };
                 json_inputs.push(format!(
                     r#"{{"name": "{}", "shape": {}, "datatype": "{}", "data": [{}]}}"#,
