@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "c299b7cf2539a22c4964fdb24cb5506c38b69e3df965620706316ee41a2bf860";
+export const WASM_SOURCE_HASH = "9f7c5efb4b213ecba6263be5e364ad57616d91b942802024b6b8fdd3ea1e7163";
 
 /**
  * SHA-256 of the committed wasm file.

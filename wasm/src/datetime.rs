@@ -378,7 +378,14 @@ mod tests {
         for y in 1..=9999 {
             for m in 1..=12 {
                 for d in [1, 15, 28, days_in_month(y, m)] {
-                    assert_eq!(days_in_range(y, m, d), days_from_civil(y, m, d), "{}-{}-{}", y, m, d);
+                    assert_eq!(
+                        days_in_range(y, m, d),
+                        days_from_civil(y, m, d),
+                        "{}-{}-{}",
+                        y,
+                        m,
+                        d
+                    );
                 }
             }
         }

@@ -542,9 +542,16 @@ mod tests {
 
     #[test]
     fn a_param_spec_needs_a_default_key_which_may_be_null() {
-        let missing = parse_params(Some(r#"[{"name": "a", "type": "long", "shape": null}]"#), &lim());
+        let missing = parse_params(
+            Some(r#"[{"name": "a", "type": "long", "shape": null}]"#),
+            &lim(),
+        );
         let e = missing.unwrap_err();
-        assert!(e.message.contains("Missing keys in ParamSpec JSON"), "{}", e.message);
+        assert!(
+            e.message.contains("Missing keys in ParamSpec JSON"),
+            "{}",
+            e.message
+        );
         let null = parse_params(
             Some(r#"[{"name": "a", "type": "long", "default": null, "shape": null}]"#),
             &lim(),
