@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "9f7c5efb4b213ecba6263be5e364ad57616d91b942802024b6b8fdd3ea1e7163";
+export const WASM_SOURCE_HASH = "9f745b5261d06b08e582b4ca3a832e388895a566dc47f32ce6f96a7af8a48125";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "9f7c5efb4b213ecba6263be5e364ad57616d91b94280202
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "d3f34bf22450272b35d7231eaee66b8bea8cbee8fb912b0c50903af58d13b9b4";
+export const WASM_SHA256 = "e9d1d97c0a7e3b4e07e67d93520c4ea79f23e81c0e7e2af4b79b59c787ba1031";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "d3f34bf22450272b35d7231eaee66b8bea8cbee8fb912b0c5090
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 467882;
+export const WASM_BYTE_SIZE = 467622;

@@ -1,26 +1,9 @@
 import assert from "node:assert/strict";
-import { createApp, type ServingApp } from "../../src/server/mod.ts";
 import { rawRequest } from "./_raw_http.ts";
-import { bundlePath, serveOnFreePort, type TestServer } from "./_server.ts";
+import { bundlePath, IRIS_ANSWER, IRIS_SPLIT_ROW, withAppServer } from "./_server.ts";
 
-const IRIS_ROW =
-  '{"dataframe_split": {"columns": ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"], "data": [[5.1, 3.5, 1.4, 0.2]]}}';
-const IRIS_ANSWER =
-  '{"predictions": [{"probabilities": 0.9999592304229736}, {"probabilities": 4.073565287399106e-05}, {"probabilities": 1.2630649530562168e-14}]}';
-
-async function withServer(
-  options: Parameters<typeof createApp>[0],
-  fn: (server: TestServer, app: ServingApp) => Promise<void>,
-): Promise<void> {
-  const app = createApp({ log: () => {}, ...options });
-  const server = serveOnFreePort(app.fetch);
-  try {
-    await fn(server, app);
-  } finally {
-    await server.close();
-    await app.close();
-  }
-}
+const IRIS_ROW = IRIS_SPLIT_ROW;
+const withServer = withAppServer;
 
 const post = (url: string, body: BodyInit, contentType = "application/json") =>
   fetch(url, { method: "POST", headers: { "Content-Type": contentType }, body });

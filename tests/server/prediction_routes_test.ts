@@ -1,28 +1,26 @@
 // The prediction routes answered without Hono's dispatch (src/server/_prediction_routes.ts) give
 // the same answers, headers included, as the routes Hono dispatches, over real HTTP.
 import assert from "node:assert/strict";
-import { createApp, type ServingApp } from "../../src/server/mod.ts";
-import { bundlePath, serveOnFreePort, type TestServer } from "./_server.ts";
+import type { createApp, ServingApp } from "../../src/server/mod.ts";
+import {
+  bundlePath,
+  IRIS_ANSWER,
+  IRIS_SPLIT_ROW,
+  type TestServer,
+  withAppServer,
+} from "./_server.ts";
 
-const IRIS_ROW =
-  '{"dataframe_split": {"columns": ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"], "data": [[5.1, 3.5, 1.4, 0.2]]}}';
-const IRIS_ANSWER =
-  '{"predictions": [{"probabilities": 0.9999592304229736}, {"probabilities": 4.073565287399106e-05}, {"probabilities": 1.2630649530562168e-14}]}';
+const IRIS_ROW = IRIS_SPLIT_ROW;
 
-async function withServer(
+/** {@linkcode withAppServer} once the app's models are ready. */
+const withServer = (
   options: Parameters<typeof createApp>[0],
   fn: (server: TestServer, app: ServingApp) => Promise<void>,
-): Promise<void> {
-  const app = createApp({ log: () => {}, ...options });
-  const server = serveOnFreePort(app.fetch);
-  try {
+) =>
+  withAppServer(options, async (server, app) => {
     await app.ready();
     await fn(server, app);
-  } finally {
-    await server.close();
-    await app.close();
-  }
-}
+  });
 
 const predict = (url: string, body = IRIS_ROW, headers: Record<string, string> = {}) =>
   fetch(url, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body });

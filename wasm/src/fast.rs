@@ -219,41 +219,21 @@ impl<'a> Scan<'a> {
         let mut i = negative as usize;
         let v = read8(b, i);
         let z = v.wrapping_sub(0x3030_3030_3030_3030);
-        let k = (non_digits8(v).trailing_zeros() / 8) as usize; // 8 when the word is all digits
-                                                                // No digit, eight or more integer digits (rare in a float column: the general reader
-                                                                // takes them), or a leading zero that JSON refuses.
+        // k is 8 when the word is all digits. Refused here: no digit, eight or more integer
+        // digits (rare in a float column: the general reader takes them), or a leading zero
+        // that JSON refuses.
+        let k = (non_digits8(v).trailing_zeros() / 8) as usize;
         if k == 0 || k == 8 || (k > 1 && v as u8 == b'0') {
             return None;
         }
         let mut w = swar_value(z << (64 - 8 * k as u32));
-        let mut digits = k;
+        let digits = k;
         i += k;
         let mut q: i64 = 0;
         if b[i] == b'.' {
             i += 1;
             let f = i;
-            loop {
-                let v = read8(b, i);
-                let z = v.wrapping_sub(0x3030_3030_3030_3030);
-                let mask = non_digits8(v);
-                let n = (mask.trailing_zeros() / 8) as usize;
-                if digits + n > 19 {
-                    return None;
-                }
-                if n == 8 {
-                    w = w.wrapping_mul(100_000_000).wrapping_add(swar_value(z));
-                    digits += 8;
-                    i += 8;
-                    continue;
-                }
-                if n > 0 {
-                    w = w
-                        .wrapping_mul(POW10_U64[n])
-                        .wrapping_add(swar_value(z << (64 - 8 * n as u32)));
-                    i += n;
-                }
-                break;
-            }
+            (i, w, _) = bounded_digit_run(b, i, w, digits, 19)?;
             if i == f {
                 return None;
             }
@@ -299,31 +279,9 @@ impl<'a> Scan<'a> {
         let negative = b[0] == b'-';
         let mut i = negative as usize;
         let leading_zero = b[i] == b'0';
-        let mut w = 0u64;
-        let mut digits = 0usize;
-        loop {
-            let v = read8(b, i);
-            let z = v.wrapping_sub(0x3030_3030_3030_3030);
-            let n = (non_digits8(v).trailing_zeros() / 8) as usize;
-            // Up to 18 digits, as `i64_of` takes them.
-            if digits + n > 18 {
-                return None;
-            }
-            if n == 8 {
-                w = w.wrapping_mul(100_000_000).wrapping_add(swar_value(z));
-                digits += 8;
-                i += 8;
-                continue;
-            }
-            if n > 0 {
-                w = w
-                    .wrapping_mul(POW10_U64[n])
-                    .wrapping_add(swar_value(z << (64 - 8 * n as u32)));
-                digits += n;
-                i += n;
-            }
-            break;
-        }
+        // Up to 18 digits, as `i64_of` takes them.
+        let (end, w, digits) = bounded_digit_run(b, i, 0, 0, 18)?;
+        i = end;
         if digits == 0 || (digits > 1 && leading_zero) {
             return None;
         }
@@ -371,6 +329,38 @@ fn eight_digits(b: &[u8], i: usize) -> Option<u64> {
         return None;
     }
     Some(swar_value(v.wrapping_sub(0x3030_3030_3030_3030)))
+}
+
+/// [`digit_run`] for the quick readers: appends the run of digits at `b[i..]` to `w`, eight per step, and gives back the
+/// position after it, the value and the digit count; `None` when the run would take the
+/// count past `max` (so no read goes further than `max` digits allow).
+#[inline(always)]
+fn bounded_digit_run(
+    b: &[u8],
+    mut i: usize,
+    mut w: u64,
+    mut digits: usize,
+    max: usize,
+) -> Option<(usize, u64, usize)> {
+    loop {
+        let v = read8(b, i);
+        let z = v.wrapping_sub(0x3030_3030_3030_3030);
+        let n = (non_digits8(v).trailing_zeros() / 8) as usize;
+        if digits + n > max {
+            return None;
+        }
+        if n < 8 {
+            if n > 0 {
+                w = w
+                    .wrapping_mul(POW10_U64[n])
+                    .wrapping_add(swar_value(z << (64 - 8 * n as u32)));
+            }
+            return Some((i + n, w, digits + n));
+        }
+        w = w.wrapping_mul(100_000_000).wrapping_add(swar_value(z));
+        digits += 8;
+        i += 8;
+    }
 }
 
 /// Reads the run of ASCII digits at `i` into `m` (`m * 10^k + digits`, wrapping: the caller
@@ -1218,18 +1208,7 @@ mod tests {
         }
     }
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-            xs[(self.next() % xs.len() as u64) as usize]
-        }
-    }
+    use crate::test_rng::Rng;
 
     const CELLS: [&str; 24] = [
         "1",

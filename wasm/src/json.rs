@@ -1483,18 +1483,7 @@ mod tests {
     }
 
     /// A tiny deterministic PRNG (xorshift64*) so fuzz runs are reproducible.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
+    use crate::test_rng::Rng;
 
     /// Mutated documents never panic; whatever parses re-parses identically after a
     /// round-trip through a minimal serializer.

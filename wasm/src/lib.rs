@@ -29,6 +29,8 @@ mod problems;
 mod scan;
 mod schema;
 mod tensor;
+#[cfg(test)]
+mod test_rng;
 mod v2;
 mod validate;
 

@@ -172,15 +172,7 @@ mod tests {
             .unwrap_or(b.len().max(i))
     }
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-    }
+    use crate::test_rng::Rng;
 
     fn text(rng: &mut Rng, len: usize, rare: &[u8]) -> Vec<u8> {
         (0..len)

@@ -16,7 +16,7 @@ use crate::jsonout::{show, show_str, write_str};
 use crate::output::{Entry, Format, Kind, Validated};
 use crate::params;
 use crate::problems::{Code, Failure, Problems};
-use crate::schema::{DType, Inputs, Ty};
+use crate::schema::{ColSpec, DType, Inputs, Ty};
 use crate::tensor;
 use crate::validate::Compiled;
 use std::borrow::Cow;
@@ -585,6 +585,21 @@ fn binary_values<'t>(
     }
 }
 
+/// The column spec the `i`-th V2 input, `name`, meets: by name when the signature names its
+/// columns (`by_name`, from [`frame::spec_index`]), else by position, as `frame::plan` matches
+/// them.
+fn column_spec<'s>(
+    specs: &'s [ColSpec],
+    by_name: Option<&NameIndex>,
+    i: usize,
+    name: &str,
+) -> Option<&'s ColSpec> {
+    match by_name {
+        Some(index) => index.find(name).map(|k| &specs[k]),
+        None => specs.get(i),
+    }
+}
+
 /// A binary input's buffer as it is, when `target` is its own dtype and every value passes
 /// unchanged (floats finite, booleans 0 or 1); `None` sends it through the casts instead.
 fn exact(d: Datatype, target: DType, raw: &[u8]) -> Option<ColData> {
@@ -776,20 +791,12 @@ pub fn validate_v2(
         Inputs::Columns(specs) => {
             // A column input (shape [N] or [N, 1]) goes to the spec of its name, or of its
             // position when the signature is unnamed, as `frame::plan` matches them below.
-            let named = specs.first().map(|s| s.name.is_some()).unwrap_or(false);
             let by_spec = frame::spec_index(specs);
             for (i, d) in declared.iter().enumerate() {
                 if !matches!(d.shape.as_slice(), [_] | [_, 1]) {
                     continue;
                 }
-                let spec = if named {
-                    by_spec
-                        .as_ref()
-                        .and_then(|x| x.find(d.name))
-                        .map(|k| &specs[k])
-                } else {
-                    specs.get(i)
-                };
+                let spec = column_spec(specs, by_spec.as_ref(), i, d.name);
                 if let Some(Ty::Scalar(s)) = spec.map(|s| &s.ty) {
                     targets[i] = Some(s.dtype());
                 }
@@ -925,15 +932,7 @@ pub fn validate_v2(
                         rows.unwrap_or(0)
                     )));
                 }
-                let spec = if named {
-                    by_spec
-                        .as_ref()
-                        .and_then(|x| x.find(d.name))
-                        .map(|k| &specs[k])
-                } else {
-                    specs.get(i)
-                };
-                if let Some(spec) = spec {
+                if let Some(spec) = column_spec(specs, by_spec.as_ref(), i, d.name) {
                     match &spec.ty {
                         Ty::Scalar(s) if !d.datatype.fits(s.dtype()) => problems.push(
                             Code::BadRequest,
