@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "9f745b5261d06b08e582b4ca3a832e388895a566dc47f32ce6f96a7af8a48125";
+export const WASM_SOURCE_HASH = "33ab6b5b6a41b852e9430906d97d82eef566def55232cecc0d1db48e5450263a";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "9f745b5261d06b08e582b4ca3a832e388895a566dc47f32
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "e9d1d97c0a7e3b4e07e67d93520c4ea79f23e81c0e7e2af4b79b59c787ba1031";
+export const WASM_SHA256 = "05a1faa552a169382bcd070522b7363872a3478873c52fae276c1a7615514110";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "e9d1d97c0a7e3b4e07e67d93520c4ea79f23e81c0e7e2af4b79b
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 467622;
+export const WASM_BYTE_SIZE = 466891;

@@ -405,6 +405,7 @@ pub fn column(
             let (data, dtype) =
                 cells::convert(cells, t.dtype(), path, &ColLoc(quoted), t.name(), problems);
             Entry {
+                spec: None,
                 name: Some(name),
                 dtype,
                 shape: vec![rows],
@@ -438,6 +439,7 @@ pub fn column(
             }
             out.push(']');
             Entry {
+                spec: None,
                 name: Some(name),
                 dtype: DType::Object,
                 shape: vec![rows],
@@ -533,6 +535,7 @@ pub fn enforce_with(
             if let Some((data, dtype)) = direct.get_mut(j).and_then(|x| x.take()) {
                 if matches!(&spec.ty, Ty::Scalar(t) if t.dtype() == dtype) {
                     return Entry {
+                        spec: None,
                         name: Some(label.text()),
                         dtype,
                         shape: vec![frame.rows],
@@ -634,6 +637,7 @@ pub fn enforce_unnamed_numpy(
         let entry = match (first.data, tj) {
             // float32 values widen to float64 after their float32 rounding, as numpy does.
             (ColData::F32(v), Scalar::Double) => Entry {
+                spec: None,
                 name: first.name,
                 dtype: DType::F64,
                 shape: first.shape,
@@ -717,6 +721,7 @@ pub fn infer_column(label: Label, cells: &[&Value], path: Path, problems: &mut P
         )
     };
     Entry {
+        spec: None,
         name: Some(label.text()),
         dtype,
         shape: vec![cells.len()],

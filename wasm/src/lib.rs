@@ -300,7 +300,9 @@ fn validate_body(handle: u32, body: &[u8], format: u32) -> Vec<u8> {
         } else {
             validate::validate_json(sig, body)
         };
-        match v.and_then(|v| narrow::check(&v, &sig.float32, sig.max_errors).map(|_| v)) {
+        match v
+            .and_then(|v| narrow::check(&v, &sig.inputs, &sig.float32, sig.max_errors).map(|_| v))
+        {
             Ok(v) => {
                 let record = output::encode_ok_with(&v, &sig.inputs, None);
                 done(v);
@@ -349,7 +351,7 @@ fn validate_v2_body(handle: u32, body: &[u8], header_len: u32) -> Vec<u8> {
     };
     with_signature(handle, |sig| {
         let out = v2::validate_v2(sig, body, header).and_then(|(v, info)| {
-            narrow::check(&v, &sig.float32, sig.max_errors).map(|_| (v, info))
+            narrow::check(&v, &sig.inputs, &sig.float32, sig.max_errors).map(|_| (v, info))
         });
         match out {
             Ok((v, info)) => {

@@ -7,6 +7,7 @@ use crate::cells::ColData;
 use crate::jsonout::{python_float_repr, show_str};
 use crate::output::{Kind, Validated};
 use crate::problems::{Code, Failure, Problems};
+use crate::schema::Inputs;
 
 /// Which validated entries the runtime will cast from float64 to float32.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -46,14 +47,19 @@ impl Float32Targets {
 }
 
 /// Refuses float64 values that the cast to float32 would turn from finite into infinite.
-pub fn check(v: &Validated, targets: &Float32Targets, max_errors: usize) -> Result<(), Failure> {
+pub fn check(
+    v: &Validated,
+    inputs: &Inputs,
+    targets: &Float32Targets,
+    max_errors: usize,
+) -> Result<(), Failure> {
     if *targets == Float32Targets::None {
         return Ok(());
     }
     let mut problems = Problems::new(max_errors);
     for e in &v.entries {
         let values = match &e.data {
-            ColData::F64(values) if targets.covers(e.name.as_deref()) => values,
+            ColData::F64(values) if targets.covers(e.name_in(inputs)) => values,
             _ => continue,
         };
         let inner: usize = e.shape.iter().skip(1).product::<usize>().max(1);
@@ -61,7 +67,7 @@ pub fn check(v: &Validated, targets: &Float32Targets, max_errors: usize) -> Resu
             if !(x.is_finite() && (*x as f32).is_infinite()) {
                 continue;
             }
-            let at = match (v.kind, &e.name) {
+            let at = match (v.kind, e.name_in(inputs)) {
                 (Kind::Columns, Some(n)) => format!("in column {} at row {}", show_str(n), i),
                 (Kind::Columns, None) => format!("in column {} at row {}", i / inner, i),
                 (Kind::Tensors, Some(n)) => {
@@ -101,6 +107,7 @@ mod tests {
             rows: shape[0],
             params: None,
             entries: vec![Entry {
+                spec: None,
                 name: name.map(|s| s.to_string()),
                 dtype: DType::F64,
                 shape,
@@ -124,7 +131,7 @@ mod tests {
             ],
             vec![6],
         );
-        let f = check(&v, &Float32Targets::All, 20).unwrap_err();
+        let f = check(&v, &Inputs::None, &Float32Targets::All, 20).unwrap_err();
         assert_eq!(f.code, Code::InvalidParameterValue);
         assert!(
             f.message.contains("3.5e+38 in column \"x\" at row 1"),
@@ -139,15 +146,27 @@ mod tests {
         // Infinity and NaN were never finite; float32's largest value survives the cast.
         assert!(!f.message.contains("row 2") && !f.message.contains("row 3"));
         assert!(!f.message.contains("row 5"), "{}", f.message);
-        assert!(check(&v, &Float32Targets::None, 20).is_ok());
-        assert!(check(&v, &Float32Targets::new(false, vec!["y".into()]), 20).is_ok());
-        assert!(check(&v, &Float32Targets::new(false, vec!["x".into()]), 20).is_err());
+        assert!(check(&v, &Inputs::None, &Float32Targets::None, 20).is_ok());
+        assert!(check(
+            &v,
+            &Inputs::None,
+            &Float32Targets::new(false, vec!["y".into()]),
+            20
+        )
+        .is_ok());
+        assert!(check(
+            &v,
+            &Inputs::None,
+            &Float32Targets::new(false, vec!["x".into()]),
+            20
+        )
+        .is_err());
     }
 
     #[test]
     fn tensor_rows_count_the_first_axis() {
         let v = one(None, Kind::Tensors, vec![0.0, 0.0, 0.0, 1e39], vec![2, 2]);
-        let f = check(&v, &Float32Targets::All, 20).unwrap_err();
+        let f = check(&v, &Inputs::None, &Float32Targets::All, 20).unwrap_err();
         assert!(
             f.message.contains("1e+39 in the input tensor at row 1"),
             "{}",

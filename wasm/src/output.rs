@@ -27,10 +27,23 @@ use crate::schema::{DType, Inputs};
 /// One column or tensor.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
+    /// The index of the signature input this entry feeds, when `name` is left out (its name):
+    /// the fast paths name entries this way, without copying a name per call.
+    pub spec: Option<usize>,
     pub name: Option<String>,
     pub dtype: DType,
     pub shape: Vec<usize>,
     pub data: ColData,
+}
+
+impl Entry {
+    /// The entry's name: its own, or that of the signature input it feeds (`inputs`).
+    pub fn name_in<'a>(&'a self, inputs: &'a Inputs) -> Option<&'a str> {
+        match self.spec {
+            Some(k) if k < spec_count(inputs) => spec_name(inputs, k),
+            _ => self.name.as_deref(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,21 +279,28 @@ pub fn encode_ok_with(v: &Validated, inputs: &Inputs, extra: Option<&str>) -> Ve
     let count = spec_count(inputs);
     let mut next = 0;
     for e in &v.entries {
-        let name = e.name.as_deref();
-        let mut known = None;
-        if let Some(name) = name {
-            while next < count {
-                let k = next;
-                next += 1;
-                if spec_name(inputs, k) == Some(name) {
-                    known = Some(k);
-                    break;
+        if let Some(k) = e.spec.filter(|k| *k < count) {
+            // Named by index already (a fast path): no lookup. Indices only grow in an entry
+            // list, so the walk for later text names goes on past this one.
+            w.u32(SPEC_NAME | k);
+            next = next.max(k + 1);
+        } else {
+            let name = e.name.as_deref();
+            let mut known = None;
+            if let Some(name) = name {
+                while next < count {
+                    let k = next;
+                    next += 1;
+                    if spec_name(inputs, k) == Some(name) {
+                        known = Some(k);
+                        break;
+                    }
                 }
             }
-        }
-        match known {
-            Some(k) => w.u32(SPEC_NAME | k),
-            None => w.opt_str(name),
+            match known {
+                Some(k) => w.u32(SPEC_NAME | k),
+                None => w.opt_str(name),
+            }
         }
         w.u32(e.dtype.code() as usize);
         w.u32(e.shape.len());
@@ -430,6 +450,7 @@ mod tests {
 
     fn column(name: &str) -> Entry {
         Entry {
+            spec: None,
             name: Some(name.to_string()),
             dtype: DType::F64,
             shape: vec![1],
@@ -509,6 +530,7 @@ mod tests {
             rows: n,
             params: None,
             entries: vec![Entry {
+                spec: None,
                 name: Some("s".into()),
                 dtype: DType::Str,
                 shape: vec![n],

@@ -144,6 +144,7 @@ pub fn build(
     };
     let (data, dtype) = cells::convert(leaves, dtype, path, &loc, dtype.name(), problems);
     Entry {
+        spec: None,
         name: name.map(|s| s.to_string()),
         dtype,
         shape,

@@ -1007,6 +1007,7 @@ pub fn validate_v2(
                 }
                 let e = match direct[at].take() {
                     Some(data) => Entry {
+                        spec: None,
                         name: spec.name.clone(),
                         dtype: spec.dtype,
                         shape: d.shape.clone(),
@@ -1043,6 +1044,7 @@ pub fn validate_v2(
                 .zip(direct.iter_mut())
                 .map(|((d, l), x)| match x.take() {
                     Some(data) => Entry {
+                        spec: None,
                         name: Some(d.name.to_string()),
                         dtype: d.datatype.dtype(),
                         shape: d.shape.clone(),
