@@ -405,6 +405,10 @@ export class LoadedModel {
         throw err;
       }
     }
+    // The example is kept as text; its bytes (2.7 MB for one 224×224 image) would otherwise
+    // stay resident until a garbage collection, which an idle server may not run for long.
+    if (example && ownsBytes(uri, options.store)) freeBytes(example);
+    bundle.files.clear();
     const t6 = performance.now();
     Object.assign(loaded.loadTimings, {
       backend: t1 - t0,

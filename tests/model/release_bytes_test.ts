@@ -69,3 +69,31 @@ Deno.test("bytes shared with the in-memory store cache are kept, and a second lo
     await server.close();
   }
 });
+
+Deno.test("the serving example's bytes are freed after the self-check, its text kept; cache-shared bytes are not", async () => {
+  const text = await Deno.readTextFile(
+    `${bundlePath("iris_mlp_onnx")}/serving_input_example.json`,
+  );
+  const local = await loadModel(bundlePath("iris_mlp_onnx"), { backend: webBackend() });
+  try {
+    assert.equal(local.servingInputExample, text);
+    await local.predict(local.servingInputExample!); // the kept text still serves
+  } finally {
+    await local.close();
+  }
+  // Two loads from the in-memory store cache: had the first freed the shared example, the
+  // second would read an empty one.
+  const server = await startStatic(FIXTURES.pathname.replace(/\/$/, ""));
+  try {
+    for (let load = 0; load < 2; load++) {
+      const model = await loadModel(`${server.url}/iris_mlp_onnx/`, { backend: webBackend() });
+      try {
+        assert.equal(model.servingInputExample, text, `load ${load}`);
+      } finally {
+        await model.close();
+      }
+    }
+  } finally {
+    await server.close();
+  }
+});
