@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "33ab6b5b6a41b852e9430906d97d82eef566def55232cecc0d1db48e5450263a";
+export const WASM_SOURCE_HASH = "ef85dd6d1f8dc7c668b8238fa034c3c892c75c06e9e7a96ed0dedcb9ec16515d";
 
 /**
  * SHA-256 of the committed wasm file.

@@ -1219,6 +1219,15 @@ mod tests {
 
     use crate::test_rng::Rng;
 
+    /// A scanner at the start of `b` with no string-length limit.
+    fn scan(b: &[u8]) -> Scan<'_> {
+        Scan {
+            b,
+            i: 0,
+            max_str: usize::MAX,
+        }
+    }
+
     const CELLS: [&str; 24] = [
         "1",
         "-2",
@@ -1425,11 +1434,7 @@ mod tests {
             ("\"h\u{e9}llo w\u{f6}rld \u{65e5}\u{672c}\"", Some((1, 21))),
             ("\"abcdefghijklmnop", None),
         ] {
-            let mut s = Scan {
-                b: text.as_bytes(),
-                i: 0,
-                max_str: usize::MAX,
-            };
+            let mut s = scan(text.as_bytes());
             assert_eq!(s.string(), want, "{:?}", text);
         }
     }
@@ -1459,11 +1464,7 @@ mod tests {
                     break;
                 }
             }
-            let mut s = Scan {
-                b: &text,
-                i: 0,
-                max_str: usize::MAX,
-            };
+            let mut s = scan(&text);
             assert_eq!(s.string(), want, "{:?}", text);
         }
     }
@@ -1559,16 +1560,8 @@ mod tests {
             if rng.next() % 2 == 0 {
                 text.push(b',');
             }
-            let mut a = Scan {
-                b: &text,
-                i: 0,
-                max_str: usize::MAX,
-            };
-            let mut g = Scan {
-                b: &text,
-                i: 0,
-                max_str: usize::MAX,
-            };
+            let mut a = scan(&text);
+            let mut g = scan(&text);
             let got = u8_cell(&mut a);
             let want = g
                 .number()
@@ -1612,11 +1605,7 @@ mod tests {
         for _ in 0..200_000 {
             let x = (rng.next() >> 11) as f64 / (1u64 << 53) as f64 * 10.0;
             let text = format!("{}", x);
-            let mut s = Scan {
-                b: text.as_bytes(),
-                i: 0,
-                max_str: usize::MAX,
-            };
+            let mut s = scan(text.as_bytes());
             let n = s.number().unwrap();
             assert_eq!(s.f64_of(&n).to_bits(), x.to_bits(), "{}", text);
         }
@@ -1731,16 +1720,8 @@ mod tests {
             for pad in [0usize, 40] {
                 let text = format!("{}{}{}", t, delim, " ".repeat(pad));
                 let b = text.as_bytes();
-                let mut q = Scan {
-                    b,
-                    i: 0,
-                    max_str: usize::MAX,
-                };
-                let mut g = Scan {
-                    b,
-                    i: 0,
-                    max_str: usize::MAX,
-                };
+                let mut q = scan(b);
+                let mut g = scan(b);
                 let general = g.number().map(|n| g.f64_of(&n));
                 match q.quick_f64() {
                     Some(x) => {
@@ -1751,16 +1732,8 @@ mod tests {
                     }
                     None => assert_eq!(q.i, 0, "{:?}", text),
                 }
-                let mut q = Scan {
-                    b,
-                    i: 0,
-                    max_str: usize::MAX,
-                };
-                let mut g = Scan {
-                    b,
-                    i: 0,
-                    max_str: usize::MAX,
-                };
+                let mut q = scan(b);
+                let mut g = scan(b);
                 let general = g.number().and_then(|n| i64_of(&n));
                 match q.quick_i64() {
                     Some(x) => {
