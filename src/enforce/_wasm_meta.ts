@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "ef85dd6d1f8dc7c668b8238fa034c3c892c75c06e9e7a96ed0dedcb9ec16515d";
+export const WASM_SOURCE_HASH = "33775cc081f8e2d0b47ccd563f92277ed0fdba370a249f68e951308dbbfe5326";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "ef85dd6d1f8dc7c668b8238fa034c3c892c75c06e9e7a96
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "05a1faa552a169382bcd070522b7363872a3478873c52fae276c1a7615514110";
+export const WASM_SHA256 = "a8afd5c02b240b8d0dcc817728dc8c846e5f81be96487124ffbed7f99f4aca72";
 
 /**
  * Size of the committed wasm file in bytes.
@@ -37,4 +37,4 @@ export const WASM_SHA256 = "05a1faa552a169382bcd070522b7363872a3478873c52fae276c
  * console.log(WASM_BYTE_SIZE > 0); // true
  * ```
  */
-export const WASM_BYTE_SIZE = 466891;
+export const WASM_BYTE_SIZE = 466595;

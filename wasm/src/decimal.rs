@@ -17,7 +17,9 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-const POW10_U128: [u128; 20] = [
+/// 10^k for k = 0..=19, every power of ten a `u64` holds (the SWAR digit readers take 10^0..=10^8
+/// of it for the digits of a partial eight-byte word).
+pub(crate) const POW10_U64: [u64; 20] = [
     1,
     10,
     100,
@@ -61,7 +63,7 @@ pub(crate) fn to_f64(w: u64, q: i64) -> Option<f64> {
     }
     if (0..=19).contains(&q) {
         // Below 10^38: exact in u128, then one correctly rounded conversion.
-        return Some((w as u128 * POW10_U128[q as usize]) as f64);
+        return Some((w as u128 * POW10_U64[q as usize] as u128) as f64);
     }
     if let Some(v) = eisel_lemire(w, q) {
         return Some(v);
@@ -79,7 +81,7 @@ fn divided(m: u64, q: i64) -> Option<f64> {
         // (2M - 1) * 2^(E-1) and (2M + 1) * 2^(E-1), i.e.
         // (2M - 1) * 10^k < m * 2^(1-E) < (2M + 1) * 10^k, all below 2^128.
         let k = (-q) as usize;
-        let p = POW10_U128[k] as u64; // below 2^64 for k <= 19
+        let p = POW10_U64[k];
         let mut c = m as f64 / POW10[k];
         // The first guess is within about one unit in the last place; step to a neighbour
         // when the check says the true value lies outside its rounding interval. The 128-bit

@@ -10,7 +10,8 @@
 //! `tests` below check differentially against the full path.
 
 use crate::cells::ColData;
-use crate::json::{non_digits8, read8, swar_value, POW10_U64};
+use crate::decimal::POW10_U64;
+use crate::json::{non_digits8, read8, swar_value};
 use crate::output::{Entry, Format, Kind, Validated};
 use crate::params;
 use crate::schema::{ColSpec, DType, Inputs, Scalar, TensorSpec, Ty};

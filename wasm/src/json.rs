@@ -13,6 +13,7 @@
 //!
 //! Numbers convert through [`crate::decimal::to_f64`], the converter the fast path shares.
 
+use crate::decimal::POW10_U64;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -173,19 +174,6 @@ pub(crate) fn non_digits8(v: u64) -> u64 {
     (v.wrapping_add(0x4646_4646_4646_4646) | v.wrapping_sub(0x3030_3030_3030_3030))
         & 0x8080_8080_8080_8080
 }
-
-/// 10^k for the digits of a partial eight-byte word.
-pub(crate) const POW10_U64: [u64; 9] = [
-    1,
-    10,
-    100,
-    1_000,
-    10_000,
-    100_000,
-    1_000_000,
-    10_000_000,
-    100_000_000,
-];
 
 /// Skips ASCII digits from `i`, eight at a time where it can.
 #[inline(always)]
