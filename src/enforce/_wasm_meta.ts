@@ -15,7 +15,7 @@
  * console.log(WASM_SOURCE_HASH.length); // 64
  * ```
  */
-export const WASM_SOURCE_HASH = "33775cc081f8e2d0b47ccd563f92277ed0fdba370a249f68e951308dbbfe5326";
+export const WASM_SOURCE_HASH = "c5c453b35bd7e9cfef3ecccb5d8f8103963172466a7db785276ae0b8c52afbe0";
 
 /**
  * SHA-256 of the committed wasm file.
@@ -26,7 +26,7 @@ export const WASM_SOURCE_HASH = "33775cc081f8e2d0b47ccd563f92277ed0fdba370a249f6
  * console.log(WASM_SHA256.length); // 64
  * ```
  */
-export const WASM_SHA256 = "a8afd5c02b240b8d0dcc817728dc8c846e5f81be96487124ffbed7f99f4aca72";
+export const WASM_SHA256 = "5bd51f689feb95364c69abb4daa7bebc8f0e8a8e9168b20e37747cc308a8fb57";
 
 /**
  * Size of the committed wasm file in bytes.

@@ -207,8 +207,9 @@ impl<'a> Scan<'a> {
     /// `-?(0|[1-9][0-9]{0,6})(\.[0-9]+)?([eE][+-]?[0-9]{1,3})?` with at most 19 digits in all,
     /// followed by a delimiter, at least [`QUICK_SLACK`] bytes before the body's end. Eight
     /// digits per step, the significand and the exponent built as the bytes are read, then the
-    /// shared converter: no lexeme to re-read and no grammar pass before the conversion. `None` (cursor unmoved) for anything else, which then goes through
-    /// [`Scan::number`] and [`Scan::f64_of`]; where both read a number they give the same bits
+    /// shared converter: no lexeme to re-read and no grammar pass before the conversion.
+    /// `None` (cursor unmoved) for anything else, which then goes through [`Scan::number`] and
+    /// [`Scan::f64_of`]; where both read a number they give the same bits
     /// (`quick_readers_read_like_the_general_reader` checks it).
     #[inline(always)]
     fn quick_f64(&mut self) -> Option<f64> {
